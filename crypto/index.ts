@@ -1,0 +1,21 @@
+/**
+ * @module crypto
+ * The pure crypto core of piaojue: blind BLS tokens, commitments, receipts, the Merkle
+ * tree, counting rules, the tally, the audit bundle and its verifier. No I/O, no Node
+ * built-ins; the same code runs in the server, the tablet and the offline verifier.
+ */
+export * from './errors.ts';
+export * from './bytes.ts';
+export * from './encoding.ts';
+export * from './dst.ts';
+export * from './ids.ts';
+export * from './points.ts';
+export * from './token.ts';
+export * from './commitment.ts';
+export * from './receipt.ts';
+export * from './merkle.ts';
+export * from './rule.ts';
+export * from './tally.ts';
+export * from './bundle.ts';
+export * from './assemble.ts';
+export * from './verify.ts';

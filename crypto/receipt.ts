@@ -1,0 +1,76 @@
+/**
+ * @module crypto/receipt
+ * Server signatures (protocol §6.2, §7.2): Ed25519 (RFC 8032) over domain-separated
+ * messages. A receipt is the server's signed promise that a cast with this token hash and
+ * commitment was accepted on this ballot; a receipt whose cast is missing from the
+ * published bundle is proof that the server misbehaved.
+ */
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { abytes, fromHex, toHex, utf8 } from './bytes.ts';
+import { DST_RECEIPT } from './dst.ts';
+import { message } from './encoding.ts';
+import { assertId } from './ids.ts';
+import { COMMITMENT_BYTES } from './commitment.ts';
+
+/** Ed25519 key and signature lengths. */
+export const SERVER_KEY_BYTES = 32;
+export const SERVER_SIGNATURE_BYTES = 64;
+
+/** A cast receipt as sent to a device and kept on it (all byte fields lowercase hex). */
+export type Receipt = {
+  readonly ballotId: string;
+  readonly tokenHash: string;
+  readonly commitment: string;
+  readonly serverKey: string;
+  readonly signature: string;
+};
+
+/** A fresh Ed25519 server key pair (32-byte secret seed, 32-byte public key). */
+export function generateServerKey(seed?: Uint8Array): { secretKey: Uint8Array; publicKey: Uint8Array } {
+  const secretKey = seed ? abytes(seed, 32, 'seed') : ed25519.utils.randomSecretKey();
+  return { secretKey, publicKey: ed25519.getPublicKey(secretKey) };
+}
+
+/** Ed25519 signature of `msg` with the server's secret key. */
+export function serverSign(secretKey: Uint8Array, msg: Uint8Array): Uint8Array {
+  return ed25519.sign(msg, abytes(secretKey, 32, 'server secret key'));
+}
+
+/** Ed25519 verification; never throws on bad data (malformed key or signature → false). */
+export function serverVerify(publicKey: Uint8Array, msg: Uint8Array, signature: Uint8Array): boolean {
+  try {
+    return ed25519.verify(abytes(signature, 64, 'signature'), msg, abytes(publicKey, 32, 'server key'), { zip215: false });
+  } catch {
+    return false;
+  }
+}
+
+/** The signed message of a receipt: message(DST_RECEIPT, ballotId, tokenHash, commitment) (protocol §6.2). */
+export function receiptMessage(ballotId: string, tokenHash: Uint8Array, commitment: Uint8Array): Uint8Array {
+  return message(DST_RECEIPT, utf8(assertId(ballotId, 'ballotId')), abytes(tokenHash, 32, 'tokenHash'), abytes(commitment, COMMITMENT_BYTES, 'commitment'));
+}
+
+/** Issue a receipt for an accepted cast. */
+export function signReceipt(secretKey: Uint8Array, ballotId: string, tokenHash: Uint8Array, commitment: Uint8Array): Receipt {
+  const sig = serverSign(secretKey, receiptMessage(ballotId, tokenHash, commitment));
+  return Object.freeze({
+    ballotId,
+    tokenHash: toHex(tokenHash),
+    commitment: toHex(commitment),
+    serverKey: toHex(ed25519.getPublicKey(secretKey)),
+    signature: toHex(sig),
+  });
+}
+
+/** True iff the receipt is well formed and signed by its `serverKey`. Never throws on bad data. */
+export function verifyReceipt(receipt: Receipt): boolean {
+  try {
+    return serverVerify(
+      fromHex(receipt.serverKey, SERVER_KEY_BYTES, 'serverKey'),
+      receiptMessage(receipt.ballotId, fromHex(receipt.tokenHash, 32, 'tokenHash'), fromHex(receipt.commitment, COMMITMENT_BYTES, 'commitment')),
+      fromHex(receipt.signature, SERVER_SIGNATURE_BYTES, 'signature'),
+    );
+  } catch {
+    return false;
+  }
+}
