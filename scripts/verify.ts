@@ -1,0 +1,196 @@
+/**
+ * @module scripts/verify
+ * The standalone verifier (protocol §10) as a command: reads one audit bundle, runs every
+ * check of `verifyBundle`, and prints a readable summary (ballot, rule in words, turnout,
+ * per-item counts and outcomes) or, with `--json`, exactly one JSON object. It depends on the
+ * crypto core and Node's fs/process only, so anyone can run it offline on a published bundle.
+ *
+ *   npm run verify -- path/to/bundle.json [--server-key HEX] [--json]
+ */
+import { readFileSync } from 'node:fs';
+import process from 'node:process';
+import {
+  CHECKS, OUTCOMES, verifyBundle,
+  type BallotType, type Bundle, type Failure, type FailureCode, type Outcome, type Rule, type Tally, type VerifyResult,
+} from '../crypto/index.ts';
+
+const USAGE = `Usage: npm run verify -- <bundle.json | -> [--server-key HEX] [--json]
+       npx tsx scripts/verify.ts <bundle.json | -> [--server-key HEX] [--json]
+
+Verifies a piaojue audit bundle offline (protocol §10): the server's signature, the ballot
+key, the roster and quorum, every token's blind signature, every commitment opening, the
+Merkle root and the tally. "-" reads the bundle from standard input.
+
+Options:
+  --server-key HEX  the server's Ed25519 public key (64 hex digits) as announced at the
+                    meeting; the bundle must be signed by exactly this key (check SERVER_KEY).
+                    Without it the signature is checked against the key in the bundle only.
+  --json            print exactly one JSON object on stdout:
+                      {"ok": bool, "failures": [{"code", "detail"}], "tally": {...} | null}
+                    where "tally" is the tally recomputed by the verifier.
+  -h, --help        print this text.
+
+Exit status:
+  0  every check passed
+  1  at least one check failed (each failure is listed with its code)
+  2  the file could not be read or is not JSON, or the command line is wrong. With --json an
+     unreadable or non-JSON file still prints one JSON object, with ok=false and a single
+     failure of code MALFORMED; the exit status is 2 in both modes.
+`;
+
+/** Exit statuses, documented in USAGE. */
+const EXIT = { ok: 0, failed: 1, unusable: 2 } as const;
+
+type Args = { path: string; json: boolean; serverKey?: string };
+
+/** Parse argv; returns a message instead of throwing for a wrong command line. */
+function parseArgs(argv: readonly string[]): Args | { help: true } | { error: string } {
+  let path: string | undefined;
+  let json = false;
+  let serverKey: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '-h' || a === '--help') return { help: true };
+    if (a === '--json') json = true;
+    else if (a === '--server-key' || a.startsWith('--server-key=')) {
+      const v = a === '--server-key' ? argv[++i] : a.slice('--server-key='.length);
+      if (v === undefined) return { error: '--server-key needs a value' };
+      // Accept upper case from a projector or the minutes; bundles use lower case.
+      const key = v.toLowerCase();
+      if (!/^[0-9a-f]{64}$/.test(key)) return { error: '--server-key must be 64 hex digits (an Ed25519 public key)' };
+      serverKey = key;
+    } else if (a === '--') continue;
+    else if (a.startsWith('-') && a !== '-') return { error: `unknown option ${a}` };
+    else if (path !== undefined) return { error: 'give exactly one bundle file' };
+    else path = a;
+  }
+  if (path === undefined) return { error: 'no bundle file given' };
+  return serverKey === undefined ? { path, json } : { path, json, serverKey };
+}
+
+/** Read and parse the file; a message on failure. */
+function readJson(path: string): { value: unknown } | { error: string } {
+  let text: string;
+  try {
+    text = readFileSync(path === '-' ? 0 : path, 'utf8');
+  } catch (e) {
+    return { error: `cannot read ${path === '-' ? 'standard input' : path}: ${(e as Error).message}` };
+  }
+  try {
+    return { value: JSON.parse(text.replace(/^\uFEFF/, '')) as unknown };
+  } catch (e) {
+    return { error: `${path === '-' ? 'standard input' : path} is not valid JSON: ${(e as Error).message}` };
+  }
+}
+
+// ---- words ------------------------------------------------------------------------------
+
+const VERB: Record<Outcome, string> = { passed: 'passes', failed: 'fails', kept: 'is kept', dropped: 'is dropped' };
+
+function times(name: string, k: number): string {
+  return k === 1 ? name : `${name} × ${k}`;
+}
+
+/** The rule as a sentence, e.g. "passes iff agree × 2 > entitled (11), otherwise fails". */
+function ruleInWords(type: BallotType, rule: Rule, tally: Tally | null): string {
+  const { met, notMet } = OUTCOMES[type];
+  const base = tally ? ` (${tally[rule.base]})` : '';
+  const cmp = rule.strict ? '>' : '≥';
+  return `${VERB[met]} iff ${times(rule.option, rule.threshold.den)} ${cmp} ${times(rule.base, rule.threshold.num)}${base}, otherwise ${VERB[notMet]}`;
+}
+
+/** The quorum as a sentence, with the figures when known. */
+function quorumInWords(rule: Rule, tally: Tally | null): string {
+  const q = rule.quorum;
+  if (q === null) return 'opens with any attendance';
+  const words = `opens only if ${times('present', q.den)} ≥ ${times('entitled', q.num)}`;
+  if (!tally) return words;
+  const met = tally.present * q.den >= tally.entitled * q.num;
+  return `${words} (${tally.present} × ${q.den} ${met ? '≥' : '<'} ${tally.entitled} × ${q.num}: ${met ? 'met' : 'not met'})`;
+}
+
+// ---- output -----------------------------------------------------------------------------
+
+/** How many checks ran: SERVER_KEY runs only when a key is pinned. */
+function checksRun(pinned: boolean): readonly FailureCode[] {
+  return pinned ? CHECKS : CHECKS.filter((c) => c !== 'SERVER_KEY');
+}
+
+function summary(bundle: Bundle, tally: Tally): string[] {
+  const def = bundle.ballot;
+  const lines = [
+    `Ballot:   ${def.title}`,
+    `          id ${def.id}, meeting ${def.meetingId}`,
+    `Type:     ${def.type}`,
+    `Rule:     ${ruleInWords(def.type, def.rule, tally)}`,
+    `Quorum:   ${quorumInWords(def.rule, tally)}`,
+    `Server:   ${bundle.serverKey}`,
+    `Turnout:  entitled ${tally.entitled} · present ${tally.present} · issued ${tally.issued} · cast ${tally.cast} · valid ${tally.valid} · invalid ${tally.invalid}`,
+    `Items:`,
+  ];
+  tally.items.forEach((t, i) => {
+    const item = def.items[i]!;
+    const counts = def.options.map((o) => `${o} ${t.counts[o]}`).join(', ');
+    lines.push(`  ${i + 1}. ${item.nominee} — ${item.post} [${t.itemId}]`, `     ${counts} → ${t.outcome}`);
+  });
+  return lines;
+}
+
+function failureLines(failures: readonly Failure[]): string[] {
+  const width = Math.max(...failures.map((f) => f.code.length));
+  return failures.map((f) => `  ${f.code.padEnd(width)}  ${f.detail}`);
+}
+
+/** The human-readable report. */
+function report(result: VerifyResult, pinned: boolean): string {
+  const ran = checksRun(pinned);
+  const lines: string[] = [];
+  if (result.bundle && result.tally) {
+    lines.push(...summary(result.bundle, result.tally));
+    if (!result.ok) lines.push('  (counts above are as recomputed by the verifier)');
+    lines.push('');
+  }
+  if (result.ok) {
+    lines.push(`OK: all ${ran.length} checks passed`);
+    if (!pinned) lines.push('    (the server key was not pinned: pass --server-key HEX to check it too)');
+  } else if (!result.bundle) {
+    lines.push('FAILED: the bundle could not be parsed, so no other check ran', ...failureLines(result.failures));
+  } else {
+    const codes = new Set(result.failures.map((f) => f.code));
+    lines.push(
+      `FAILED: ${codes.size} of ${ran.length} checks failed (${result.failures.length} failure${result.failures.length === 1 ? '' : 's'})`,
+      ...failureLines(result.failures),
+    );
+  }
+  return lines.join('\n') + '\n';
+}
+
+function jsonReport(ok: boolean, failures: readonly Pick<Failure, 'code' | 'detail'>[], tally: Tally | null): string {
+  return JSON.stringify({ ok, failures: failures.map(({ code, detail }) => ({ code, detail })), tally }) + '\n';
+}
+
+// ---- main -------------------------------------------------------------------------------
+
+function main(argv: readonly string[]): number {
+  const args = parseArgs(argv);
+  if ('help' in args) {
+    process.stdout.write(USAGE);
+    return EXIT.ok;
+  }
+  if ('error' in args) {
+    process.stderr.write(`verify: ${args.error}\n\n${USAGE}`);
+    return EXIT.unusable;
+  }
+  const input = readJson(args.path);
+  if ('error' in input) {
+    if (args.json) process.stdout.write(jsonReport(false, [{ code: 'MALFORMED', detail: input.error }], null));
+    else process.stderr.write(`verify: ${input.error}\n`);
+    return EXIT.unusable;
+  }
+  const result = verifyBundle(input.value, args.serverKey === undefined ? {} : { serverKey: args.serverKey });
+  process.stdout.write(args.json ? jsonReport(result.ok, result.failures, result.tally) : report(result, args.serverKey !== undefined));
+  return result.ok ? EXIT.ok : EXIT.failed;
+}
+
+// exitCode rather than exit(), so piped output is flushed before the process ends.
+process.exitCode = main(process.argv.slice(2));

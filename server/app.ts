@@ -1,0 +1,278 @@
+/**
+ * @module server/app
+ * The hono application: every route of docs/api.md, composed from the small middleware
+ * in http.ts and auth.ts and the database functions in meetings.ts and voting.ts.
+ * `createApp` takes its dependencies explicitly so tests can run it on a temporary DB.
+ */
+import { Hono, type Context } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import { toHex, type BallotDefinition, type Bundle, checkReceipt, type Receipt, G1_BYTES, SALT_BYTES, COMMITMENT_BYTES, TOKEN_BYTES } from '../crypto/index.ts';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { checkPassword, endSession, requireSecretary, requireTablet, secretaryPasswordHash, startSession, type AuthEnv } from './auth.ts';
+import { definitionFromRequest, isEntitled } from './ballot.ts';
+import type { Db, Store } from './db.ts';
+import { ApiError, renderError } from './errors.ts';
+import type { Hub } from './events.ts';
+import { rateLimiter, readJson, sameOrigin, securityHeaders } from './http.ts';
+import {
+  activeMeeting, checkIn, createMeeting, endMeeting, getMeeting, issueCodes, listMeetings, memberView,
+  reissueCode, replaceRoster, rosterOf, newId,
+} from './meetings.ts';
+import { parseRosterCsv, parseRosterJson } from './roster.ts';
+import { hexBytes, id, object, text } from './validate.ts';
+import {
+  allowReissue, ballotView, ballotsOf, checkCastSignature, closeBallot, createBallot, finalizeBallot,
+  getBallot, issue, openBallot, storeCast, storeOpening,
+} from './voting.ts';
+import { issuances, members } from '../schema/schema.ts';
+import { and, eq } from 'drizzle-orm';
+
+export type AppDeps = {
+  readonly store: Store;
+  /** Ed25519 secret key of this server (receipts, bundles). */
+  readonly serverKey: Uint8Array;
+  readonly hub: Hub;
+  readonly now?: () => number;
+  /** Optional static-file handler for the built client (production). */
+  readonly client?: (app: Hono<AuthEnv>) => void;
+  /** Log each request line (method, path, status) — never bodies, cookies or addresses. */
+  readonly log?: (line: string) => void;
+};
+
+/** Remote address for rate limiting only; never stored or logged. */
+function clientKey(c: Context): string {
+  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
+  return env?.incoming?.socket?.remoteAddress ?? 'local';
+}
+
+/** The public projector view of a meeting: counts and published results only. */
+function screenView(db: Db, meetingId: string) {
+  const meeting = getMeeting(db, meetingId);
+  const roster = rosterOf(db, meetingId);
+  return {
+    meeting: { id: meeting.id, title: meeting.title, status: meeting.status },
+    members: roster.length,
+    present: roster.filter((m) => m.present).length,
+    ballots: ballotsOf(db, meetingId).map((b) => ballotView(db, b, roster)),
+  };
+}
+
+/** Build the application. */
+export function createApp(deps: AppDeps) {
+  const { store, serverKey, hub } = deps;
+  const { db } = store;
+  const now = deps.now ?? Date.now;
+  const serverPublicKey = toHex(ed25519.getPublicKey(serverKey));
+  const loginLimit = rateLimiter(10, 60_000, now);
+  const checkinLimit = rateLimiter(10, 60_000, now);
+  const checkinGlobal = rateLimiter(300, 60_000, now);
+  const secretary = requireSecretary(db, now);
+  const tablet = requireTablet(db);
+
+  const app = new Hono<AuthEnv>();
+  app.onError((err, c) => renderError(err, c));
+  app.notFound((c) => renderError(new ApiError('NOT_FOUND'), c));
+  app.use('*', securityHeaders());
+  if (deps.log) {
+    const log = deps.log;
+    app.use('*', async function requestLog(c, next) {
+      await next();
+      log(`${c.req.method} ${c.req.path} ${c.res.status}`);
+    });
+  }
+
+  // ---- secretary -------------------------------------------------------------------------
+  app.use('/api/secretary/*', sameOrigin());
+  app.use('/api/meetings/*', sameOrigin());
+  app.use('/api/meetings', sameOrigin());
+
+  app.post('/api/secretary/login', async (c) => {
+    if (!loginLimit.take(clientKey(c))) throw new ApiError('RATE_LIMITED');
+    const body = object(await readJson(c), ['password']);
+    const stored = secretaryPasswordHash(db);
+    if (typeof body.password !== 'string' || body.password.length > 200 || !stored || !checkPassword(body.password, stored)) throw new ApiError('BAD_PASSWORD');
+    endSession(db, c, 'secretary'); // rotate: a fresh id at every login
+    startSession(db, c, 'secretary', null, now());
+    return c.json({ ok: true });
+  });
+  app.post('/api/secretary/logout', async (c) => {
+    endSession(db, c, 'secretary');
+    return c.json({ ok: true });
+  });
+  app.get('/api/secretary/me', secretary, (c) => c.json({ signedIn: true, serverKey: serverPublicKey }));
+
+  app.get('/api/meetings', secretary, (c) => c.json({ meetings: listMeetings(db) }));
+  app.post('/api/meetings', secretary, async (c) => {
+    const body = object(await readJson(c), ['title']);
+    return c.json({ meeting: createMeeting(db, text(body.title, 'title'), now()) }, 201);
+  });
+  app.get('/api/meetings/:mid', secretary, (c) => {
+    const mid = id(c.req.param('mid'), 'meeting');
+    const meeting = getMeeting(db, mid);
+    const roster = rosterOf(db, mid);
+    return c.json({ meeting, members: roster.map(memberView), ballots: ballotsOf(db, mid).map((b) => ballotView(db, b, roster)) });
+  });
+  app.post('/api/meetings/:mid/roster', secretary, async (c) => {
+    const mid = id(c.req.param('mid'), 'meeting');
+    activeMeeting(db, mid);
+    const body = object(await readJson(c, 1024 * 1024), [], ['members', 'csv']);
+    if ((body.members === undefined) === (body.csv === undefined)) throw new ApiError('BAD_REQUEST', 'give either members or csv');
+    if (body.csv !== undefined && typeof body.csv !== 'string') throw new ApiError('BAD_REQUEST', 'csv must be text');
+    const parsed = body.csv !== undefined ? parseRosterCsv(body.csv as string) : parseRosterJson(body.members);
+    if ('problems' in parsed) throw new ApiError('ROSTER_INVALID', undefined, { lines: parsed.problems });
+    const roster = replaceRoster(db, mid, parsed.rows);
+    hub.notify(mid, 'attendance');
+    return c.json({ members: roster.map(memberView) });
+  });
+  app.post('/api/meetings/:mid/codes', secretary, (c) => c.json({ codes: issueCodes(db, id(c.req.param('mid'), 'meeting')) }));
+  app.post('/api/meetings/:mid/members/:memberId/code', secretary, (c) => {
+    const mid = id(c.req.param('mid'), 'meeting');
+    const out = reissueCode(db, mid, id(c.req.param('memberId'), 'member'));
+    hub.notify(mid, 'attendance');
+    return c.json(out);
+  });
+  app.post('/api/meetings/:mid/end', secretary, (c) => {
+    const mid = id(c.req.param('mid'), 'meeting');
+    endMeeting(db, mid);
+    hub.notify(mid, 'meeting');
+    return c.json({ ok: true });
+  });
+  app.post('/api/meetings/:mid/ballots', secretary, async (c) => {
+    const mid = id(c.req.param('mid'), 'meeting');
+    activeMeeting(db, mid);
+    const memberIds = new Set(rosterOf(db, mid).map((m) => m.id));
+    const def = definitionFromRequest(await readJson(c), { ballotId: newId('b'), meetingId: mid, itemId: (i) => `i${i + 1}` }, memberIds);
+    const row = createBallot(db, def);
+    hub.notify(mid, 'ballot');
+    return c.json({ ballot: ballotView(db, row, rosterOf(db, mid)) }, 201);
+  });
+
+  // Ballot actions by the secretary.
+  const secretaryBallot = (path: string, act: (bid: string, c: Context) => Promise<unknown> | unknown) =>
+    app.post(`/api/ballots/:bid/${path}`, sameOrigin(), secretary, async (c) => {
+      const bid = id(c.req.param('bid'), 'ballot');
+      const extra = await act(bid, c);
+      const { row } = getBallot(db, bid);
+      hub.notify(row.meetingId, 'ballot');
+      return c.json({ ballot: ballotView(db, row, rosterOf(db, row.meetingId)), ...(extra ?? {}) });
+    });
+  secretaryBallot('open', (bid) => openBallot(db, bid));
+  secretaryBallot('close', (bid) => closeBallot(store, bid));
+  secretaryBallot('finalize', (bid) => void finalizeBallot(db, serverKey, bid));
+  secretaryBallot('reissue', async (bid, c) => {
+    const body = object(await readJson(c), ['memberId']);
+    allowReissue(db, bid, id(body.memberId, 'memberId'));
+  });
+
+  // ---- tablet ------------------------------------------------------------------------------
+  app.post('/api/checkin', async (c) => {
+    if (!checkinGlobal.take('all') || !checkinLimit.take(clientKey(c))) throw new ApiError('RATE_LIMITED');
+    const body = object(await readJson(c), ['code']);
+    if (typeof body.code !== 'string' || body.code.length > 40) throw new ApiError('BAD_CODE');
+    const m = checkIn(db, body.code);
+    endSession(db, c, 'tablet');
+    startSession(db, c, 'tablet', m.id, now());
+    hub.notify(m.meetingId, 'attendance');
+    const meeting = getMeeting(db, m.meetingId);
+    return c.json({ member: { id: m.id, name: m.name, kind: m.kind, title: m.title }, meeting: { id: meeting.id, title: meeting.title } });
+  });
+  app.get('/api/tablet', tablet, (c) => {
+    const m = db.select().from(members).where(eq(members.id, c.get('memberId'))).get();
+    if (!m) throw new ApiError('NOT_CHECKED_IN');
+    const meeting = getMeeting(db, m.meetingId);
+    const roster = rosterOf(db, m.meetingId);
+    const ballots = ballotsOf(db, m.meetingId).map((b) => {
+      const def = JSON.parse(b.definition) as BallotDefinition;
+      const iss = db.select().from(issuances).where(and(eq(issuances.ballotId, b.id), eq(issuances.memberId, m.id))).get();
+      return { ...ballotView(db, b, roster), eligible: isEntitled(def, m), issued: (iss?.issued ?? 0) > 0 };
+    });
+    return c.json({ member: { id: m.id, name: m.name, kind: m.kind, title: m.title }, meeting: { id: meeting.id, title: meeting.title, status: meeting.status }, ballots });
+  });
+  app.post('/api/ballots/:bid/issue', tablet, async (c) => {
+    const bid = id(c.req.param('bid'), 'ballot');
+    const body = object(await readJson(c), ['blinded']);
+    const signed = issue(db, bid, c.get('memberId'), hexBytes(body.blinded, G1_BYTES, 'blinded'));
+    return c.json({ signed: toHex(signed) });
+  });
+
+  // ---- anonymous ---------------------------------------------------------------------------
+  // These routes never read a cookie or the caller's address, and log nothing of the body.
+  app.get('/api/server-key', (c) => c.json({ serverKey: serverPublicKey }));
+  app.get('/api/ballots/:bid', (c) => {
+    const { row } = getBallot(db, id(c.req.param('bid'), 'ballot'));
+    return c.json(ballotView(db, row, rosterOf(db, row.meetingId)));
+  });
+  app.post('/api/ballots/:bid/cast', async (c) => {
+    const bid = id(c.req.param('bid'), 'ballot');
+    const body = object(await readJson(c), ['token', 'signature', 'commitment']);
+    const cast = {
+      token: hexBytes(body.token, TOKEN_BYTES, 'token'),
+      signature: hexBytes(body.signature, G1_BYTES, 'signature'),
+      commitment: hexBytes(body.commitment, COMMITMENT_BYTES, 'commitment'),
+    };
+    const { row } = getBallot(db, bid);
+    if (row.status !== 'open' || !row.publicKey) throw new ApiError('BAD_STATE', 'the ballot is not open for casting');
+    checkCastSignature(row.publicKey, bid, cast);
+    const receipt = storeCast(db, serverKey, bid, cast);
+    hub.notify(row.meetingId, 'ballot');
+    return c.json({ receipt });
+  });
+  app.post('/api/ballots/:bid/openings', async (c) => {
+    const bid = id(c.req.param('bid'), 'ballot');
+    const body = object(await readJson(c), ['token', 'choices', 'salt']);
+    storeOpening(db, bid, hexBytes(body.token, TOKEN_BYTES, 'token'), body.choices, hexBytes(body.salt, SALT_BYTES, 'salt'));
+    const { row } = getBallot(db, bid);
+    hub.notify(row.meetingId, 'ballot');
+    return c.json({ ok: true });
+  });
+  app.get('/api/ballots/:bid/bundle', (c) => {
+    const { row } = getBallot(db, id(c.req.param('bid'), 'ballot'));
+    if (!row.bundle) throw new ApiError('NOT_PUBLISHED');
+    return c.body(row.bundle, 200, { 'Content-Type': 'application/json; charset=utf-8' });
+  });
+  app.post('/api/ballots/:bid/receipt', async (c) => {
+    const { row } = getBallot(db, id(c.req.param('bid'), 'ballot'));
+    const body = object(await readJson(c), ['receipt']);
+    const r = object(body.receipt, ['ballotId', 'tokenHash', 'commitment', 'serverKey', 'signature'], [], 'receipt') as unknown as Receipt;
+    if (!row.bundle) throw new ApiError('NOT_PUBLISHED');
+    const bundle = JSON.parse(row.bundle) as Bundle;
+    return c.json({ ...checkReceipt(bundle, r), merkleRoot: bundle.merkleRoot });
+  });
+  app.get('/api/meetings/:mid/screen', (c) => c.json(screenView(db, id(c.req.param('mid'), 'meeting'))));
+  app.get('/api/meetings/:mid/events', (c) => {
+    const mid = id(c.req.param('mid'), 'meeting');
+    getMeeting(db, mid);
+    return streamSSE(c, async (stream) => {
+      let closed = false;
+      const queue: string[] = ['hello'];
+      let wake: (() => void) | null = null;
+      const unsubscribe = hub.subscribe(mid, (kind) => {
+        queue.push(kind);
+        wake?.();
+      });
+      stream.onAbort(() => {
+        closed = true;
+        unsubscribe();
+        wake?.();
+      });
+      while (!closed) {
+        while (queue.length && !closed) {
+          const kind = queue.shift()!;
+          await stream.writeSSE({ event: kind === 'hello' ? 'state' : kind, data: JSON.stringify(screenView(db, mid)) });
+        }
+        await new Promise<void>((r) => {
+          wake = r;
+          setTimeout(r, 25_000); // heartbeat
+        });
+        wake = null;
+        if (!queue.length && !closed) await stream.writeSSE({ event: 'ping', data: '{}' });
+      }
+    });
+  });
+
+  deps.client?.(app);
+  return app;
+}
+
+/** Type of the app, for the typed client `hc<AppType>()`. */
+export type AppType = ReturnType<typeof createApp>;

@@ -1,0 +1,29 @@
+/**
+ * @module server/codes
+ * Member sign-in codes: 10 characters from a 32-letter alphabet without look-alikes
+ * (50 bits from the CSPRNG), printed on the member's slip as XXXXX-XXXXX and as a QR
+ * payload. Stored only hashed; single use; revoked on re-issue and at meeting end.
+ */
+import { randomBytes } from '../crypto/index.ts';
+
+const ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ'.padEnd(32, 'L'); // 32 symbols, no 0/O/1/I
+
+/** A fresh code, formatted XXXXX-XXXXX. */
+export function newCode(): string {
+  const bytes = randomBytes(10);
+  let s = '';
+  for (const b of bytes) s += ALPHABET[b & 31];
+  return `${s.slice(0, 5)}-${s.slice(5)}`;
+}
+
+/** Canonical form of a typed code: upper case, dashes and spaces removed. */
+export function normalizeCode(input: string): string | null {
+  const s = input.toUpperCase().replace(/[\s-]/g, '');
+  if (!/^[2-9A-Z]{10}$/.test(s)) return null;
+  return `${s.slice(0, 5)}-${s.slice(5)}`;
+}
+
+/** QR payload of a code: a URL path the tablet page understands. */
+export function codeQrPayload(origin: string, code: string): string {
+  return `${origin}/?code=${encodeURIComponent(code)}`;
+}

@@ -1,0 +1,90 @@
+/**
+ * @module server/errors
+ * The one error path of the API: a closed set of stable codes, each with an HTTP status
+ * and a message in Chinese and English that tells the person what to do next. Handlers
+ * throw `ApiError(code)`; `onError` renders `{error, message}` in the caller's language.
+ */
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+
+type Entry = readonly [status: ContentfulStatusCode, zh: string, en: string];
+
+/** Every error code the API can answer with. */
+export const ERRORS = {
+  BAD_REQUEST: [400, '请求格式不正确，请刷新页面后重试。', 'The request is malformed. Reload the page and try again.'],
+  UNSUPPORTED_MEDIA_TYPE: [415, '请求必须是 JSON 格式。', 'The request body must be JSON.'],
+  BODY_TOO_LARGE: [413, '请求内容过大。', 'The request body is too large.'],
+  BAD_ORIGIN: [403, '请求来源不被允许，请从本系统页面操作。', 'Requests must come from this server’s own pages.'],
+  NOT_SIGNED_IN: [401, '请先以会务人员身份登录。', 'Sign in as the secretary first.'],
+  BAD_PASSWORD: [401, '密码不正确，请重试。', 'Wrong password. Try again.'],
+  NOT_CHECKED_IN: [401, '本平板尚未签到，请输入登录码。', 'This tablet is not checked in. Enter your sign-in code.'],
+  BAD_CODE: [401, '登录码无效或已使用，请联系会务人员重新发放登录码。', 'The sign-in code is invalid or already used. Ask the secretary for a new code.'],
+  RATE_LIMITED: [429, '尝试次数过多，请稍候一分钟再试。', 'Too many attempts. Wait a minute and try again.'],
+  NOT_FOUND: [404, '未找到该对象，请确认链接是否正确。', 'Not found. Check the link.'],
+  MEETING_ENDED: [409, '会议已结束。', 'The meeting has ended.'],
+  ROSTER_INVALID: [400, '名单有错误，请按提示逐行修改后重新导入。', 'The roster has errors. Fix the lines listed and import again.'],
+  ROSTER_LOCKED: [409, '已创建表决，名单不能再修改。', 'Ballots exist; the roster can no longer change.'],
+  BALLOT_INVALID: [400, '表决内容不完整或有误，请检查后重试。', 'The ballot is incomplete or invalid. Check it and try again.'],
+  BAD_STATE: [409, '当前阶段不能进行此操作，请刷新页面查看最新状态。', 'Not allowed in the current phase. Reload to see the latest state.'],
+  QUORUM_NOT_MET: [409, '到会人数未达到应到会人员的三分之二，不能开始表决。', 'Fewer than two thirds of the members are present; the ballot cannot open.'],
+  NOT_ELIGIBLE: [403, '您不参加本项表决。', 'You do not vote on this ballot.'],
+  ALREADY_ISSUED: [409, '本平板已领取过选票。如平板更换，请联系会务人员重新发放。', 'A ballot was already issued to you. If you changed tablets, ask the secretary to re-issue.'],
+  BAD_POINT: [400, '选票数据无效，请刷新页面后重试。', 'The ballot data is invalid. Reload and try again.'],
+  BAD_TOKEN_SIGNATURE: [400, '选票签名无效，此票不能投出。', 'The ballot signature is invalid; it cannot be cast.'],
+  DUPLICATE_TOKEN: [409, '该选票已投出，不能重复投票。', 'This ballot was already cast.'],
+  UNKNOWN_TOKEN: [404, '未找到对应的已投选票。', 'No cast ballot matches this token.'],
+  OPENING_MISMATCH: [400, '开票数据与投票时的承诺不符。', 'The opening does not match the cast commitment.'],
+  INVALID_CHOICE: [400, '选择无效：每一项须选择同意、不同意或弃权。', 'Invalid choice: choose agree, disagree or abstain for every item.'],
+  NOT_PUBLISHED: [404, '表决结果尚未公布。', 'The result is not published yet.'],
+  SELF_VERIFY_FAILED: [500, '结果自检未通过，未予公布，请联系技术人员。', 'The result failed its self-check and was not published. Contact technical staff.'],
+  STORAGE_UNAVAILABLE: [503, '服务器存储暂不可用，本次操作未生效，请稍后重试。', 'Server storage is unavailable; nothing was saved. Try again shortly.'],
+  INTERNAL: [500, '服务器内部错误，请稍后重试或联系技术人员。', 'Internal server error. Try again or contact technical staff.'],
+} as const satisfies Record<string, Entry>;
+
+/** A stable API error code. */
+export type ErrorCode = keyof typeof ERRORS;
+
+/** Thrown by handlers; rendered by `onError`. `extra` fields are added to the JSON body. */
+export class ApiError extends Error {
+  readonly code: ErrorCode;
+  readonly extra: Record<string, unknown> | undefined;
+  constructor(code: ErrorCode, detail?: string, extra?: Record<string, unknown>) {
+    super(detail ? `${code}: ${detail}` : code);
+    this.name = 'ApiError';
+    this.code = code;
+    this.extra = extra;
+  }
+}
+
+/** The caller's UI language: English if Accept-Language prefers it, else Chinese. */
+export function language(acceptLanguage: string | undefined): 'zh' | 'en' {
+  if (!acceptLanguage) return 'zh';
+  const first = acceptLanguage.split(',')[0]?.trim().toLowerCase() ?? '';
+  return first.startsWith('en') ? 'en' : 'zh';
+}
+
+/** The JSON body of an error in a language. */
+export function errorBody(code: ErrorCode, lang: 'zh' | 'en', detail?: string): { error: ErrorCode; message: string; detail?: string } {
+  const [, zh, en] = ERRORS[code];
+  return detail ? { error: code, message: lang === 'en' ? en : zh, detail } : { error: code, message: lang === 'en' ? en : zh };
+}
+
+/** Render an ApiError (or any error, as INTERNAL / STORAGE_UNAVAILABLE) for a request. */
+export function renderError(err: unknown, c: Context): Response {
+  const lang = language(c.req.header('accept-language'));
+  let e: ApiError;
+  if (err instanceof ApiError) e = err;
+  else if (isStorageError(err)) e = new ApiError('STORAGE_UNAVAILABLE');
+  else {
+    console.error('[piaojue] internal error:', (err as Error)?.message);
+    e = new ApiError('INTERNAL');
+  }
+  const detail = e.message.includes(': ') ? e.message.slice(e.message.indexOf(': ') + 2) : undefined;
+  return c.json({ ...errorBody(e.code, lang, detail), ...(e.extra ?? {}) }, ERRORS[e.code][0]);
+}
+
+/** SQLite errors that mean the disk or file cannot take writes now. */
+function isStorageError(err: unknown): boolean {
+  const code = (err as { code?: string })?.code ?? '';
+  return /^SQLITE_(FULL|READONLY|IOERR|BUSY|LOCKED|CANTOPEN)/.test(code);
+}
