@@ -28,12 +28,16 @@ export function sortByTokenHash(ballotId: string, ballots: readonly BundleBallot
     .map((x) => x.b);
 }
 
-/** Assemble and sign the bundle. Openings with invalid choices must already have been refused. */
+/** Assemble and sign the bundle (protocol §7.4). */
 export function assembleBundle(inputs: BundleInputs, serverSecretKey: Uint8Array): Bundle {
   const { ballot } = inputs;
-  const ballots = sortByTokenHash(ballot.id, inputs.ballots);
+  // An opening with invalid choices is published as unopened (null): it is an invalid
+  // ballot, and publishing it would make the verifier report INVALID_CHOICE.
+  const ballots = sortByTokenHash(ballot.id, inputs.ballots).map((b) =>
+    b.opening && !validChoices(b.opening.choices, ballot.items.length) ? { ...b, opening: null } : b,
+  );
   const root = merkleRoot(ballots.map((b) => leafHash(castLeaf(ballot.id, b))));
-  const openings = ballots.map((b) => (b.opening && validChoices(b.opening.choices, ballot.items.length) ? b.opening.choices : null));
+  const openings = ballots.map((b) => b.opening?.choices ?? null);
   const tally = computeTally(ballot.type, ballot.rule, ballot.items, inputs.roster, openings);
   return signBundle(
     {

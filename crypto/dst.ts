@@ -8,7 +8,7 @@
 /** Protocol version written into every bundle (protocol §7). */
 export const PROTOCOL_VERSION = 'piaojue/1';
 
-/** RFC 9380 hash-to-G1 DST for token messages; suite BLS12381G1_XMD:SHA-256_SSWU_RO_ (protocol §4.1). */
+/** RFC 9380 hash-to-G1 DST for token messages; suite BLS12381G1_XMD:SHA-256_SSWU_RO_ (protocol §4.3). */
 export const DST_TOKEN = 'PIAOJUE-V1-TOKEN-BLS12381G1_XMD:SHA-256_SSWU_RO_';
 /** Commitment to a ballot's choices (protocol §5). */
 export const DST_COMMIT = 'PIAOJUE-V1-COMMIT';
