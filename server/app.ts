@@ -6,13 +6,15 @@
  */
 import { Hono, type Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
-import { toHex, type BallotDefinition, type Bundle, checkReceipt, type Receipt, G1_BYTES, SALT_BYTES, COMMITMENT_BYTES, TOKEN_BYTES } from '../crypto/index.ts';
+import { decodeG1, toHex, type BallotDefinition, type Bundle, checkReceipt, type Receipt, G1_BYTES, SALT_BYTES, COMMITMENT_BYTES, TOKEN_BYTES } from '../crypto/index.ts';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { checkPassword, endSession, requireSecretary, requireTablet, secretaryPasswordHash, startSession, type AuthEnv } from './auth.ts';
 import { definitionFromRequest, isEntitled } from './ballot.ts';
 import type { Db, Store } from './db.ts';
 import { ApiError, renderError } from './errors.ts';
 import type { Hub } from './events.ts';
+import type { CryptoPool } from './crypto-pool.ts';
+import { createCastQueue, type CastQueueOptions } from './cast-queue.ts';
 import { rateLimiter, readJson, sameOrigin, securityHeaders } from './http.ts';
 import {
   activeMeeting, checkIn, createMeeting, endMeeting, getMeeting, issueCodes, listMeetings, memberView,
@@ -21,8 +23,8 @@ import {
 import { parseRosterCsv, parseRosterJson } from './roster.ts';
 import { hexBytes, id, object, text } from './validate.ts';
 import {
-  allowReissue, ballotView, ballotsOf, checkCastSignature, closeBallot, createBallot, finalizeBallot,
-  getBallot, issue, openBallot, storeCast, storeOpening,
+  allowReissue, ballotView, ballotsOf, closeBallot, createBallot, finalizeBallot,
+  getBallot, openBallot, recordIssuance, storeOpening,
 } from './voting.ts';
 import { issuances, members } from '../schema/schema.ts';
 import { and, eq } from 'drizzle-orm';
@@ -33,6 +35,10 @@ export type AppDeps = {
   readonly serverKey: Uint8Array;
   readonly hub: Hub;
   readonly now?: () => number;
+  /** Worker pool for CPU-bound crypto (size 0: inline). */
+  readonly pool: CryptoPool;
+  /** Batching window and size of the cast queue. */
+  readonly castQueue?: CastQueueOptions;
   /** Optional static-file handler for the built client (production). */
   readonly client?: (app: Hono<AuthEnv>) => void;
   /** Log each request line (method, path, status) — never bodies, cookies or addresses. */
@@ -59,7 +65,8 @@ function screenView(db: Db, meetingId: string) {
 
 /** Build the application. */
 export function createApp(deps: AppDeps) {
-  const { store, serverKey, hub } = deps;
+  const { store, serverKey, hub, pool } = deps;
+  const castQueue = createCastQueue(store.db, serverKey, pool, deps.castQueue);
   const { db } = store;
   const now = deps.now ?? Date.now;
   const serverPublicKey = toHex(ed25519.getPublicKey(serverKey));
@@ -191,7 +198,8 @@ export function createApp(deps: AppDeps) {
   app.post('/api/ballots/:bid/issue', tablet, async (c) => {
     const bid = id(c.req.param('bid'), 'ballot');
     const body = object(await readJson(c), ['blinded']);
-    const signed = issue(db, bid, c.get('memberId'), hexBytes(body.blinded, G1_BYTES, 'blinded'));
+    const blinded = hexBytes(body.blinded, G1_BYTES, 'blinded');
+    const signed = await pool.signBlinded(recordIssuance(db, bid, c.get('memberId'), blinded), blinded);
     return c.json({ signed: toHex(signed) });
   });
 
@@ -212,8 +220,12 @@ export function createApp(deps: AppDeps) {
     };
     const { row } = getBallot(db, bid);
     if (row.status !== 'open' || !row.publicKey) throw new ApiError('BAD_STATE', 'the ballot is not open for casting');
-    checkCastSignature(row.publicKey, bid, cast);
-    const receipt = storeCast(db, serverKey, bid, cast);
+    try {
+      decodeG1(cast.signature, 'signature');
+    } catch (e) {
+      throw new ApiError('BAD_POINT', (e as Error).message);
+    }
+    const receipt = await castQueue.submit(bid, row.publicKey, cast);
     hub.notify(row.meetingId, 'ballot');
     return c.json({ receipt });
   });

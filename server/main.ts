@@ -10,6 +10,7 @@ import { createApp } from './app.ts';
 import { pruneSessions } from './auth.ts';
 import { openStore } from './db.ts';
 import { createHub } from './events.ts';
+import { createCryptoPool } from './crypto-pool.ts';
 import { ensureSecretaryPassword, loadServerKey } from './keys.ts';
 import { serveClient } from './static.ts';
 import { toHex } from '../crypto/index.ts';
@@ -18,14 +19,16 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 export type Running = { url: string; close: () => Promise<void> };
 
 /** Start the server; resolves once it listens. Used by `npm start`, rehearse and tests. */
-export async function startServer(opts: { dbPath: string; port: number; host?: string; password?: string; quiet?: boolean; log?: boolean }): Promise<Running> {
+export async function startServer(opts: { dbPath: string; port: number; host?: string; password?: string; quiet?: boolean; log?: boolean; workers?: number }): Promise<Running> {
   const store = openStore(opts.dbPath);
   const serverKey = loadServerKey(store.db);
   const generated = ensureSecretaryPassword(store.db, opts.password);
   pruneSessions(store.db, Date.now());
+  const pool = createCryptoPool(opts.workers);
   const app = createApp({
     store,
     serverKey,
+    pool,
     hub: createHub(),
     client: serveClient(),
     log: opts.log ? (line) => console.log(`[piaojue] ${line}`) : undefined,
@@ -46,7 +49,7 @@ export async function startServer(opts: { dbPath: string; port: number; host?: s
           new Promise<void>((done) => {
             server.close(() => {
               store.sqlite.close();
-              done();
+              void pool.close().then(done);
             });
             (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
           }),

@@ -7,9 +7,9 @@
  */
 import { and, asc, count, eq, isNotNull } from 'drizzle-orm';
 import {
-  assembleBundle, checkOpening, decodeG1, generateBallotKey, quorumMet, signBlinded, signReceipt,
-  toHex, tokenHash, validChoices, verifyBundle, verifyToken, CryptoInputError,
-  type BallotDefinition, type Bundle, type Receipt, type RosterEntry,
+  assembleBundle, checkOpening, decodeG1, generateBallotKey, quorumMet,
+  toHex, tokenHash, validChoices, verifyBundle, CryptoInputError,
+  type BallotDefinition, type Bundle, type RosterEntry,
 } from '../crypto/index.ts';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { ballots, casts, issuances, members } from '../schema/schema.ts';
@@ -103,11 +103,12 @@ export function allowReissue(db: Db, ballotId: string, memberId: string): void {
 }
 
 /**
- * Blind-sign a member's blinded point. The same blinded point again gets the same answer
+ * Record the issuance of a blind signature on a member's blinded point and return the
+ * ballot secret key to sign it with. The same blinded point again gets the same answer
  * (sk·B is deterministic, so nothing but a hash of B is stored); a different one is
  * refused unless the secretary allowed a re-issue.
  */
-export function issue(db: Db, ballotId: string, memberId: string, blinded: Uint8Array): Uint8Array {
+export function recordIssuance(db: Db, ballotId: string, memberId: string, blinded: Uint8Array): Uint8Array {
   return db.transaction((tx) => {
     const { row, def } = getBallot(tx as unknown as Db, ballotId);
     const member = tx.select().from(members).where(eq(members.id, memberId)).get();
@@ -126,7 +127,7 @@ export function issue(db: Db, ballotId: string, memberId: string, blinded: Uint8
       if (prev.issued >= prev.allowed) throw new ApiError('ALREADY_ISSUED');
       tx.update(issuances).set({ blindedHash: h, issued: prev.issued + 1 }).where(and(eq(issuances.ballotId, ballotId), eq(issuances.memberId, memberId))).run();
     }
-    return signBlinded(new Uint8Array(row.secretKey), blinded);
+    return new Uint8Array(row.secretKey);
   });
 }
 
@@ -134,37 +135,28 @@ export function issue(db: Db, ballotId: string, memberId: string, blinded: Uint8
 export type CastInput = { token: Uint8Array; signature: Uint8Array; commitment: Uint8Array };
 
 /**
- * Check a cast's token signature (CPU-bound; no database access), throwing the API error
- * a refusal maps to.
+ * Store a batch of casts whose token signatures were verified, in one transaction.
+ * Uniqueness is the database's primary key (ballot, token hash): the identical cast again
+ * is accepted again (same receipt); another commitment under a used token gives
+ * DUPLICATE_TOKEN. Returns, per cast, null when stored (or already stored identically)
+ * or the ApiError refusing it. The commit (WAL + synchronous=FULL) is durable on return.
  */
-export function checkCastSignature(publicKey: string, ballotId: string, cast: CastInput): void {
-  try {
-    decodeG1(cast.signature, 'signature');
-  } catch (e) {
-    throw new ApiError('BAD_POINT', e instanceof CryptoInputError ? e.message : 'invalid point');
-  }
-  if (!verifyToken(Buffer.from(publicKey, 'hex'), ballotId, cast.token, cast.signature)) throw new ApiError('BAD_TOKEN_SIGNATURE');
-}
-
-/**
- * Store a verified cast and return its receipt. Uniqueness is the database's primary key
- * (ballot, token hash); the identical cast again returns the identical receipt, another
- * commitment under a used token is DUPLICATE_TOKEN. The transaction commits (fsync, WAL
- * + synchronous=FULL) before the receipt exists.
- */
-export function storeCast(db: Db, serverKey: Uint8Array, ballotId: string, cast: CastInput): Receipt {
-  const th = tokenHash(ballotId, cast.token);
-  const row = { ballotId, tokenHash: toHex(th), token: toHex(cast.token), signature: toHex(cast.signature), commitment: toHex(cast.commitment), choices: null, salt: null };
-  db.transaction((tx) => {
+export function storeCastBatch(db: Db, ballotId: string, batch: readonly CastInput[]): (ApiError | null)[] {
+  const rows = batch.map((c) => ({
+    ballotId, tokenHash: toHex(tokenHash(ballotId, c.token)), token: toHex(c.token), signature: toHex(c.signature),
+    commitment: toHex(c.commitment), choices: null, salt: null,
+  }));
+  return db.transaction((tx) => {
     const b = tx.select({ status: ballots.status }).from(ballots).where(eq(ballots.id, ballotId)).get();
     if (!b) throw new ApiError('NOT_FOUND', 'no such ballot');
     if (b.status !== 'open') throw new ApiError('BAD_STATE', 'the ballot is not open for casting');
-    tx.insert(casts).values(row).onConflictDoNothing().run();
-    const stored = tx.select().from(casts).where(and(eq(casts.ballotId, ballotId), eq(casts.tokenHash, row.tokenHash))).get()!;
-    if (stored.commitment !== row.commitment || stored.signature !== row.signature || stored.token !== row.token)
-      throw new ApiError('DUPLICATE_TOKEN');
+    return rows.map((row) => {
+      tx.insert(casts).values(row).onConflictDoNothing().run();
+      const stored = tx.select().from(casts).where(and(eq(casts.ballotId, ballotId), eq(casts.tokenHash, row.tokenHash))).get()!;
+      const same = stored.commitment === row.commitment && stored.signature === row.signature && stored.token === row.token;
+      return same ? null : new ApiError('DUPLICATE_TOKEN');
+    });
   });
-  return signReceipt(serverKey, ballotId, th, cast.commitment);
 }
 
 /** Close a ballot: no more casts; the BLS secret key is erased (overwritten: secure_delete + checkpoint). */

@@ -1,0 +1,37 @@
+/**
+ * @module server/crypto-worker
+ * Worker-thread side of the crypto pool: the CPU-heavy, database-free operations —
+ * batched token verification, blind signing and receipt signing — so the event loop keeps
+ * answering while a burst of casts is checked on both cores.
+ */
+import { parentPort } from 'node:worker_threads';
+import { findInvalidTokens, signBlinded, signReceipt, tokenHash } from '../crypto/index.ts';
+
+export type Job =
+  | { id: number; op: 'verify'; publicKey: Uint8Array; ballotId: string; items: { token: Uint8Array; signature: Uint8Array }[] }
+  | { id: number; op: 'sign'; secretKey: Uint8Array; blinded: Uint8Array }
+  | { id: number; op: 'receipts'; serverKey: Uint8Array; ballotId: string; items: { token: Uint8Array; commitment: Uint8Array }[] };
+
+/** Run one job (also used inline when the pool has no workers). */
+export function runJob(job: Job): unknown {
+  switch (job.op) {
+    case 'verify':
+      return findInvalidTokens(job.publicKey, job.ballotId, job.items);
+    case 'sign':
+      return signBlinded(job.secretKey, job.blinded);
+    case 'receipts':
+      return job.items.map((it) => signReceipt(job.serverKey, job.ballotId, tokenHash(job.ballotId, it.token), it.commitment));
+  }
+}
+
+if (parentPort) {
+  const port = parentPort;
+  port.on('message', (job: Job) => {
+    try {
+      port.postMessage({ id: job.id, result: runJob(job) });
+    } catch (e) {
+      port.postMessage({ id: job.id, error: String((e as Error)?.message ?? e), code: (e as { code?: string }).code });
+    }
+  });
+  port.postMessage({ ready: true });
+}
