@@ -60,16 +60,51 @@ export type VerifyOptions = {
   readonly batchSize?: number;
 };
 
+/** Checks many token signatures under one key; returns the indices of invalid ones. */
+export type TokenChecker = (
+  publicKey: Uint8Array,
+  ballotId: string,
+  items: readonly { token: Uint8Array; signature: Uint8Array }[],
+) => Promise<number[]>;
+
 /** Verify an audit bundle (parsed JSON). Never throws. */
 export function verifyBundle(json: unknown, opts: VerifyOptions = {}): VerifyResult {
   try {
-    return run(json, opts);
+    return run(json, opts, undefined);
   } catch (e) {
-    return { ok: false, failures: [{ code: 'MALFORMED', detail: `verifier error: ${String((e as Error)?.message ?? e)}` }], tally: null, bundle: null };
+    return crashed(e);
   }
 }
 
-function run(json: unknown, opts: VerifyOptions): VerifyResult {
+/**
+ * The same checks, with the token signatures checked by `checkTokens` — e.g. split across
+ * worker threads so a large bundle uses every core. Never throws (a checker failure is
+ * reported as MALFORMED).
+ */
+export async function verifyBundleAsync(json: unknown, checkTokens: TokenChecker, opts: VerifyOptions = {}): Promise<VerifyResult> {
+  try {
+    const parsed = tryParseBundle(json);
+    if ('error' in parsed) return run(json, opts, undefined);
+    const b = parsed.bundle;
+    let bad: ReadonlySet<number> | 'bad-key';
+    try {
+      decodeG2(fromHex(b.publicKey, 96, 'publicKey'), 'publicKey');
+      const items = b.ballots.map((x) => ({ token: fromHex(x.token, 32, 'token'), signature: fromHex(x.signature, 48, 'signature') }));
+      bad = new Set(await checkTokens(fromHex(b.publicKey, 96, 'publicKey'), b.ballot.id, items));
+    } catch {
+      bad = 'bad-key';
+    }
+    return run(json, opts, bad === 'bad-key' ? undefined : bad);
+  } catch (e) {
+    return crashed(e);
+  }
+}
+
+function crashed(e: unknown): VerifyResult {
+  return { ok: false, failures: [{ code: 'MALFORMED', detail: `verifier error: ${String((e as Error)?.message ?? e)}` }], tally: null, bundle: null };
+}
+
+function run(json: unknown, opts: VerifyOptions, badTokens: ReadonlySet<number> | undefined): VerifyResult {
   const failures: Failure[] = [];
   const fail = (code: FailureCode, detail: string, ballot?: number) =>
     failures.push(ballot === undefined ? { code, detail } : { code, detail, ballot });
@@ -131,7 +166,11 @@ function run(json: unknown, opts: VerifyOptions): VerifyResult {
   const items = b.ballots.map((x) => ({ token: fromHex(x.token, 32, 'token'), signature: fromHex(x.signature, 48, 'signature') }));
   for (let lo = 0; lo < n; lo += batch) {
     const chunk = items.slice(lo, lo + batch);
-    const bad = keyOk ? findInvalidTokens(fromHex(b.publicKey, 96, 'publicKey'), def.id, chunk) : chunk.map((_, i) => i);
+    const bad = !keyOk
+      ? chunk.map((_, i) => i)
+      : badTokens
+        ? chunk.map((_, i) => i).filter((i) => badTokens.has(lo + i))
+        : findInvalidTokens(fromHex(b.publicKey, 96, 'publicKey'), def.id, chunk);
     for (const i of bad) fail('TOKEN_SIGNATURE', `ballot ${lo + i} has no valid blind signature under the ballot key`, lo + i);
     progress(lo + chunk.length);
   }

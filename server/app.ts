@@ -72,7 +72,7 @@ export function createApp(deps: AppDeps) {
   const serverPublicKey = toHex(ed25519.getPublicKey(serverKey));
   const loginLimit = rateLimiter(10, 60_000, now);
   const checkinLimit = rateLimiter(10, 60_000, now);
-  const checkinGlobal = rateLimiter(300, 60_000, now);
+  const checkinGlobal = rateLimiter(200, 60_000, now);
   const secretary = requireSecretary(db, now);
   const tablet = requireTablet(db);
 
@@ -165,7 +165,7 @@ export function createApp(deps: AppDeps) {
     });
   secretaryBallot('open', (bid) => openBallot(db, bid));
   secretaryBallot('close', (bid) => closeBallot(store, bid));
-  secretaryBallot('finalize', (bid) => void finalizeBallot(db, serverKey, bid));
+  secretaryBallot('finalize', async (bid) => void (await finalizeBallot(db, serverKey, bid, pool.verifyTokens)));
   secretaryBallot('reissue', async (bid, c) => {
     const body = object(await readJson(c), ['memberId']);
     allowReissue(db, bid, id(body.memberId, 'memberId'));
@@ -173,10 +173,22 @@ export function createApp(deps: AppDeps) {
 
   // ---- tablet ------------------------------------------------------------------------------
   app.post('/api/checkin', async (c) => {
-    if (!checkinGlobal.take('all') || !checkinLimit.take(clientKey(c))) throw new ApiError('RATE_LIMITED');
+    // Only failed codes count, per client and in all: every tablet of a room may share one
+    // address (NAT, protocol §11.2), and a large meeting checks in hundreds at once.
+    const who = clientKey(c);
+    if (checkinGlobal.exhausted('all') || checkinLimit.exhausted(who)) throw new ApiError('RATE_LIMITED');
     const body = object(await readJson(c), ['code']);
-    if (typeof body.code !== 'string' || body.code.length > 40) throw new ApiError('BAD_CODE');
-    const m = checkIn(db, body.code);
+    let m;
+    try {
+      if (typeof body.code !== 'string' || body.code.length > 40) throw new ApiError('BAD_CODE');
+      m = checkIn(db, body.code);
+    } catch (e) {
+      if (e instanceof ApiError && e.code === 'BAD_CODE') {
+        checkinLimit.take(who);
+        checkinGlobal.take('all');
+      }
+      throw e;
+    }
     endSession(db, c, 'tablet');
     startSession(db, c, 'tablet', m.id, now());
     hub.notify(m.meetingId, 'attendance');

@@ -103,5 +103,10 @@ export function rateLimiter(max: number, windowMs: number, now: () => number = D
       h.n++;
       return h.n <= max;
     },
+    /** True once `max` hits happened in the current window of `key` (counts nothing). */
+    exhausted(key: string): boolean {
+      const h = hits.get(key);
+      return !!h && now() - h.start < windowMs && h.n >= max;
+    },
   };
 }

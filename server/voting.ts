@@ -8,7 +8,7 @@
 import { and, asc, count, eq, isNotNull } from 'drizzle-orm';
 import {
   assembleBundle, checkOpening, decodeG1, generateBallotKey, quorumMet,
-  toHex, tokenHash, validChoices, verifyBundle, CryptoInputError,
+  toHex, tokenHash, validChoices, verifyBundleAsync, CryptoInputError, type TokenChecker,
   type BallotDefinition, type Bundle, type RosterEntry,
 } from '../crypto/index.ts';
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -196,7 +196,7 @@ function bundleRoster(db: Db, def: BallotDefinition, roster: readonly MemberRow[
  * verifier, and publish it. A bundle whose only failure is more casts than members issued
  * (possible only after a re-issue) makes the ballot void, as the regulations require.
  */
-export function finalizeBallot(db: Db, serverKey: Uint8Array, ballotId: string): Bundle {
+export async function finalizeBallot(db: Db, serverKey: Uint8Array, ballotId: string, checkTokens: TokenChecker): Promise<Bundle> {
   const { row, def } = getBallot(db, ballotId);
   assertTransition(row.status as BallotStatus, 'published');
   const roster = rosterOf(db, row.meetingId);
@@ -213,14 +213,19 @@ export function finalizeBallot(db: Db, serverKey: Uint8Array, ballotId: string):
     },
     serverKey,
   );
-  const check = verifyBundle(JSON.parse(JSON.stringify(bundle)), { serverKey: bundle.serverKey });
+  // The public verifier, run on the bundle as it will be served (JSON), token checks on the worker pool.
+  const check = await verifyBundleAsync(JSON.parse(JSON.stringify(bundle)), checkTokens, { serverKey: bundle.serverKey });
   const onlyVoid = !check.ok && check.failures.every((f) => f.code === 'COUNT_EXCEEDS_ISSUED');
   if (!check.ok && !onlyVoid) {
     console.error('[piaojue] self-verification failed:', check.failures.map((f) => f.code).join(','));
     throw new ApiError('SELF_VERIFY_FAILED');
   }
+  const opened = stored.filter((c) => c.choices !== null).length;
   db.transaction((tx) => {
     const fresh = getBallot(tx as unknown as Db, ballotId).row;
+    // An opening accepted while the bundle was being verified would be missing from it.
+    const now = tx.select({ n: count() }).from(casts).where(and(eq(casts.ballotId, ballotId), isNotNull(casts.choices))).get()?.n ?? 0;
+    if (now !== opened) throw new ApiError('BAD_STATE', 'openings arrived during finalisation; finalise again');
     setStatus(tx as unknown as Db, fresh, onlyVoid ? 'void' : 'published', { bundle: JSON.stringify(bundle) });
   });
   return bundle;
