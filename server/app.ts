@@ -6,7 +6,7 @@
  */
 import { Hono, type Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
-import { decodeG1, toHex, type BallotDefinition, type Bundle, checkReceipt, type Receipt, G1_BYTES, SALT_BYTES, COMMITMENT_BYTES, TOKEN_BYTES } from '../crypto/index.ts';
+import { CryptoInputError, toHex, type BallotDefinition, type Bundle, checkReceipt, type Receipt, G1_BYTES, SALT_BYTES, COMMITMENT_BYTES, TOKEN_BYTES } from '../crypto/index.ts';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { checkPassword, endSession, requireSecretary, requireTablet, secretaryPasswordHash, startSession, type AuthEnv } from './auth.ts';
 import { definitionFromRequest, isEntitled } from './ballot.ts';
@@ -24,7 +24,7 @@ import { parseRosterCsv, parseRosterJson } from './roster.ts';
 import { hexBytes, id, object, text } from './validate.ts';
 import {
   allowReissue, ballotView, ballotsOf, closeBallot, createBallot, finalizeBallot,
-  getBallot, openBallot, recordIssuance, storeOpening,
+  getBallot, issuanceKey, openBallot, recordIssuance, storeOpening,
 } from './voting.ts';
 import { issuances, members } from '../schema/schema.ts';
 import { and, eq } from 'drizzle-orm';
@@ -165,7 +165,7 @@ export function createApp(deps: AppDeps) {
     });
   secretaryBallot('open', (bid) => openBallot(db, bid));
   secretaryBallot('close', (bid) => closeBallot(store, bid));
-  secretaryBallot('finalize', async (bid) => void (await finalizeBallot(db, serverKey, bid, pool.verifyTokens)));
+  secretaryBallot('finalize', async (bid) => void (await finalizeBallot(db, serverKey, bid, pool.checkTokens)));
   secretaryBallot('reissue', async (bid, c) => {
     const body = object(await readJson(c), ['memberId']);
     allowReissue(db, bid, id(body.memberId, 'memberId'));
@@ -211,7 +211,15 @@ export function createApp(deps: AppDeps) {
     const bid = id(c.req.param('bid'), 'ballot');
     const body = object(await readJson(c), ['blinded']);
     const blinded = hexBytes(body.blinded, G1_BYTES, 'blinded');
-    const signed = await pool.signBlinded(recordIssuance(db, bid, c.get('memberId'), blinded), blinded);
+    // Sign first (the worker validates B), record after: a bad point never uses up the member's issuance.
+    let signed: Uint8Array;
+    try {
+      signed = await pool.signBlinded(issuanceKey(db, bid, c.get('memberId')), blinded);
+    } catch (e) {
+      if (e instanceof CryptoInputError) throw new ApiError('BAD_POINT', e.message);
+      throw e;
+    }
+    recordIssuance(db, bid, c.get('memberId'), blinded);
     return c.json({ signed: toHex(signed) });
   });
 
@@ -232,11 +240,6 @@ export function createApp(deps: AppDeps) {
     };
     const { row } = getBallot(db, bid);
     if (row.status !== 'open' || !row.publicKey) throw new ApiError('BAD_STATE', 'the ballot is not open for casting');
-    try {
-      decodeG1(cast.signature, 'signature');
-    } catch (e) {
-      throw new ApiError('BAD_POINT', (e as Error).message);
-    }
     const receipt = await castQueue.submit(bid, row.publicKey, cast);
     hub.notify(row.meetingId, 'ballot');
     return c.json({ receipt });

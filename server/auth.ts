@@ -59,7 +59,8 @@ export function startSession(db: Db, c: Context, kind: 'secretary' | 'tablet', m
 export function endSession(db: Db, c: Context, kind: 'secretary' | 'tablet'): void {
   const name = cookieName(c, kind === 'secretary' ? 'piaojue_sid' : 'piaojue_tablet');
   const sid = getCookie(c, name);
-  if (sid) db.delete(sessions).where(eq(sessions.idHash, secretHash(sid))).run();
+  if (sid === undefined) return;
+  db.delete(sessions).where(eq(sessions.idHash, secretHash(sid))).run();
   deleteCookie(c, name, { path: '/', secure: new URL(c.req.url).protocol === 'https:' });
 }
 

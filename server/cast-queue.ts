@@ -35,9 +35,9 @@ export function createCastQueue(db: Db, serverKey: Uint8Array, pool: CryptoPool,
     q.timer = q.waiters.length ? setTimeout(() => void flush(ballotId), 0) : null;
     if (!q.waiters.length && !q.timer) queues.delete(ballotId);
     try {
-      const bad = new Set(await pool.verifyTokens(fromHex(q.publicKey, 96, 'publicKey'), ballotId, batch.map((w) => w.cast)));
+      const bad = await pool.verifyTokens(fromHex(q.publicKey, 96, 'publicKey'), ballotId, batch.map((w) => w.cast));
       const good = batch.filter((_, i) => !bad.has(i));
-      batch.forEach((w, i) => bad.has(i) && w.reject(new ApiError('BAD_TOKEN_SIGNATURE')));
+      batch.forEach((w, i) => bad.has(i) && w.reject(new ApiError(bad.get(i)!)));
       // One transaction for the whole batch: durable (WAL + synchronous=FULL) before any receipt.
       const outcomes = storeCastBatch(db, ballotId, good.map((w) => w.cast));
       const stored = good.filter((_, i) => outcomes[i] === null);

@@ -9,6 +9,9 @@ import { availableParallelism } from 'node:os';
 import { CryptoInputError, type CryptoErrorCode, type Receipt } from '../crypto/index.ts';
 import { runJob, type Job } from './crypto-worker.ts';
 
+/** Why a cast's token signature was refused. */
+export type TokenFault = 'BAD_POINT' | 'BAD_TOKEN_SIGNATURE';
+
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
 type Slot = { worker: Worker; ready: Promise<void>; load: number };
 type Without<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -72,17 +75,20 @@ export function createCryptoPool(size = availableParallelism()) {
     return out;
   }
 
-  return {
+  const api = {
     size: slots.length,
-    /** Indices of the invalid token signatures (batched verification with bisection). */
-    async verifyTokens(publicKey: Uint8Array, ballotId: string, items: readonly { token: Uint8Array; signature: Uint8Array }[]): Promise<number[]> {
+    /** The invalid token signatures, by index: BAD_POINT (not a valid G1 point) or BAD_TOKEN_SIGNATURE. */
+    async verifyTokens(publicKey: Uint8Array, ballotId: string, items: readonly { token: Uint8Array; signature: Uint8Array }[]): Promise<Map<number, TokenFault>> {
       const results = await Promise.all(
         parts(items).map(async ({ offset, part }) =>
-          (await run<number[]>({ op: 'verify', publicKey, ballotId, items: part })).map((i) => i + offset),
+          (await run<[number, TokenFault][]>({ op: 'verify', publicKey, ballotId, items: part })).map(([i, f]) => [i + offset, f] as const),
         ),
       );
-      return results.flat();
+      return new Map(results.flat());
     },
+    /** A TokenChecker (crypto/verify.ts) on this pool: indices of the invalid signatures. */
+    checkTokens: async (publicKey: Uint8Array, ballotId: string, items: readonly { token: Uint8Array; signature: Uint8Array }[]): Promise<number[]> =>
+      [...(await api.verifyTokens(publicKey, ballotId, items)).keys()],
     /** S' = sk·B. */
     signBlinded(secretKey: Uint8Array, blinded: Uint8Array): Promise<Uint8Array> {
       return run<Uint8Array>({ op: 'sign', secretKey, blinded });
@@ -96,4 +102,5 @@ export function createCryptoPool(size = availableParallelism()) {
       await Promise.all(slots.map((s) => s.worker.terminate()));
     },
   };
+  return api;
 }

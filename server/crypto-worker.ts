@@ -5,7 +5,7 @@
  * answering while a burst of casts is checked on both cores.
  */
 import { parentPort } from 'node:worker_threads';
-import { findInvalidTokens, signBlinded, signReceipt, tokenHash } from '../crypto/index.ts';
+import { decodeG1, findInvalidTokens, signBlinded, signReceipt, tokenHash } from '../crypto/index.ts';
 
 export type Job =
   | { id: number; op: 'verify'; publicKey: Uint8Array; ballotId: string; items: { token: Uint8Array; signature: Uint8Array }[] }
@@ -16,11 +16,21 @@ export type Job =
 export function runJob(job: Job): unknown {
   switch (job.op) {
     case 'verify':
-      return findInvalidTokens(job.publicKey, job.ballotId, job.items);
+      // Invalid ones are classified: a signature that is no valid G1 point, or one that does not verify.
+      return findInvalidTokens(job.publicKey, job.ballotId, job.items).map((i) => [i, pointValid(job.items[i]!.signature) ? 'BAD_TOKEN_SIGNATURE' : 'BAD_POINT']);
     case 'sign':
       return signBlinded(job.secretKey, job.blinded);
     case 'receipts':
       return job.items.map((it) => signReceipt(job.serverKey, job.ballotId, tokenHash(job.ballotId, it.token), it.commitment));
+  }
+}
+
+function pointValid(bytes: Uint8Array): boolean {
+  try {
+    decodeG1(bytes);
+    return true;
+  } catch {
+    return false;
   }
 }
 

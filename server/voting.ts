@@ -7,8 +7,8 @@
  */
 import { and, asc, count, eq, isNotNull } from 'drizzle-orm';
 import {
-  assembleBundle, checkOpening, decodeG1, generateBallotKey, quorumMet,
-  toHex, tokenHash, validChoices, verifyBundleAsync, CryptoInputError, type TokenChecker,
+  assembleBundle, checkOpening, generateBallotKey, quorumMet,
+  toHex, tokenHash, validChoices, verifyBundleAsync, type TokenChecker,
   type BallotDefinition, type Bundle, type RosterEntry,
 } from '../crypto/index.ts';
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -102,24 +102,30 @@ export function allowReissue(db: Db, ballotId: string, memberId: string): void {
   });
 }
 
+/** Who may be issued on a ballot: the ballot must be open and the member entitled and present. */
+function issuanceGuard(db: Db, ballotId: string, memberId: string) {
+  const { row, def } = getBallot(db, ballotId);
+  const member = db.select().from(members).where(eq(members.id, memberId)).get();
+  if (!member || member.meetingId !== row.meetingId) throw new ApiError('NOT_FOUND', 'no such ballot in your meeting');
+  if (row.status !== 'open' || !row.secretKey) throw new ApiError('BAD_STATE', 'the ballot is not open');
+  if (!isEntitled(def, member) || !member.present) throw new ApiError('NOT_ELIGIBLE');
+  return row.secretKey;
+}
+
+/** The ballot secret key to blind-sign with, after the same checks as `recordIssuance`. */
+export function issuanceKey(db: Db, ballotId: string, memberId: string): Uint8Array {
+  return new Uint8Array(issuanceGuard(db, ballotId, memberId));
+}
+
 /**
- * Record the issuance of a blind signature on a member's blinded point and return the
- * ballot secret key to sign it with. The same blinded point again gets the same answer
- * (sk·B is deterministic, so nothing but a hash of B is stored); a different one is
- * refused unless the secretary allowed a re-issue.
+ * Record that a member was issued a blind signature on `blinded` (which the caller has
+ * validated and signed). The same blinded point again is accepted again (sk·B is
+ * deterministic, so nothing but a hash of B is stored); a different one is refused with
+ * ALREADY_ISSUED unless the secretary allowed a re-issue.
  */
-export function recordIssuance(db: Db, ballotId: string, memberId: string, blinded: Uint8Array): Uint8Array {
-  return db.transaction((tx) => {
-    const { row, def } = getBallot(tx as unknown as Db, ballotId);
-    const member = tx.select().from(members).where(eq(members.id, memberId)).get();
-    if (!member || member.meetingId !== row.meetingId) throw new ApiError('NOT_FOUND', 'no such ballot in your meeting');
-    if (row.status !== 'open' || !row.secretKey) throw new ApiError('BAD_STATE', 'the ballot is not open');
-    if (!isEntitled(def, member) || !member.present) throw new ApiError('NOT_ELIGIBLE');
-    try {
-      decodeG1(blinded, 'blinded');
-    } catch (e) {
-      throw new ApiError('BAD_POINT', e instanceof CryptoInputError ? e.message : 'invalid point');
-    }
+export function recordIssuance(db: Db, ballotId: string, memberId: string, blinded: Uint8Array): void {
+  db.transaction((tx) => {
+    issuanceGuard(tx as unknown as Db, ballotId, memberId);
     const h = toHex(sha256(blinded));
     const prev = tx.select().from(issuances).where(and(eq(issuances.ballotId, ballotId), eq(issuances.memberId, memberId))).get();
     if (!prev) tx.insert(issuances).values({ ballotId, memberId, blindedHash: h, issued: 1, allowed: 1 }).run();
@@ -127,7 +133,6 @@ export function recordIssuance(db: Db, ballotId: string, memberId: string, blind
       if (prev.issued >= prev.allowed) throw new ApiError('ALREADY_ISSUED');
       tx.update(issuances).set({ blindedHash: h, issued: prev.issued + 1 }).where(and(eq(issuances.ballotId, ballotId), eq(issuances.memberId, memberId))).run();
     }
-    return new Uint8Array(row.secretKey);
   });
 }
 
