@@ -36,6 +36,22 @@ export function fromHex(hex: unknown, length: number | undefined, name: string):
   return hexToBytes(hex);
 }
 
+/**
+ * Concatenate many byte strings without spreading them into one call: a bundle encodes
+ * to ~10⁵ parts, more arguments than a browser Web Worker's stack takes.
+ */
+export function joinBytes(parts: readonly Uint8Array[]): Uint8Array {
+  let size = 0;
+  for (const p of parts) size += p.length;
+  const out = new Uint8Array(size);
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}
+
 /** Lowercase hex of `bytes`. */
 export function toHex(bytes: Uint8Array): string {
   return bytesToHex(abytes(bytes, undefined, 'bytes'));

@@ -8,7 +8,7 @@
  *    object keys sorted bytewise), used for the bundle signature.
  * Never JSON.stringify an object as the thing that is hashed or signed.
  */
-import { abytes, concatBytes, compareBytes, utf8 } from './bytes.ts';
+import { abytes, concatBytes, compareBytes, joinBytes, utf8 } from './bytes.ts';
 import { refuse } from './errors.ts';
 
 const MAX_U32 = 0xffffffff;
@@ -29,7 +29,7 @@ export function field(bytes: Uint8Array): Uint8Array {
 
 /** `field(f1) ‖ … ‖ field(fn)` (protocol §3.1). */
 export function fields(...parts: Uint8Array[]): Uint8Array {
-  return concatBytes(...parts.map(field));
+  return joinBytes(parts.map(field));
 }
 
 /** A domain-separated message: the DST as the first field, then each field length-prefixed (protocol §3.1). */
@@ -58,7 +58,7 @@ const TAG = { null: 0x6e, true: 0x74, false: 0x66, int: 0x69, string: 0x73, arra
 export function canonical(value: CanonicalValue): Uint8Array {
   const parts: Uint8Array[] = [];
   encodeInto(value, parts, 0);
-  return concatBytes(...parts);
+  return joinBytes(parts);
 }
 
 function encodeInto(v: unknown, out: Uint8Array[], depth: number): void {

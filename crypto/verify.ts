@@ -162,7 +162,8 @@ function run(json: unknown, opts: VerifyOptions, badTokens: ReadonlySet<number> 
     }
 
   // TOKEN_SIGNATURE: batched check per chunk; bisection names the bad ones.
-  const batch = Math.max(1, opts.batchSize ?? 256);
+  // Not Math.max(1, batchSize) alone: NaN would skip every token check and 1.5 would misindex ballots.
+  const batch = Number.isSafeInteger(opts.batchSize) ? Math.max(1, opts.batchSize!) : 256;
   const items = b.ballots.map((x) => ({ token: fromHex(x.token, 32, 'token'), signature: fromHex(x.signature, 48, 'signature') }));
   for (let lo = 0; lo < n; lo += batch) {
     const chunk = items.slice(lo, lo + batch);

@@ -29,7 +29,7 @@ export function createCryptoPool(size = availableParallelism()) {
   let next = 1;
   const slots: Slot[] = [];
   for (let i = 0; i < size; i++) {
-    const worker = new Worker(BOOT, { eval: true });
+    const worker = new Worker(BOOT, { eval: true, workerData: { role: 'crypto-pool' } });
     worker.unref();
     const ready = new Promise<void>((res) => {
       worker.on('message', (m: { ready?: true; id?: number; result?: unknown; error?: string; code?: string }) => {

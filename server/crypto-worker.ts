@@ -4,7 +4,7 @@
  * batched token verification, blind signing and receipt signing — so the event loop keeps
  * answering while a burst of casts is checked on both cores.
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { decodeG1, findInvalidTokens, signBlinded, signReceipt, tokenHash } from '../crypto/index.ts';
 
 export type Job =
@@ -34,7 +34,8 @@ function pointValid(bytes: Uint8Array): boolean {
   }
 }
 
-if (parentPort) {
+// Only in a thread the pool started: other workers may import this module (through the pool) too.
+if (parentPort && (workerData as { role?: string } | null)?.role === 'crypto-pool') {
   const port = parentPort;
   port.on('message', (job: Job) => {
     try {

@@ -48,13 +48,15 @@ function csvFields(line: string): string[] | null {
   return out;
 }
 
-function finish(rows: (RosterRow | null)[], problems: RosterProblem[]): { rows: RosterRow[] } | { problems: RosterProblem[] } {
+/** `lines[i]` is the source line of `rows[i]` (CSV: header and blank lines skipped); default i + 1. */
+function finish(rows: (RosterRow | null)[], problems: RosterProblem[], lines?: readonly number[]): { rows: RosterRow[] } | { problems: RosterProblem[] } {
   const seen = new Map<string, number>();
   rows.forEach((r, i) => {
     if (!r) return;
+    const line = lines?.[i] ?? i + 1;
     const prev = seen.get(r.name);
-    if (prev !== undefined) problems.push({ line: i + 1, error: `duplicate name (also on line ${prev})` });
-    else seen.set(r.name, i + 1);
+    if (prev !== undefined) problems.push({ line, error: `duplicate name (also on line ${prev})` });
+    else seen.set(r.name, line);
   });
   if (rows.length === 0) problems.push({ line: 0, error: 'the roster is empty' });
   if (rows.length > MAX_ROSTER) problems.push({ line: 0, error: `at most ${MAX_ROSTER} members` });
@@ -90,8 +92,10 @@ export function parseRosterCsv(csv: string): { rows: RosterRow[] } | { problems:
     return { problems: [{ line: 1, error: 'the first line must be: name,kind,title' }] };
   const problems: RosterProblem[] = [];
   const rows: (RosterRow | null)[] = [];
+  const lineNos: number[] = [];
   lines.slice(1).forEach((l, i) => {
     if (l.trim() === '') return;
+    lineNos.push(i + 2);
     const f = csvFields(l);
     if (!f || f.length < 2 || f.length > header.length) {
       problems.push({ line: i + 2, error: `expected ${header.length} comma-separated fields` });
@@ -101,5 +105,5 @@ export function parseRosterCsv(csv: string): { rows: RosterRow[] } | { problems:
     rows.push(row(f[0], f[1], f[2], i + 2, problems));
   });
   if (rows.length > MAX_ROSTER) return { problems: [{ line: 0, error: `at most ${MAX_ROSTER} members` }] };
-  return finish(rows, problems);
+  return finish(rows, problems, lineNos);
 }
