@@ -74,6 +74,7 @@ export async function largeBundle(n: number): Promise<{ path: string; json: unkn
 export async function verifyInNode(json: unknown, threads = availableParallelism()) {
   const pool = createCryptoPool(threads);
   try {
+    await pool.ready();
     const t0 = performance.now();
     const r = await verifyBundleAsync(json, pool.checkTokens);
     const ms = performance.now() - t0;

@@ -29,6 +29,34 @@ export const SCALAR_BYTES = 32;
 
 type PointCons<P> = { fromBytes(b: Uint8Array): P };
 
+const Fp = bls12_381.fields.Fp;
+const Fp2 = bls12_381.fields.Fp2;
+
+/** Big-endian integer of 48 bytes, with the three flag bits of the first byte cleared. */
+function coordinate(bytes: Uint8Array, offset: number, masked: boolean): bigint {
+  let n = 0n;
+  for (let i = 0; i < 48; i++) n = (n << 8n) | BigInt(i === 0 && masked ? bytes[offset]! & 0x1f : bytes[offset + i]!);
+  return n;
+}
+
+/** Does some curve point have this x (y² = x³ + b has a root)? Decided with noble's field ops. */
+function hasY(x: bigint | [bigint, bigint]): boolean {
+  try {
+    if (typeof x === 'bigint') Fp.sqrt(Fp.add(Fp.pow(x, 3n), G1.CURVE().b));
+    else {
+      const X = Fp2.fromBigTuple(x);
+      Fp2.sqrt(Fp2.add(Fp2.mul(Fp2.sqr(X), X), G2.CURVE().b));
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Each refusal code is decided by checking the bytes and the maths in order — flags, field
+ * range, curve equation, subgroup, canonical form — never by reading a library's error text.
+ */
 function decodePoint<P extends { is0(): boolean; toBytes(c?: boolean): Uint8Array; assertValidity(): void }>(
   Point: PointCons<P>,
   bytes: Uint8Array,
@@ -41,25 +69,22 @@ function decodePoint<P extends { is0(): boolean; toBytes(c?: boolean): Uint8Arra
   if (flags & 0x40) {
     // Infinity flag: the only valid form is 0xc0 00…00, and it is the identity, which
     // the protocol never accepts (a signature or key equal to it is trivially forgeable).
-    const rest = bytes.slice(1).every((b) => b === 0) && flags === 0xc0;
-    refuse(rest ? 'POINT_IDENTITY' : 'POINT_NOT_CANONICAL', `${name} is the point at infinity`);
+    const identity = flags === 0xc0 && bytes.slice(1).every((b) => b === 0);
+    refuse(identity ? 'POINT_IDENTITY' : 'POINT_NOT_CANONICAL', identity ? `${name} is the point at infinity` : `${name} has invalid infinity flags`);
   }
   let p: P;
   try {
     p = Point.fromBytes(bytes);
-  } catch (e) {
-    const msg = String((e as Error)?.message ?? e);
-    if (/subgroup/i.test(msg)) refuse('POINT_NOT_IN_SUBGROUP', `${name} is not in the prime-order subgroup`);
-    if (/field|range|invalid .*point: compressed|bad point: x/i.test(msg) && !/equation|sqrt|square/i.test(msg))
-      refuse('POINT_NOT_CANONICAL', `${name} has a coordinate outside the field`);
-    refuse('POINT_NOT_ON_CURVE', `${name} is not a point on the curve`);
-  }
-  if (p.is0()) refuse('POINT_IDENTITY', `${name} is the point at infinity`);
-  try {
     p.assertValidity();
   } catch {
+    // Refused: find out why from the bytes and the maths (slow path, bad input only).
+    // x in G1; x = c1·u + c0 in G2, c1 first (ZCash encoding). Every coordinate must be < p.
+    const xs = len === G1_BYTES ? [coordinate(bytes, 0, true)] : [coordinate(bytes, 0, true), coordinate(bytes, 48, false)];
+    if (xs.some((c) => c >= Fp.ORDER)) refuse('POINT_NOT_CANONICAL', `${name} has a coordinate outside the field`);
+    if (!hasY(len === G1_BYTES ? xs[0]! : [xs[1]!, xs[0]!])) refuse('POINT_NOT_ON_CURVE', `${name} is not a point on the curve`);
     refuse('POINT_NOT_IN_SUBGROUP', `${name} is not in the prime-order subgroup`);
   }
+  if (p.is0()) refuse('POINT_IDENTITY', `${name} is the point at infinity`);
   if (!equalBytes(p.toBytes(true), bytes)) refuse('POINT_NOT_CANONICAL', `${name} is not canonically encoded`);
   return p;
 }

@@ -4,7 +4,8 @@
  * blind BLS tokens, commitments, receipts, the Merkle tree, the canonical encoding and one
  * small signed audit bundle. Every secret comes from a fixed label through SHA-256, the
  * blinding factors and tokens are fixed, and Ed25519 is deterministic, so running the script
- * twice writes identical files. tests/crypto/vectors.test.ts recomputes every vector.
+ * twice writes identical files. tests/crypto/vectors.test.ts recomputes every vector. The first
+ * token, commitment and receipt vectors are the worked example of docs/protocol.md Appendix A.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import {
@@ -13,10 +14,16 @@ import {
   leafHash, merkleRoot, pointToHex, receiptMessage, signBlinded, signReceipt, toHex, tokenHash, tokenPoint,
   unblindSignature, utf8, type CanonicalValue,
 } from '../crypto/index.ts';
-import { FIXTURE_LABEL, bundleFromInputs, defaultInputs, derive, deriveScalar } from '../tests/helpers/bundle-fixture.ts';
+import { FIXTURE_LABEL, bundleFromInputs, defaultInputs, derive, deriveScalar, negativeCases } from '../tests/helpers/bundle-fixture.ts';
 
 const OUT = new URL('../docs/vectors/', import.meta.url);
 const GENERATOR = 'scripts/make-vectors.ts (npm run vectors)';
+
+/** `n` copies of byte `b`. */
+const fill = (b: number, n = 32) => new Uint8Array(n).fill(b);
+/** The 32-byte big-endian scalar 3, the worked example's blinding factor. */
+const THREE = Uint8Array.from({ length: 32 }, (_, i) => (i === 31 ? 3 : 0));
+const WORKED = 'worked example of docs/protocol.md Appendix A';
 
 function write(name: string, value: unknown): void {
   writeFileSync(new URL(name, OUT), JSON.stringify(value, null, 2) + '\n');
@@ -25,9 +32,18 @@ function write(name: string, value: unknown): void {
 /** token.json: seed → ballot key; (ballotId, token, r) → M, B, S', σ, tokenHash. */
 function tokenVectors() {
   const cases = [
-    { ballotId: 'ballot-2024-07-a', n: 0 },
-    { ballotId: 'ballot-2024-07-a', n: 1 },
-    { ballotId: 'B', n: 2 },
+    { note: WORKED, ballotId: 'b1', seed: fill(1), token: fill(2), r: THREE },
+    ...[
+      { ballotId: 'ballot-2024-07-a', n: 0 },
+      { ballotId: 'ballot-2024-07-a', n: 1 },
+      { ballotId: 'B', n: 2 },
+    ].map(({ ballotId, n }) => ({
+      note: `derived: seed, token and r from "${FIXTURE_LABEL}/token-vector-${n}/…"`,
+      ballotId,
+      seed: derive(`token-vector-${n}/seed`),
+      token: derive(`token-vector-${n}/token`),
+      r: deriveScalar(`token-vector-${n}/r`),
+    })),
   ];
   return {
     description:
@@ -36,14 +52,12 @@ function tokenVectors() {
       'signature σ = r⁻¹·S\' (equals sk·M); tokenHash = SHA-256(message(DST_TOKEN_HASH, ballotId, token)). All points compressed, all bytes lowercase hex.',
     generator: GENERATOR,
     dst: { keygen: DST_KEYGEN, token: DST_TOKEN, tokenHash: DST_TOKEN_HASH },
-    vectors: cases.map(({ ballotId, n }) => {
-      const seed = derive(`token-vector-${n}/seed`);
-      const token = derive(`token-vector-${n}/token`);
-      const r = deriveScalar(`token-vector-${n}/r`);
+    vectors: cases.map(({ note, ballotId, seed, token, r }) => {
       const key = generateBallotKey(seed);
       const state = blindToken(ballotId, { token, r });
       const blindSignature = signBlinded(key.secretKey, state.blinded);
       return {
+        note,
         ballotId,
         seed: toHex(seed),
         secretKey: toHex(key.secretKey),
@@ -62,12 +76,20 @@ function tokenVectors() {
 
 /** commitment.json: (ballotId, token, choices, salt) → encodeChoices, commitment. */
 function commitmentVectors() {
-  const cases: { ballotId: string; choices: string[] }[] = [
-    { ballotId: 'ballot-2024-07-a', choices: ['agree'] },
-    { ballotId: 'ballot-2024-07-a', choices: ['agree', 'disagree', 'abstain'] },
-    { ballotId: 'ballot-2024-07-b', choices: [] },
-    { ballotId: 'x', choices: ['ab', 'c'] },
-    { ballotId: 'x', choices: ['a', 'bc'] },
+  const derived = (ballotId: string, choices: string[], n: number) => ({
+    note: `derived: token and salt from "${FIXTURE_LABEL}/commitment-vector-${n}/…"`,
+    ballotId,
+    choices,
+    token: derive(`commitment-vector-${n}/token`),
+    salt: derive(`commitment-vector-${n}/salt`),
+  });
+  const cases = [
+    { note: WORKED, ballotId: 'b1', choices: ['agree', 'abstain'], token: fill(2), salt: fill(4) },
+    derived('ballot-2024-07-a', ['agree'], 0),
+    derived('ballot-2024-07-a', ['agree', 'disagree', 'abstain'], 1),
+    derived('ballot-2024-07-b', [], 2),
+    derived('x', ['ab', 'c'], 3),
+    derived('x', ['a', 'bc'], 4),
   ];
   return {
     description:
@@ -76,10 +98,9 @@ function commitmentVectors() {
       'message(dst, …) = field(utf8(dst)) ‖ field(…) ‖ …. The last two vectors show that ["ab","c"] and ["a","bc"] encode differently.',
     generator: GENERATOR,
     dst: DST_COMMIT,
-    vectors: cases.map(({ ballotId, choices }, n) => {
-      const token = derive(`commitment-vector-${n}/token`);
-      const salt = derive(`commitment-vector-${n}/salt`);
+    vectors: cases.map(({ note, ballotId, choices, token, salt }) => {
       return {
+        note,
         ballotId,
         token: toHex(token),
         choices,
@@ -93,8 +114,18 @@ function commitmentVectors() {
 
 /** receipt.json: Ed25519 server key from a seed; receipt messages and their signatures. */
 function receiptVectors() {
-  const seed = derive('receipt/server-key-seed');
+  const seed = fill(5);
   const server = generateServerKey(seed);
+  const workedToken = fill(2);
+  const cases = [
+    { note: WORKED, ballotId: 'b1', tokenHash: tokenHash('b1', workedToken), commitment: commit('b1', workedToken, ['agree', 'abstain'], fill(4)) },
+    ...[0, 1].map((n) => ({
+      note: `derived: tokenHash and commitment from "${FIXTURE_LABEL}/receipt-vector-${n}/…"`,
+      ballotId: n === 1 ? 'ballot-2024-07-b' : 'ballot-2024-07-a',
+      tokenHash: derive(`receipt-vector-${n}/tokenHash`),
+      commitment: derive(`receipt-vector-${n}/commitment`),
+    })),
+  ];
   return {
     description:
       'Cast receipts (protocol §6.2). serverPublicKey = Ed25519 public key (RFC 8032) of the 32-byte secret seed serverKeySeed. ' +
@@ -103,12 +134,10 @@ function receiptVectors() {
     dst: DST_RECEIPT,
     serverKeySeed: toHex(seed),
     serverPublicKey: toHex(server.publicKey),
-    vectors: [0, 1, 2].map((n) => {
-      const ballotId = n === 2 ? 'ballot-2024-07-b' : 'ballot-2024-07-a';
-      const th = derive(`receipt-vector-${n}/tokenHash`);
-      const c = derive(`receipt-vector-${n}/commitment`);
+    vectors: cases.map(({ note, ballotId, tokenHash: th, commitment: c }) => {
       const receipt = signReceipt(server.secretKey, ballotId, th, c);
       return {
+        note,
         ballotId,
         tokenHash: toHex(th),
         commitment: toHex(c),
@@ -187,6 +216,14 @@ function main(): void {
     },
   });
   write('bundle.json', bundle);
+  write('bundles-invalid.json', {
+    description:
+      'Tampered audit bundles, each derived from bundle.json so that it trips one verifier check (protocol §10.1); PUBLIC_KEY also fails every token. ' +
+      'A verifier run with `options` (serverKey: the pinned server key) must report exactly the failure codes in `expected`, in that order ' +
+      '(the CHECKS order). Changes a dishonest server would make are re-signed with the real server key, so they are not caught by BUNDLE_SIGNATURE.',
+    generator: GENERATOR,
+    vectors: negativeCases(),
+  });
 }
 
 main();

@@ -7,7 +7,7 @@
  *
  *   npm run verify -- path/to/bundle.json [--server-key HEX] [--json]
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import process from 'node:process';
 import {
   CHECKS, OUTCOMES, verifyBundle,
@@ -33,10 +33,13 @@ Options:
 Exit status:
   0  every check passed
   1  at least one check failed (each failure is listed with its code)
-  2  the file could not be read or is not JSON, or the command line is wrong. With --json an
-     unreadable or non-JSON file still prints one JSON object, with ok=false and a single
-     failure of code MALFORMED; the exit status is 2 in both modes.
+  2  the file could not be read, is larger than 256 MiB, or is not JSON; or the command line
+     is wrong. With --json such a file still prints one JSON object, with ok=false, tally null
+     and a single failure of code MALFORMED; the exit status is 2 in both modes.
 `;
+
+/** Largest bundle file read (protocol §7.3 leaves the text size to the CLI). */
+const MAX_BYTES = 256 * 1024 * 1024;
 
 /** Exit statuses, documented in USAGE. */
 const EXIT = { ok: 0, failed: 1, unusable: 2 } as const;
@@ -48,8 +51,14 @@ function parseArgs(argv: readonly string[]): Args | { help: true } | { error: st
   let path: string | undefined;
   let json = false;
   let serverKey: string | undefined;
+  let options = true; // false after "--": the rest are file names, even if they start with "-"
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
+    if (!options || a === '-' || !a.startsWith('-')) {
+      if (path !== undefined) return { error: 'give exactly one bundle file' };
+      path = a;
+      continue;
+    }
     if (a === '-h' || a === '--help') return { help: true };
     if (a === '--json') json = true;
     else if (a === '--server-key' || a.startsWith('--server-key=')) {
@@ -59,10 +68,8 @@ function parseArgs(argv: readonly string[]): Args | { help: true } | { error: st
       const key = v.toLowerCase();
       if (!/^[0-9a-f]{64}$/.test(key)) return { error: '--server-key must be 64 hex digits (an Ed25519 public key)' };
       serverKey = key;
-    } else if (a === '--') continue;
-    else if (a.startsWith('-') && a !== '-') return { error: `unknown option ${a}` };
-    else if (path !== undefined) return { error: 'give exactly one bundle file' };
-    else path = a;
+    } else if (a === '--') options = false;
+    else return { error: `unknown option ${a}` };
   }
   if (path === undefined) return { error: 'no bundle file given' };
   return serverKey === undefined ? { path, json } : { path, json, serverKey };
@@ -70,16 +77,23 @@ function parseArgs(argv: readonly string[]): Args | { help: true } | { error: st
 
 /** Read and parse the file; a message on failure. */
 function readJson(path: string): { value: unknown } | { error: string } {
-  let text: string;
+  const name = path === '-' ? 'standard input' : path;
+  const tooBig = (n: number) => `${name} is ${n} bytes, more than the ${MAX_BYTES / 1024 / 1024} MiB a bundle may have`;
+  let bytes: Buffer;
   try {
-    text = readFileSync(path === '-' ? 0 : path, 'utf8');
+    if (path !== '-') {
+      const { size } = statSync(path);
+      if (size > MAX_BYTES) return { error: tooBig(size) };
+    }
+    bytes = readFileSync(path === '-' ? 0 : path);
   } catch (e) {
-    return { error: `cannot read ${path === '-' ? 'standard input' : path}: ${(e as Error).message}` };
+    return { error: `cannot read ${name}: ${(e as Error).message}` };
   }
+  if (bytes.length > MAX_BYTES) return { error: tooBig(bytes.length) };
   try {
-    return { value: JSON.parse(text.replace(/^\uFEFF/, '')) as unknown };
+    return { value: JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes).replace(/^\uFEFF/, '')) as unknown };
   } catch (e) {
-    return { error: `${path === '-' ? 'standard input' : path} is not valid JSON: ${(e as Error).message}` };
+    return { error: `${name} is not valid UTF-8 JSON: ${(e as Error).message}` };
   }
 }
 

@@ -25,27 +25,48 @@ export type CastQueueOptions = {
 export function createCastQueue(db: Db, serverKey: Uint8Array, pool: CryptoPool, opts: CastQueueOptions = {}) {
   const windowMs = opts.windowMs ?? 4;
   const maxBatch = opts.maxBatch ?? 512;
-  const queues = new Map<string, { waiters: Waiter[]; timer: ReturnType<typeof setTimeout> | null; publicKey: string }>();
+  // Group commit: while one batch is being verified and committed, later casts gather into
+  // the next batch, so the batch size grows with the load and each batch costs one pairing
+  // product and one fsync.
+  const queues = new Map<string, { waiters: Waiter[]; timer: ReturnType<typeof setTimeout> | null; busy: boolean; publicKey: string }>();
+
+  function schedule(ballotId: string): void {
+    const q = queues.get(ballotId);
+    if (!q || q.busy || q.timer || q.waiters.length === 0) return;
+    if (q.waiters.length >= maxBatch) void flush(ballotId);
+    else q.timer = setTimeout(() => void flush(ballotId), windowMs);
+  }
 
   async function flush(ballotId: string): Promise<void> {
-    const q = queues.get(ballotId);
-    if (!q || q.waiters.length === 0) return;
-    const batch = q.waiters.splice(0, maxBatch);
+    const q = queues.get(ballotId)!;
     if (q.timer) clearTimeout(q.timer);
-    q.timer = q.waiters.length ? setTimeout(() => void flush(ballotId), 0) : null;
-    if (!q.waiters.length && !q.timer) queues.delete(ballotId);
+    q.timer = null;
+    q.busy = true;
+    const batch = q.waiters.splice(0, maxBatch);
+    let stored: Waiter[] = [];
     try {
       const bad = await pool.verifyTokens(fromHex(q.publicKey, 96, 'publicKey'), ballotId, batch.map((w) => w.cast));
       const good = batch.filter((_, i) => !bad.has(i));
       batch.forEach((w, i) => bad.has(i) && w.reject(new ApiError(bad.get(i)!)));
       // One transaction for the whole batch: durable (WAL + synchronous=FULL) before any receipt.
       const outcomes = storeCastBatch(db, ballotId, good.map((w) => w.cast));
-      const stored = good.filter((_, i) => outcomes[i] === null);
+      stored = good.filter((_, i) => outcomes[i] === null);
       good.forEach((w, i) => outcomes[i] && w.reject(outcomes[i]));
+    } catch (e) {
+      for (const w of batch) w.reject(e);
+    } finally {
+      // The next batch is verified while this one's receipts are signed.
+      q.busy = false;
+      if (q.waiters.length) void flush(ballotId);
+      else queues.delete(ballotId);
+    }
+    if (stored.length === 0) return;
+    try {
       const receipts = await pool.receipts(serverKey, ballotId, stored.map((w) => w.cast));
       stored.forEach((w, i) => w.resolve(receipts[i]!));
     } catch (e) {
-      for (const w of batch) w.reject(e);
+      // The casts are stored; an identical retry gets its receipt.
+      for (const w of stored) w.reject(e);
     }
   }
 
@@ -54,10 +75,9 @@ export function createCastQueue(db: Db, serverKey: Uint8Array, pool: CryptoPool,
     submit(ballotId: string, publicKey: string, cast: CastInput): Promise<Receipt> {
       return new Promise<Receipt>((resolve, reject) => {
         let q = queues.get(ballotId);
-        if (!q) queues.set(ballotId, (q = { waiters: [], timer: null, publicKey }));
+        if (!q) queues.set(ballotId, (q = { waiters: [], timer: null, busy: false, publicKey }));
         q.waiters.push({ cast, resolve, reject });
-        if (q.waiters.length >= maxBatch) void flush(ballotId);
-        else if (!q.timer) q.timer = setTimeout(() => void flush(ballotId), windowMs);
+        schedule(ballotId);
       });
     },
   };

@@ -98,6 +98,10 @@ export function createCryptoPool(size = availableParallelism()) {
       const results = await Promise.all(parts(items).map(({ part }) => run<Receipt[]>({ op: 'receipts', serverKey, ballotId, items: part })));
       return results.flat();
     },
+    /** Resolves once every worker has loaded (so timings exclude start-up). */
+    async ready(): Promise<void> {
+      await Promise.all(slots.map((s) => s.ready));
+    },
     async close(): Promise<void> {
       await Promise.all(slots.map((s) => s.worker.terminate()));
     },

@@ -80,7 +80,11 @@ export function renderError(err: unknown, c: Context): Response {
     e = new ApiError('INTERNAL');
   }
   const detail = e.message.includes(': ') ? e.message.slice(e.message.indexOf(': ') + 2) : undefined;
-  return c.json({ ...errorBody(e.code, lang, detail), ...(e.extra ?? {}) }, ERRORS[e.code][0]);
+  const res = c.json({ ...errorBody(e.code, lang, detail), ...(e.extra ?? {}) }, ERRORS[e.code][0]);
+  // Refused before its body was read: the unread rest makes the connection unusable, so say so
+  // (otherwise the client reuses a keep-alive socket the server is about to drop).
+  if (e.code === 'BODY_TOO_LARGE' || e.code === 'UNSUPPORTED_MEDIA_TYPE') res.headers.set('Connection', 'close');
+  return res;
 }
 
 /** SQLite errors that mean the disk or file cannot take writes now. */

@@ -164,11 +164,23 @@ export function storeCastBatch(db: Db, ballotId: string, batch: readonly CastInp
   });
 }
 
+/**
+ * Rewrite a ballot's casts in token-hash order. SQLite lays a page's cells out in the order
+ * they were written, so without this the file itself would keep the arrival (and opening)
+ * order of the casts, rowid or not. The old cells are zeroed (secure_delete).
+ */
+function reorderCasts(tx: Db, ballotId: string): void {
+  const rows = tx.select().from(casts).where(eq(casts.ballotId, ballotId)).orderBy(asc(casts.tokenHash)).all();
+  tx.delete(casts).where(eq(casts.ballotId, ballotId)).run();
+  for (const r of rows) tx.insert(casts).values(r).run();
+}
+
 /** Close a ballot: no more casts; the BLS secret key is erased (overwritten: secure_delete + checkpoint). */
 export function closeBallot(store: Store, ballotId: string): void {
   store.db.transaction((tx) => {
     const { row } = getBallot(tx as unknown as Db, ballotId);
     setStatus(tx as unknown as Db, row, 'closed', { secretKey: null });
+    reorderCasts(tx as unknown as Db, ballotId);
   });
   store.sqlite.pragma('wal_checkpoint(TRUNCATE)');
 }
@@ -232,6 +244,7 @@ export async function finalizeBallot(db: Db, serverKey: Uint8Array, ballotId: st
     const now = tx.select({ n: count() }).from(casts).where(and(eq(casts.ballotId, ballotId), isNotNull(casts.choices))).get()?.n ?? 0;
     if (now !== opened) throw new ApiError('BAD_STATE', 'openings arrived during finalisation; finalise again');
     setStatus(tx as unknown as Db, fresh, onlyVoid ? 'void' : 'published', { bundle: JSON.stringify(bundle) });
+    reorderCasts(tx as unknown as Db, ballotId);
   });
   return bundle;
 }

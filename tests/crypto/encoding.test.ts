@@ -40,7 +40,9 @@ function reverseKeys(v: CanonicalValue): CanonicalValue {
   if (Array.isArray(v)) return v.map(reverseKeys);
   if (v !== null && typeof v === 'object') {
     const out: Record<string, CanonicalValue> = {};
-    for (const k of Object.keys(v).reverse()) out[k] = reverseKeys((v as Record<string, CanonicalValue>)[k]!);
+    // defineProperty, so a generated "__proto__" key stays an own data member.
+    for (const k of Object.keys(v).reverse())
+      Object.defineProperty(out, k, { value: reverseKeys((v as Record<string, CanonicalValue>)[k]!), enumerable: true, writable: true, configurable: true });
     return out;
   }
   return v;
@@ -100,6 +102,12 @@ describe('canonical layout', () => {
   });
 
   it('encodes -0 as 0', () => expect(canonical(-0)).toEqual(canonical(0)));
+
+  it('encodes a value of 300 000 parts (a large bundle) without exhausting the stack', () => {
+    const enc = canonical(new Array(300_000).fill(null));
+    expect(enc.length).toBe(5 + 300_000);
+    expect(toHex(enc.subarray(0, 6))).toBe('61' + '000493e0' + '6e');
+  });
 });
 
 describe('canonical properties', () => {

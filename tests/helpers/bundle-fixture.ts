@@ -5,13 +5,17 @@
  * fixed label with SHA-256, and Ed25519 signing is deterministic, so the same inputs always
  * give the same bytes. `scripts/make-vectors.ts` writes `docs/vectors/bundle.json` from
  * `bundleFromInputs(defaultInputs())`, and `tests/crypto/vectors.test.ts` rebuilds it from the
- * inputs file. `resign` and `recount` play a cheating server that signs its own lie.
+ * inputs file. `resign` and `recount` play a cheating server that signs its own lie, and
+ * `negativeCases()` are tampered bundles that each trip one verifier check (written to
+ * docs/vectors/bundles-invalid.json and run by tests/crypto/verify.test.ts).
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import {
   assembleBundle, blindToken, castLeaf, checkOpening, commit, computeTally, fromHex, generateBallotKey,
-  generateServerKey, leafHash, merkleRoot, signBlinded, signBundle, toHex, unblindSignature, utf8, validChoices,
-  type BallotDefinition, type BallotKeyPair, type Bundle, type BundleBallot, type BundleInputs, type RosterEntry,
+  generateServerKey, leafHash, merkleRoot, signBlinded, signBundle, sortByTokenHash, toHex, unblindSignature, utf8,
+  validChoices,
+  type BallotDefinition, type BallotKeyPair, type Bundle, type BundleBallot, type BundleInputs, type FailureCode,
+  type RosterEntry, type VerifyOptions,
 } from '../../crypto/index.ts';
 
 /** One cast as a device would make it: token, blinding factor and salt fixed; `choices` null = never opened. */
@@ -181,4 +185,105 @@ export function reassemble(edit: (inputs: Mutable<BundleInputs>) => void): Bundl
   const inputs = clone(f.bundleInputs);
   edit(inputs);
   return assembleBundle(inputs as BundleInputs, f.serverKey.secretKey);
+}
+
+/** Add casts to a copy of the bundle, keep it sorted by token hash, and make it consistent (recount). */
+export function withExtraCasts(casts: readonly BundleBallot[]): Bundle {
+  const f = fixture();
+  const b = clone(f.bundle);
+  b.ballots = clone(sortByTokenHash(b.ballot.id, [...(b.ballots as BundleBallot[]), ...casts]));
+  return recount(b);
+}
+
+/** A tampered bundle and the failure codes the verifier must report for it (in CHECKS order). */
+export type NegativeCase = {
+  readonly name: string;
+  readonly description: string;
+  readonly expected: readonly FailureCode[];
+  readonly options: Pick<VerifyOptions, 'serverKey'>;
+  readonly bundle: unknown;
+};
+
+/**
+ * One tampered bundle per failure code, each built so that it trips exactly the named check
+ * (PUBLIC_KEY also fails every token, as it must). Changes a dishonest server would make are
+ * re-signed with the real server key, so they are not caught by BUNDLE_SIGNATURE. Deterministic.
+ */
+export function negativeCases(): NegativeCase[] {
+  const f = fixture();
+  const id = f.bundle.ballot.id;
+  const cases: NegativeCase[] = [];
+  const add = (name: FailureCode | string, description: string, expected: FailureCode[], bundle: unknown, options = {}) =>
+    cases.push({ name, description, expected, options, bundle });
+  const extraCast = (n: number, choices: readonly string[] | null, key = f.ballotKey) =>
+    makeCast(id, key, { token: toHex(derive(`extra-${n}/token`)), r: toHex(deriveScalar(`extra-${n}/r`)), salt: toHex(derive(`extra-${n}/salt`)), choices });
+
+  {
+    const b = clone(f.bundle) as Partial<Mutable<Bundle>>;
+    delete b.merkleRoot;
+    add('MALFORMED', 'the merkleRoot member is missing', ['MALFORMED'], b);
+  }
+  {
+    const b = clone(f.bundle);
+    b.ballot.title = '改过的标题';
+    add('BUNDLE_SIGNATURE', 'the title was changed after signing', ['BUNDLE_SIGNATURE'], b);
+  }
+  {
+    const other = generateServerKey(derive('other-server-key-seed'));
+    const b = clone(f.bundle);
+    b.serverKey = toHex(other.publicKey);
+    add('SERVER_KEY', 're-signed by another server key; verified with the real server key pinned', ['SERVER_KEY'], resign(b, other.secretKey), {
+      serverKey: f.bundle.serverKey,
+    });
+  }
+  {
+    const b = clone(f.bundle);
+    b.publicKey = 'c0' + '00'.repeat(95);
+    add('PUBLIC_KEY', 'the ballot key is the G2 identity (so every token fails too); re-signed', ['PUBLIC_KEY', 'TOKEN_SIGNATURE'], recount(b));
+  }
+  add('ROSTER_INCONSISTENT', 'member m1 was issued a token but is marked absent; re-assembled', ['ROSTER_INCONSISTENT'],
+    reassemble((i) => (i.roster[0]!.present = false)));
+  add('QUORUM_NOT_MET', '3 absent members added: 5 present of 8 entitled, 5 × 3 < 8 × 2; re-assembled', ['QUORUM_NOT_MET'],
+    reassemble((i) => {
+      for (const n of [6, 7, 8]) i.roster.push({ memberId: `m${n}`, name: `缺席${n}`, kind: 'full', present: false, issued: 0 });
+    }));
+  add('COUNT_EXCEEDS_ISSUED', '4 casts but only 3 members issued a token; re-assembled', ['COUNT_EXCEEDS_ISSUED'],
+    reassemble((i) => {
+      i.roster[0]!.issued = 0;
+      i.roster[1]!.issued = 0;
+    }));
+  add('DUPLICATE_TOKEN', 'the first cast is listed twice; re-assembled', ['DUPLICATE_TOKEN'], reassemble((i) => i.ballots.push(i.ballots[0]!)));
+  {
+    const b = clone(f.bundle);
+    [b.ballots[0], b.ballots[1]] = [b.ballots[1]!, b.ballots[0]!];
+    add('BALLOT_ORDER', 'the first two casts swapped, root recomputed; re-signed', ['BALLOT_ORDER'], recount(b));
+  }
+  add('TOKEN_SIGNATURE', 'a stuffed cast whose token was signed by a second, secret ballot key; re-signed', ['TOKEN_SIGNATURE'],
+    withExtraCasts([extraCast(0, ['agree', 'agree'], generateBallotKey(derive('rogue-ballot-key-seed')))]));
+  {
+    const b = clone(f.bundle);
+    const i = b.ballots.findIndex((x) => x.opening !== null && x.opening.choices[0] === 'agree');
+    b.ballots[i]!.opening!.choices[0] = 'disagree';
+    add('COMMITMENT_OPENING', 'an opened vote flipped from agree to disagree after the commitment; re-counted and re-signed', ['COMMITMENT_OPENING'], recount(b));
+  }
+  add('INVALID_CHOICE', 'a cast honestly committed to the non-option "maybe", published as opened; re-signed', ['INVALID_CHOICE'],
+    withExtraCasts([extraCast(1, ['agree', 'maybe'])]));
+  {
+    const b = clone(f.bundle);
+    b.ballots.splice(1, 1);
+    const dropped = clone(recount(b));
+    dropped.merkleRoot = f.bundle.merkleRoot;
+    add('MERKLE_ROOT', 'a cast dropped and the tally recounted, under the old root; re-signed', ['MERKLE_ROOT'], resign(dropped));
+  }
+  {
+    const b = clone(f.bundle);
+    b.tally.items[0]!.counts.agree += 1;
+    add('TALLY_MISMATCH', 'item-1 agree count inflated by one (outcome unchanged); re-signed', ['TALLY_MISMATCH'], resign(b));
+  }
+  {
+    const b = clone(f.bundle);
+    b.tally.items[1]!.outcome = 'passed';
+    add('OUTCOME_MISMATCH', 'item-2 announced as passed with 1 agree of 5 entitled; re-signed', ['OUTCOME_MISMATCH'], resign(b));
+  }
+  return cases;
 }
