@@ -74,6 +74,17 @@ export function createApp(deps: AppDeps) {
   const checkinLimit = rateLimiter(10, 60_000, now);
   const checkinGlobal = rateLimiter(200, 60_000, now);
   const secretary = requireSecretary(db, now);
+  // One rendering of a meeting's screen view serves every SSE subscriber of a notification
+  // (hundreds of tablets), instead of one database pass each.
+  const screenCache = new Map<string, { at: number; json: string }>();
+  const screenJson = (mid: string): string => {
+    const hit = screenCache.get(mid);
+    const t = Date.now();
+    if (hit && t - hit.at < 50) return hit.json;
+    const json = JSON.stringify(screenView(db, mid));
+    screenCache.set(mid, { at: t, json });
+    return json;
+  };
   const tablet = requireTablet(db);
 
   const app = new Hono<AuthEnv>();
@@ -285,7 +296,7 @@ export function createApp(deps: AppDeps) {
       while (!closed) {
         while (queue.length && !closed) {
           const kind = queue.shift()!;
-          await stream.writeSSE({ event: kind === 'hello' ? 'state' : kind, data: JSON.stringify(screenView(db, mid)) });
+          await stream.writeSSE({ event: kind === 'hello' ? 'state' : kind, data: screenJson(mid) });
         }
         await new Promise<void>((r) => {
           wake = r;
