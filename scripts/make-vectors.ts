@@ -9,8 +9,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import {
-  DST_COMMIT, DST_KEYGEN, DST_LEAF, DST_RECEIPT, DST_TOKEN, DST_TOKEN_HASH, PROTOCOL_VERSION,
-  blindToken, canonical, commit, encodeChoices, fromHex, generateBallotKey, generateServerKey, inclusionProof,
+  DST_COMMIT, DST_KEYGEN, DST_RECEIPT, DST_TOKEN, DST_TOKEN_HASH, PROTOCOL_VERSION,
+  blindToken, canonical, commit, encodeChoices, generateBallotKey, generateServerKey, inclusionProof,
   leafHash, merkleRoot, pointToHex, receiptMessage, signBlinded, signReceipt, toHex, tokenHash, tokenPoint,
   unblindSignature, utf8, type CanonicalValue,
 } from '../crypto/index.ts';

@@ -4,20 +4,9 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import {
-  CryptoInputError, MAX_ITEMS, SALT_BYTES, checkOpening, commit, encodeChoices, newSalt, toHex,
-  type CryptoErrorCode,
+  MAX_ITEMS, SALT_BYTES, checkOpening, commit, encodeChoices, newSalt, toHex,
 } from '../../crypto/index.ts';
-
-function expectCode(f: () => unknown, code: CryptoErrorCode): void {
-  let thrown: unknown;
-  try {
-    f();
-  } catch (e) {
-    thrown = e;
-  }
-  expect(thrown, `expected CryptoInputError ${code}`).toBeInstanceOf(CryptoInputError);
-  expect((thrown as CryptoInputError).code).toBe(code);
-}
+import { expectCode } from '../helpers/expect-code.ts';
 
 const id = fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/);
 const bytes32 = fc.uint8Array({ minLength: 32, maxLength: 32 });

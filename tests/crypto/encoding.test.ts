@@ -5,20 +5,10 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { isDeepStrictEqual } from 'node:util';
 import {
-  CryptoInputError, canonical, field, fields, message, toHex, u32be, utf8,
-  type CanonicalValue, type CryptoErrorCode,
+  canonical, field, fields, message, toHex, u32be, utf8,
+  type CanonicalValue,
 } from '../../crypto/index.ts';
-
-function expectCode(f: () => unknown, code: CryptoErrorCode): void {
-  let thrown: unknown;
-  try {
-    f();
-  } catch (e) {
-    thrown = e;
-  }
-  expect(thrown, `expected CryptoInputError ${code}`).toBeInstanceOf(CryptoInputError);
-  expect((thrown as CryptoInputError).code).toBe(code);
-}
+import { expectCode } from '../helpers/expect-code.ts';
 
 const hexOf = (s: string) => toHex(utf8(s));
 

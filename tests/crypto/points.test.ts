@@ -6,21 +6,11 @@ import fc from 'fast-check';
 import { bls12_381 } from '@noble/curves/bls12-381.js';
 import {
   CryptoInputError, Fr, G1, G2, decodeG1, decodeG2, decodeScalar, encodeScalar, fromHex, g1FromHex, g2FromHex,
-  pointToHex, randomScalar, toHex, type CryptoErrorCode,
+  pointToHex, randomScalar, toHex,
 } from '../../crypto/index.ts';
+import { expectCode } from '../helpers/expect-code.ts';
 
 const { Fp, Fp2 } = bls12_381.fields;
-
-function expectCode(f: () => unknown, code: CryptoErrorCode): void {
-  let thrown: unknown;
-  try {
-    f();
-  } catch (e) {
-    thrown = e;
-  }
-  expect(thrown, `expected CryptoInputError ${code}`).toBeInstanceOf(CryptoInputError);
-  expect((thrown as CryptoInputError).code).toBe(code);
-}
 
 /** Big-endian bytes of x, `len` long (x may exceed the field, to build non-canonical encodings). */
 function be(x: bigint, len = 48): Uint8Array {

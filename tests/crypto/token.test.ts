@@ -7,24 +7,14 @@ import { bls12_381 } from '@noble/curves/bls12-381.js';
 import {
   CryptoInputError, Fr, G1, blindToken, encodeScalar, findInvalidTokens, generateBallotKey, publicKeyOf,
   signBlinded, tokenHash, tokenPoint, unblindSignature, verifyToken, verifyTokensBatch,
-  type BallotKeyPair, type CryptoErrorCode, type SignedToken,
+  type BallotKeyPair, type SignedToken,
 } from '../../crypto/index.ts';
+import { expectCode } from '../helpers/expect-code.ts';
 
 const Fp = bls12_381.fields.Fp;
 const BALLOT = 'ballot-a';
 
 /** Expects `f` to throw a CryptoInputError with exactly `code` (and no other exception type). */
-function expectCode(f: () => unknown, code: CryptoErrorCode): void {
-  let thrown: unknown;
-  try {
-    f();
-  } catch (e) {
-    thrown = e;
-  }
-  expect(thrown, `expected CryptoInputError ${code}`).toBeInstanceOf(CryptoInputError);
-  expect((thrown as CryptoInputError).code).toBe(code);
-}
-
 /** A 48-byte compressed G1 encoding of x with the given flag bits. */
 function g1Bytes(x: bigint, flags = 0x80): Uint8Array {
   const b = Fp.toBytes(x);

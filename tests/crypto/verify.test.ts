@@ -4,7 +4,6 @@
 // check and not by BUNDLE_SIGNATURE. Also checkReceipt, and that the verifier never throws.
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { isDeepStrictEqual } from 'node:util';
 import {
   CHECKS, castLeaf, fromHex, generateBallotKey, generateServerKey, leafHash, signReceipt, toHex, tokenHash,
   verifyBundle, verifyInclusion, checkReceipt,
