@@ -176,7 +176,7 @@ export function createApp(deps: AppDeps) {
     });
   secretaryBallot('open', (bid) => openBallot(db, bid));
   secretaryBallot('close', (bid) => closeBallot(store, bid));
-  secretaryBallot('finalize', async (bid) => void (await finalizeBallot(db, serverKey, bid, pool.checkTokens)));
+  secretaryBallot('finalize', async (bid) => void (await finalizeBallot(store, serverKey, bid, pool.checkTokens)));
   secretaryBallot('reissue', async (bid, c) => {
     const body = object(await readJson(c), ['memberId']);
     allowReissue(db, bid, id(body.memberId, 'memberId'));

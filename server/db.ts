@@ -31,3 +31,14 @@ export function openStore(path: string): Store {
   migrate(db, { migrationsFolder: MIGRATIONS });
   return { db, sqlite };
 }
+
+/**
+ * Fold the WAL into the database file and truncate it, so pages that held erased data
+ * (a ballot key, the casts' arrival order) do not linger in the WAL. Returns false when a
+ * reader kept the checkpoint from completing (it is then retried at the next call).
+ */
+export function checkpoint(store: Store): boolean {
+  const [r] = store.sqlite.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+  if (r?.busy) console.error('[piaojue] WAL checkpoint incomplete: a reader is busy; it will be retried');
+  return !r?.busy;
+}

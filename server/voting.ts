@@ -14,7 +14,7 @@ import {
 import { sha256 } from '@noble/hashes/sha2.js';
 import { ballots, casts, issuances, members } from '../schema/schema.ts';
 import { assertTransition, isEntitled, type BallotStatus } from './ballot.ts';
-import type { Db, Store } from './db.ts';
+import { checkpoint, type Db, type Store } from './db.ts';
 import { ApiError } from './errors.ts';
 import { activeMeeting, newId, rosterOf, turnout, type MemberRow } from './meetings.ts';
 
@@ -182,7 +182,7 @@ export function closeBallot(store: Store, ballotId: string): void {
     setStatus(tx as unknown as Db, row, 'closed', { secretKey: null });
     reorderCasts(tx as unknown as Db, ballotId);
   });
-  store.sqlite.pragma('wal_checkpoint(TRUNCATE)');
+  checkpoint(store);
 }
 
 /** Accept an opening after close if it matches the commitment and has valid choices; idempotent. */
@@ -213,7 +213,8 @@ function bundleRoster(db: Db, def: BallotDefinition, roster: readonly MemberRow[
  * verifier, and publish it. A bundle whose only failure is more casts than members issued
  * (possible only after a re-issue) makes the ballot void, as the regulations require.
  */
-export async function finalizeBallot(db: Db, serverKey: Uint8Array, ballotId: string, checkTokens: TokenChecker): Promise<Bundle> {
+export async function finalizeBallot(store: Store, serverKey: Uint8Array, ballotId: string, checkTokens: TokenChecker): Promise<Bundle> {
+  const { db } = store;
   const { row, def } = getBallot(db, ballotId);
   assertTransition(row.status as BallotStatus, 'published');
   const roster = rosterOf(db, row.meetingId);
@@ -246,6 +247,7 @@ export async function finalizeBallot(db: Db, serverKey: Uint8Array, ballotId: st
     setStatus(tx as unknown as Db, fresh, onlyVoid ? 'void' : 'published', { bundle: JSON.stringify(bundle) });
     reorderCasts(tx as unknown as Db, ballotId);
   });
+  checkpoint(store);
   return bundle;
 }
 
