@@ -105,10 +105,15 @@ export function createApp(deps: AppDeps) {
   app.use('/api/meetings', sameOrigin());
 
   app.post('/api/secretary/login', async (c) => {
-    if (!loginLimit.take(clientKey(c))) throw new ApiError('RATE_LIMITED');
+    // Only wrong passwords count towards the limit (a guessing attempt), per client.
+    const who = clientKey(c);
+    if (loginLimit.exhausted(who)) throw new ApiError('RATE_LIMITED');
     const body = object(await readJson(c), ['password']);
     const stored = secretaryPasswordHash(db);
-    if (typeof body.password !== 'string' || body.password.length > 200 || !stored || !checkPassword(body.password, stored)) throw new ApiError('BAD_PASSWORD');
+    if (typeof body.password !== 'string' || body.password.length > 200 || !stored || !checkPassword(body.password, stored)) {
+      loginLimit.take(who);
+      throw new ApiError('BAD_PASSWORD');
+    }
     endSession(db, c, 'secretary'); // rotate: a fresh id at every login
     startSession(db, c, 'secretary', null, now());
     return c.json({ ok: true });
