@@ -6,12 +6,12 @@
  */
 import { Hono, type Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
-import { CryptoInputError, toHex, type BallotDefinition, type Bundle, checkReceipt, type Receipt, G1_BYTES, SALT_BYTES, COMMITMENT_BYTES, TOKEN_BYTES } from '../crypto/index.ts';
+import { CryptoInputError, isWellFormed, toHex, type BallotDefinition, type Bundle, checkReceipt, type Receipt, G1_BYTES, SALT_BYTES, COMMITMENT_BYTES, TOKEN_BYTES } from '../crypto/index.ts';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { checkPassword, endSession, requireSecretary, requireTablet, secretaryPasswordHash, startSession, type AuthEnv } from './auth.ts';
 import { definitionFromRequest, isEntitled } from './ballot.ts';
 import type { Db, Store } from './db.ts';
-import { ApiError, renderError } from './errors.ts';
+import { ApiError, language, renderError } from './errors.ts';
 import type { Hub } from './events.ts';
 import type { CryptoPool } from './crypto-pool.ts';
 import { createCastQueue, type CastQueueOptions } from './cast-queue.ts';
@@ -20,7 +20,7 @@ import {
   activeMeeting, checkIn, createMeeting, endMeeting, getMeeting, issueCodes, listMeetings, memberView,
   reissueCode, replaceRoster, rosterOf, newId,
 } from './meetings.ts';
-import { parseRosterCsv, parseRosterJson } from './roster.ts';
+import { parseRosterCsv, parseRosterJson, problemText } from './roster.ts';
 import { hexBytes, id, object, text } from './validate.ts';
 import {
   allowReissue, ballotView, ballotsOf, closeBallot, createBallot, finalizeBallot,
@@ -110,7 +110,8 @@ export function createApp(deps: AppDeps) {
     if (loginLimit.exhausted(who)) throw new ApiError('RATE_LIMITED');
     const body = object(await readJson(c), ['password']);
     const stored = secretaryPasswordHash(db);
-    if (typeof body.password !== 'string' || body.password.length > 200 || !stored || !checkPassword(body.password, stored)) {
+    // A lone surrogate has no UTF-8 form, so it cannot be the password (and must not reach scrypt's utf8()).
+    if (typeof body.password !== 'string' || body.password.length > 200 || !isWellFormed(body.password) || !stored || !checkPassword(body.password, stored)) {
       loginLimit.take(who);
       throw new ApiError('BAD_PASSWORD');
     }
@@ -135,14 +136,26 @@ export function createApp(deps: AppDeps) {
     const roster = rosterOf(db, mid);
     return c.json({ meeting, members: roster.map(memberView), ballots: ballotsOf(db, mid).map((b) => ballotView(db, b, roster)) });
   });
-  app.post('/api/meetings/:mid/roster', secretary, async (c) => {
+  // Roster: the same parser answers the preview (every line as read, problems in words)
+  // and the import (refused with the problems unless every line is valid).
+  const readRoster = async (c: Context) => {
     const mid = id(c.req.param('mid'), 'meeting');
     activeMeeting(db, mid);
     const body = object(await readJson(c, 1024 * 1024), [], ['members', 'csv']);
     if ((body.members === undefined) === (body.csv === undefined)) throw new ApiError('BAD_REQUEST', 'give either members or csv');
     if (body.csv !== undefined && typeof body.csv !== 'string') throw new ApiError('BAD_REQUEST', 'csv must be text');
     const parsed = body.csv !== undefined ? parseRosterCsv(body.csv as string) : parseRosterJson(body.members);
-    if ('problems' in parsed) throw new ApiError('ROSTER_INVALID', undefined, { lines: parsed.problems });
+    const lang = language(c.req.header('accept-language'));
+    const problems = parsed.problems.map((p) => ({ line: p.line, code: p.code, error: problemText(p, lang) }));
+    return { mid, parsed, problems };
+  };
+  app.post('/api/meetings/:mid/roster/preview', secretary, async (c) => {
+    const { parsed, problems } = await readRoster(c);
+    return c.json({ lines: parsed.lines, problems });
+  });
+  app.post('/api/meetings/:mid/roster', secretary, async (c) => {
+    const { mid, parsed, problems } = await readRoster(c);
+    if (problems.length) throw new ApiError('ROSTER_INVALID', undefined, { lines: problems });
     const roster = replaceRoster(db, mid, parsed.rows);
     hub.notify(mid, 'attendance');
     return c.json({ members: roster.map(memberView) });
@@ -197,7 +210,15 @@ export function createApp(deps: AppDeps) {
     let m;
     try {
       if (typeof body.code !== 'string' || body.code.length > 40) throw new ApiError('BAD_CODE');
-      m = checkIn(db, body.code);
+      const code = body.code;
+      // One transaction: the code is used up only together with the new tablet session, so a
+      // write that fails (disk full) or a crash in between never leaves a used code without a tablet.
+      m = db.transaction(() => {
+        const member = checkIn(db, code);
+        endSession(db, c, 'tablet');
+        startSession(db, c, 'tablet', member.id, now());
+        return member;
+      });
     } catch (e) {
       if (e instanceof ApiError && e.code === 'BAD_CODE') {
         checkinLimit.take(who);
@@ -205,8 +226,6 @@ export function createApp(deps: AppDeps) {
       }
       throw e;
     }
-    endSession(db, c, 'tablet');
-    startSession(db, c, 'tablet', m.id, now());
     hub.notify(m.meetingId, 'attendance');
     const meeting = getMeeting(db, m.meetingId);
     return c.json({ member: { id: m.id, name: m.name, kind: m.kind, title: m.title }, meeting: { id: meeting.id, title: meeting.title } });
@@ -236,6 +255,7 @@ export function createApp(deps: AppDeps) {
       throw e;
     }
     recordIssuance(db, bid, c.get('memberId'), blinded);
+    hub.notify(getBallot(db, bid).row.meetingId, 'ballot');
     return c.json({ signed: toHex(signed) });
   });
 

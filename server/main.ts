@@ -3,7 +3,8 @@
  * `npm start`: open (or create) the SQLite file, make sure the server key and the
  * secretary's password exist, serve the API and the built client, and print the URL.
  * Env: PIAOJUE_DB (default ./data/piaojue.db), PORT (8080), HOST (0.0.0.0),
- * PIAOJUE_SECRETARY_PASSWORD (first start only), PIAOJUE_LOG=debug (request lines).
+ * PIAOJUE_SECRETARY_PASSWORD (first start only), PIAOJUE_LOG=debug (request lines),
+ * PIAOJUE_WORKERS (crypto worker threads; default one per core, 0 = crypto on the main thread).
  */
 import { serve } from '@hono/node-server';
 import { createApp } from './app.ts';
@@ -65,6 +66,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     host: process.env.HOST,
     password: process.env.PIAOJUE_SECRETARY_PASSWORD,
     log: process.env.PIAOJUE_LOG === 'debug',
+    workers: process.env.PIAOJUE_WORKERS ? Number(process.env.PIAOJUE_WORKERS) : undefined,
   });
   const stop = () => void running.close().then(() => process.exit(0));
   process.on('SIGINT', stop);

@@ -1,13 +1,23 @@
 /**
  * @module server/roster
  * Parsing a committee roster from JSON or CSV (name, kind, title) — a pure function that
- * reports every bad line at once, so the secretary can fix the file in one go. Kinds may be
- * given in English (standing/full/alternate) or Chinese (常委/委员/候补委员).
+ * reads every line, keeps what it read for a preview, and reports every bad line at once
+ * with a stable code, so the secretary can fix the file in one go. Kinds may be given in
+ * English (standing/full/alternate) or Chinese (常委/委员/候补委员).
  */
 import { isWellFormed, MEMBER_KINDS, type MemberKind } from '../crypto/index.ts';
 
 export type RosterRow = { readonly name: string; readonly kind: MemberKind; readonly title: string };
-export type RosterProblem = { readonly line: number; readonly error: string };
+
+/** Why a roster line is refused (stable codes; `line` 0 means the roster as a whole). */
+export type RosterProblemCode =
+  | 'NAME' | 'KIND' | 'TITLE' | 'DUPLICATE' | 'FIELDS' | 'HEADER' | 'EMPTY' | 'TOO_MANY' | 'NOT_OBJECT' | 'UNKNOWN_FIELD' | 'NOT_ARRAY';
+export type RosterProblem = { readonly line: number; readonly code: RosterProblemCode; readonly arg?: string | number };
+
+/** One line as read, for the preview: raw text fields, and the parsed row when valid. */
+export type RosterLine = { readonly line: number; readonly name: string; readonly kind: string; readonly title: string };
+
+export type ParsedRoster = { readonly lines: readonly RosterLine[]; readonly rows: readonly RosterRow[]; readonly problems: readonly RosterProblem[] };
 
 /** Most members on one meeting's roster. */
 export const MAX_ROSTER = 1000;
@@ -17,18 +27,39 @@ const KIND_WORDS: Record<string, MemberKind> = {
   常委: 'standing', 委员: 'full', 候补委员: 'alternate',
 };
 
-function row(name: unknown, kind: unknown, title: unknown, line: number, problems: RosterProblem[]): RosterRow | null {
-  const n = typeof name === 'string' ? name.trim() : '';
-  const k = typeof kind === 'string' ? KIND_WORDS[kind.trim()] : undefined;
-  const t = title === undefined || title === null ? '' : typeof title === 'string' ? title.trim() : null;
-  if (!n || n.length > 100 || !isWellFormed(n)) problems.push({ line, error: 'name must be 1–100 characters' });
-  else if (!k) problems.push({ line, error: `kind must be one of ${MEMBER_KINDS.join(', ')} (常委/委员/候补委员)` });
-  else if (t === null || t.length > 100 || !isWellFormed(t)) problems.push({ line, error: 'title must be text of at most 100 characters' });
-  else return { name: n, kind: k, title: t };
+const TEXTS: Record<RosterProblemCode, readonly [zh: string, en: string]> = {
+  NAME: ['姓名须为 1–100 个字', 'the name must be 1–100 characters'],
+  KIND: ['类别须为 standing / full / alternate（常委 / 委员 / 候补委员）', 'kind must be standing / full / alternate (常委 / 委员 / 候补委员)'],
+  TITLE: ['职务须为不超过 100 个字的文字', 'the title must be text of at most 100 characters'],
+  DUPLICATE: ['姓名重复（与第 {} 行相同）', 'duplicate name (also on line {})'],
+  FIELDS: ['应为 {} 个以逗号分隔的字段（引号须成对）', 'expected {} comma-separated fields (quotes must be closed)'],
+  HEADER: ['第一行必须是：name,kind,title', 'the first line must be: name,kind,title'],
+  EMPTY: ['名单为空', 'the roster is empty'],
+  TOO_MANY: [`最多 ${MAX_ROSTER} 人`, `at most ${MAX_ROSTER} members`],
+  NOT_OBJECT: ['每一项须为 {name, kind, title}', 'each member must be an object {name, kind, title}'],
+  UNKNOWN_FIELD: ['有无法识别的字段 {}', 'unknown field {}'],
+  NOT_ARRAY: ['members 须为数组', 'members must be an array'],
+};
+
+/** A problem in words, in the caller's language. */
+export function problemText(p: RosterProblem, lang: 'zh' | 'en'): string {
+  return TEXTS[p.code][lang === 'en' ? 1 : 0].replace('{}', String(p.arg ?? ''));
+}
+
+function str(v: unknown): string {
+  return typeof v === 'string' ? v.trim() : v === undefined || v === null ? '' : String(v);
+}
+
+function checkRow(l: RosterLine, titleOk: boolean, problems: RosterProblem[]): RosterRow | null {
+  const kind = KIND_WORDS[l.kind];
+  if (!l.name || l.name.length > 100 || !isWellFormed(l.name)) problems.push({ line: l.line, code: 'NAME' });
+  else if (!kind) problems.push({ line: l.line, code: 'KIND' });
+  else if (!titleOk || l.title.length > 100 || !isWellFormed(l.title)) problems.push({ line: l.line, code: 'TITLE' });
+  else return { name: l.name, kind, title: l.title };
   return null;
 }
 
-/** Split one CSV line (RFC 4180 quoting). */
+/** Split one CSV line (RFC 4180 quoting); null for an unclosed quote. */
 function csvFields(line: string): string[] | null {
   const out: string[] = [];
   let cur = '';
@@ -48,62 +79,57 @@ function csvFields(line: string): string[] | null {
   return out;
 }
 
-/** `lines[i]` is the source line of `rows[i]` (CSV: header and blank lines skipped); default i + 1. */
-function finish(rows: (RosterRow | null)[], problems: RosterProblem[], lines?: readonly number[]): { rows: RosterRow[] } | { problems: RosterProblem[] } {
+function finish(lines: RosterLine[], rows: (RosterRow | null)[], problems: RosterProblem[]): ParsedRoster {
   const seen = new Map<string, number>();
   rows.forEach((r, i) => {
     if (!r) return;
-    const line = lines?.[i] ?? i + 1;
+    const line = lines[i]!.line;
     const prev = seen.get(r.name);
-    if (prev !== undefined) problems.push({ line, error: `duplicate name (also on line ${prev})` });
+    if (prev !== undefined) problems.push({ line, code: 'DUPLICATE', arg: prev });
     else seen.set(r.name, line);
   });
-  if (rows.length === 0) problems.push({ line: 0, error: 'the roster is empty' });
-  if (rows.length > MAX_ROSTER) problems.push({ line: 0, error: `at most ${MAX_ROSTER} members` });
-  return problems.length ? { problems } : { rows: rows as RosterRow[] };
+  if (lines.length === 0) problems.push({ line: 0, code: 'EMPTY' });
+  if (lines.length > MAX_ROSTER) problems.push({ line: 0, code: 'TOO_MANY' });
+  problems.sort((a, b) => a.line - b.line);
+  return { lines, rows: problems.length ? [] : (rows as RosterRow[]), problems };
 }
 
 /** Parse `[{name, kind, title?}]`; line numbers are 1-based array positions. */
-export function parseRosterJson(members: unknown): { rows: RosterRow[] } | { problems: RosterProblem[] } {
-  if (!Array.isArray(members)) return { problems: [{ line: 0, error: 'members must be an array' }] };
-  if (members.length > MAX_ROSTER) return { problems: [{ line: 0, error: `at most ${MAX_ROSTER} members` }] };
+export function parseRosterJson(members: unknown): ParsedRoster {
+  if (!Array.isArray(members)) return { lines: [], rows: [], problems: [{ line: 0, code: 'NOT_ARRAY' }] };
+  if (members.length > MAX_ROSTER) return { lines: [], rows: [], problems: [{ line: 0, code: 'TOO_MANY' }] };
   const problems: RosterProblem[] = [];
+  const lines: RosterLine[] = [];
   const rows = members.map((m, i) => {
-    if (typeof m !== 'object' || m === null || Array.isArray(m)) {
-      problems.push({ line: i + 1, error: 'each member must be an object {name, kind, title}' });
-      return null;
-    }
-    const extra = Object.keys(m).filter((k) => !['name', 'kind', 'title'].includes(k));
-    if (extra.length) {
-      problems.push({ line: i + 1, error: `unknown field ${extra[0]}` });
-      return null;
-    }
-    const o = m as Record<string, unknown>;
-    return row(o.name, o.kind, o.title, i + 1, problems);
+    const o = (typeof m === 'object' && m !== null && !Array.isArray(m) ? m : {}) as Record<string, unknown>;
+    const l = { line: i + 1, name: str(o.name), kind: str(o.kind), title: str(o.title) };
+    lines.push(l);
+    if (o !== m) return problems.push({ line: l.line, code: 'NOT_OBJECT' }), null;
+    const extra = Object.keys(o).find((k) => !['name', 'kind', 'title'].includes(k));
+    if (extra) return problems.push({ line: l.line, code: 'UNKNOWN_FIELD', arg: extra }), null;
+    return checkRow(l, o.title === undefined || o.title === null || typeof o.title === 'string', problems);
   });
-  return finish(rows, problems);
+  return finish(lines, rows, problems);
 }
 
-/** Parse CSV with a header line `name,kind,title` (title optional); line numbers count the header as line 1. */
-export function parseRosterCsv(csv: string): { rows: RosterRow[] } | { problems: RosterProblem[] } {
-  const lines = csv.replace(/^\uFEFF/, '').split(/\r?\n/);
-  const header = csvFields(lines[0] ?? '')?.map((h) => h.trim().toLowerCase());
+/** Parse CSV with a header line `name,kind,title` (title optional); the header is line 1, blank lines are skipped. */
+export function parseRosterCsv(csv: string): ParsedRoster {
+  const text = csv.replace(/^\uFEFF/, '').split(/\r?\n/);
+  const header = csvFields(text[0] ?? '')?.map((h) => h.trim().toLowerCase());
   if (!header || header[0] !== 'name' || header[1] !== 'kind' || (header.length > 2 && header[2] !== 'title') || header.length > 3)
-    return { problems: [{ line: 1, error: 'the first line must be: name,kind,title' }] };
+    return { lines: [], rows: [], problems: [{ line: 1, code: 'HEADER' }] };
   const problems: RosterProblem[] = [];
+  const lines: RosterLine[] = [];
   const rows: (RosterRow | null)[] = [];
-  const lineNos: number[] = [];
-  lines.slice(1).forEach((l, i) => {
-    if (l.trim() === '') return;
-    lineNos.push(i + 2);
-    const f = csvFields(l);
+  text.forEach((raw, i) => {
+    if (i === 0 || raw.trim() === '') return;
+    const f = csvFields(raw);
+    const l = { line: i + 1, name: str(f?.[0] ?? raw), kind: str(f?.[1]), title: str(f?.[2]) };
+    lines.push(l);
     if (!f || f.length < 2 || f.length > header.length) {
-      problems.push({ line: i + 2, error: `expected ${header.length} comma-separated fields` });
+      problems.push({ line: l.line, code: 'FIELDS', arg: header.length });
       rows.push(null);
-      return;
-    }
-    rows.push(row(f[0], f[1], f[2], i + 2, problems));
+    } else rows.push(checkRow(l, true, problems));
   });
-  if (rows.length > MAX_ROSTER) return { problems: [{ line: 0, error: `at most ${MAX_ROSTER} members` }] };
-  return finish(rows, problems, lineNos);
+  return finish(lines, rows, problems);
 }

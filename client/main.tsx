@@ -1,0 +1,46 @@
+/**
+ * @module client/main
+ * Entry of the single-page client. The server answers /, /secretary(/…), /screen/:id and
+ * /verify with this same page; a small router on location.pathname picks the page and
+ * loads it as its own chunk, so a tablet never downloads the secretary console.
+ */
+import { lazy, type Component } from 'solid-js';
+import { render } from 'solid-js/web';
+import { lang } from './i18n.ts';
+import './styles/base.css';
+
+const Tablet = lazy(() => import('./tablet/Tablet.tsx'));
+const Secretary = lazy(() => import('./secretary/Secretary.tsx'));
+const Screen = lazy(() => import('./screen/Screen.tsx'));
+const Verify = lazy(() => import('./verify/Verify.tsx'));
+
+/** Which page a path shows. */
+export function route(pathname: string): { page: 'tablet' | 'secretary' | 'screen' | 'verify' | 'none'; id?: string } {
+  if (pathname === '/' || pathname === '/index.html') return { page: 'tablet' };
+  if (pathname === '/secretary' || pathname.startsWith('/secretary/')) return { page: 'secretary' };
+  const screen = /^\/screen\/([A-Za-z0-9_-]{1,64})\/?$/.exec(pathname);
+  if (screen) return { page: 'screen', id: screen[1]! };
+  if (pathname === '/verify' || pathname === '/verify/') return { page: 'verify' };
+  return { page: 'none' };
+}
+
+const NotFound: Component = () => <main class="page-none"><p>404</p></main>;
+
+function App() {
+  const r = route(location.pathname);
+  document.documentElement.lang = lang() === 'en' ? 'en' : 'zh-CN';
+  switch (r.page) {
+    case 'tablet':
+      return <Tablet />;
+    case 'secretary':
+      return <Secretary />;
+    case 'screen':
+      return <Screen meetingId={r.id!} />;
+    case 'verify':
+      return <Verify />;
+    default:
+      return <NotFound />;
+  }
+}
+
+render(() => <App />, document.getElementById('app')!);

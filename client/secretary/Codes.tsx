@@ -1,0 +1,92 @@
+/**
+ * @module client/secretary/Codes
+ * Sign-in codes and the printable A4 sheet of sign-in slips (name, title, code, and a QR
+ * code of `${origin}/?code=CODE` that opens the tablet page with the code filled in).
+ * Codes come back from the server once, in plaintext; they live only in page memory.
+ */
+import { createSignal, For, Show } from 'solid-js';
+import { messageOf } from '../api.ts';
+import { t } from '../i18n.ts';
+import type { IssuedCode, MemberView } from '../types.ts';
+import { Notice, QrCode } from '../ui.tsx';
+import type { MeetingCtx } from './Meeting.tsx';
+import { MemberTable } from './Roster.tsx';
+import { sec } from './session.ts';
+
+/** The QR payload of a code: the tablet page with the code (server/codes.ts codeQrPayload). */
+export function codeLink(code: string): string {
+  return `${location.origin}/?code=${encodeURIComponent(code)}`;
+}
+
+export default function Codes(props: { ctx: MeetingCtx }) {
+  const [error, setError] = createSignal<string | null>(null);
+  const [generated, setGenerated] = createSignal<number | null>(null);
+  const d = () => props.ctx.detail();
+  const ended = () => d().meeting.status === 'ended';
+  const generate = async () => {
+    setError(null);
+    try {
+      const { codes } = await sec<{ codes: IssuedCode[] }>('POST', `/api/meetings/${d().meeting.id}/codes`);
+      props.ctx.setSlips(codes);
+      setGenerated(codes.length);
+      await props.ctx.reload();
+    } catch (e) {
+      setError(messageOf(e));
+    }
+  };
+  return (
+    <section class="tab-panel" data-testid="codes-panel">
+      <div class="card">
+        <h2>{t('sec.codes.heading')}</h2>
+        <p class="muted">{t('sec.codes.hint')}</p>
+        <div class="inline-form">
+          <button type="button" class="btn btn-primary" disabled={ended() || d().members.length === 0} onClick={() => void generate()} data-testid="codes-generate">
+            {t('sec.codes.generate')}
+          </button>
+          <button type="button" class="btn btn-secondary" disabled={props.ctx.slips().length === 0} onClick={() => window.print()} data-testid="codes-print">
+            {t('sec.codes.print')}
+          </button>
+        </div>
+        <Show when={error()}>{(m) => <Notice kind="error">{m()}</Notice>}</Show>
+        <Show when={generated() === 0}>
+          <Notice kind="info">{t('sec.codes.none')}</Notice>
+        </Show>
+        <Show when={generated()}>{(n) => <Notice kind="ok">{t('sec.codes.count', { n: n() })}</Notice>}</Show>
+      </div>
+      <Show when={props.ctx.slips().length}>
+        <SlipSheet slips={props.ctx.slips()} members={d().members} meetingTitle={d().meeting.title} class="slip-preview" />
+      </Show>
+      <div class="card">
+        <MemberTable members={d().members} />
+      </div>
+    </section>
+  );
+}
+
+/** A sheet of sign-in slips: on screen a preview, on paper A4 with eight slips per page. */
+export function SlipSheet(props: { slips: readonly IssuedCode[]; members: readonly MemberView[]; meetingTitle: string; class: string }) {
+  const titleOf = (id: string) => props.members.find((m) => m.id === id)?.title ?? '';
+  return (
+    <div class={`slip-sheet ${props.class}`} data-testid={props.class === 'slip-preview' ? 'slips' : undefined}>
+      <For each={props.slips}>
+        {(s) => (
+          <article class="slip" data-testid="slip" data-code={s.code} data-name={s.name}>
+            <div class="slip-text">
+              <p class="slip-head">
+                {t('sec.slip.title')} · {props.meetingTitle}
+              </p>
+              <p class="slip-name">{s.name}</p>
+              <p class="slip-title">{titleOf(s.memberId)}</p>
+              <p class="slip-code mono">{s.code}</p>
+              <p class="slip-help">{t('sec.slip.instructions')}</p>
+              <p class="slip-url mono">{location.origin}/</p>
+            </div>
+            <div class="slip-qr">
+              <QrCode text={codeLink(s.code)} label={s.code} />
+            </div>
+          </article>
+        )}
+      </For>
+    </div>
+  );
+}

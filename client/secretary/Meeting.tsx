@@ -1,0 +1,151 @@
+/**
+ * @module client/secretary/Meeting
+ * One meeting in the console: header (title, projector link, end meeting), four tabs
+ * (roster, sign-in codes, attendance, ballots), live through the meeting's event stream.
+ * Sign-in codes exist in plaintext only in this page's memory, for printing.
+ */
+import { createSignal, For, Match, onCleanup, onMount, Show, Switch } from 'solid-js';
+import { followMeeting, messageOf } from '../api.ts';
+import { t, type Key } from '../i18n.ts';
+import type { IssuedCode, MeetingDetail } from '../types.ts';
+import { confirmAsk, Notice } from '../ui.tsx';
+import Attendance from './Attendance.tsx';
+import Ballots from './Ballots.tsx';
+import Codes, { SlipSheet } from './Codes.tsx';
+import Roster from './Roster.tsx';
+import { go, sec } from './session.ts';
+
+/** Refresh interval while a ballot is open (the event stream says nothing of issuance). */
+const POLL_OPEN_MS = 3000;
+
+export type Tab = 'roster' | 'codes' | 'attendance' | 'ballots';
+const TABS: readonly Tab[] = ['roster', 'codes', 'attendance', 'ballots'];
+
+/** What every tab gets: the live detail, a refetch, and the printable slips. */
+export type MeetingCtx = {
+  readonly detail: () => MeetingDetail;
+  readonly reload: () => Promise<void>;
+  readonly slips: () => readonly IssuedCode[];
+  readonly setSlips: (s: readonly IssuedCode[]) => void;
+  readonly setTab: (t: Tab) => void;
+};
+
+export default function Meeting(props: { meetingId: string }) {
+  const [detail, setDetail] = createSignal<MeetingDetail | null>(null);
+  const [error, setError] = createSignal<string | null>(null);
+  const [tab, setTab] = createSignal<Tab>('roster');
+  const [slips, setSlips] = createSignal<readonly IssuedCode[]>([]);
+  let first = true;
+
+  const reload = async () => {
+    try {
+      const d = await sec<MeetingDetail>('GET', `/api/meetings/${props.meetingId}`);
+      setDetail(d);
+      setError(null);
+      if (first) {
+        first = false;
+        setTab(d.ballots.length ? 'ballots' : d.members.length ? (d.members.some((m) => m.present) ? 'ballots' : 'codes') : 'roster');
+      }
+    } catch (e) {
+      setError(messageOf(e));
+    }
+  };
+  onMount(() => {
+    void reload();
+    const stop = followMeeting(props.meetingId, () => void reload());
+    // Issuance sends no event, so 已发 would lag while a ballot is open: poll meanwhile.
+    const poll = setInterval(() => {
+      if (detail()?.ballots.some((b) => b.status === 'open')) void reload();
+    }, POLL_OPEN_MS);
+    onCleanup(() => {
+      stop();
+      clearInterval(poll);
+    });
+  });
+
+  const endMeeting = async () => {
+    if (!(await confirmAsk(t('sec.meeting.endConfirm'), t('sec.meeting.end'), true))) return;
+    try {
+      await sec('POST', `/api/meetings/${props.meetingId}/end`);
+      await reload();
+    } catch (e) {
+      setError(messageOf(e));
+    }
+  };
+
+  return (
+    <>
+      <main class="sec-main no-print">
+        <p class="crumbs">
+          <a
+            href="/secretary"
+            onClick={(e) => {
+              e.preventDefault();
+              go('/secretary');
+            }}
+          >
+            ← {t('sec.meeting.back')}
+          </a>
+        </p>
+        <Show when={error()}>{(m) => <Notice kind="error" testid="meeting-error">{m()}</Notice>}</Show>
+        <Show when={detail()}>
+          {(d) => {
+            const ctx: MeetingCtx = { detail: () => detail()!, reload, slips, setSlips, setTab };
+            const ended = () => d().meeting.status === 'ended';
+            return (
+              <>
+                <div class="meeting-head">
+                  <div>
+                    <h1 data-testid="meeting-heading">{d().meeting.title}</h1>
+                    <p class="muted">
+                      {t('sec.attendance.summary', { present: d().members.filter((m) => m.present).length, total: d().members.length })}
+                      {' · '}
+                      {ended() ? t('sec.meeting.ended') : t('sec.meeting.active')}
+                    </p>
+                  </div>
+                  <div class="meeting-head-actions">
+                    <a class="btn btn-secondary" href={`/screen/${d().meeting.id}`} target="_blank" rel="noopener" data-testid="screen-link">
+                      {t('sec.tab.screen')}
+                    </a>
+                    <Show when={!ended()}>
+                      <button type="button" class="btn btn-danger" onClick={() => void endMeeting()} data-testid="end-meeting">
+                        {t('sec.meeting.end')}
+                      </button>
+                    </Show>
+                  </div>
+                </div>
+                <Show when={ended()}>
+                  <Notice kind="info">{t('sec.meeting.isEnded')}</Notice>
+                </Show>
+                <nav class="tabs" role="tablist">
+                  <For each={TABS}>
+                    {(k) => (
+                      <button type="button" role="tab" aria-selected={tab() === k} class="tab" classList={{ active: tab() === k }} onClick={() => setTab(k)} data-testid={`tab-${k}`}>
+                        {t(`sec.tab.${k}` as Key)}
+                      </button>
+                    )}
+                  </For>
+                </nav>
+                <Switch>
+                  <Match when={tab() === 'roster'}>
+                    <Roster ctx={ctx} />
+                  </Match>
+                  <Match when={tab() === 'codes'}>
+                    <Codes ctx={ctx} />
+                  </Match>
+                  <Match when={tab() === 'attendance'}>
+                    <Attendance ctx={ctx} />
+                  </Match>
+                  <Match when={tab() === 'ballots'}>
+                    <Ballots ctx={ctx} />
+                  </Match>
+                </Switch>
+              </>
+            );
+          }}
+        </Show>
+      </main>
+      <SlipSheet slips={slips()} members={detail()?.members ?? []} meetingTitle={detail()?.meeting.title ?? ''} class="print-only" />
+    </>
+  );
+}

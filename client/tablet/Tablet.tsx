@@ -1,0 +1,482 @@
+/**
+ * @module client/tablet/Tablet
+ * The member's tablet (10", both orientations): sign in with the code from the slip (typed
+ * or via the QR link), confirm the name, wait, vote item by item with large buttons, review,
+ * confirm — then the screen clears. Opening, receipt check and erasure follow by themselves
+ * (engine.ts). No choice is shown after casting; navigation never uses history entries, so
+ * the back button cannot bring a filled ballot back.
+ */
+import { createMemo, createSignal, For, Match, onMount, Show, Switch } from 'solid-js';
+import { OPTIONS } from '../../crypto/index.ts';
+import { messageOf } from '../api.ts';
+import { t } from '../i18n.ts';
+import type { TabletBallot } from '../types.ts';
+import { ConfirmHost, confirmAsk, LangSwitch, Notice } from '../ui.tsx';
+import { itemLabel, kindWord, optionWord } from '../words.ts';
+import { createTabletEngine, type Activity, type TabletEngine } from './engine.ts';
+import type { BallotRecord } from './store.ts';
+import '../styles/tablet.css';
+
+/** Format typed text as a sign-in code: upper case, look-alike-free alphabet, XXXXX-XXXXX. */
+export function formatCode(input: string): string {
+  const s = input.toUpperCase().replace(/[^0-9A-Z]/g, '').slice(0, 10);
+  return s.length > 5 ? `${s.slice(0, 5)}-${s.slice(5)}` : s;
+}
+
+export default function Tablet() {
+  const engine = createTabletEngine();
+  const params = new URLSearchParams(location.search);
+  const fromQr = formatCode(params.get('code') ?? '');
+  // The code must not stay in the address bar or the history.
+  if (location.search) history.replaceState(null, '', '/');
+  onMount(() => engine.start());
+
+  return (
+    <div class="tablet">
+      <header class="tablet-header">
+        <div class="tablet-brand">
+          <span class="brand-mark">{t('app.name')}</span>
+          <span class="brand-sub">{engine.state()?.meeting.title ?? t('tablet.title')}</span>
+        </div>
+        <Show when={engine.state()}>
+          {(s) => (
+            <div class="tablet-who" data-testid="member-name">
+              {t('tablet.member', { name: s().member.name, kind: kindWord(s().member.kind) })}
+            </div>
+          )}
+        </Show>
+        <LangSwitch />
+      </header>
+      <main class="tablet-main">
+        <Show when={engine.fatal()}>{(m) => <Notice kind="error">{m()}</Notice>}</Show>
+        <Switch>
+          <Match when={engine.phase() === 'loading'}>
+            <p class="tablet-center muted">{t('common.loading')}</p>
+          </Match>
+          <Match when={engine.phase() === 'signin' || engine.phase() === 'signedOut'}>
+            <SignIn engine={engine} initial={fromQr} />
+          </Match>
+          <Match when={engine.phase() === 'confirm'}>
+            <ConfirmIdentity engine={engine} />
+          </Match>
+          <Match when={engine.phase() === 'ended'}>
+            <Ended engine={engine} />
+          </Match>
+          <Match when={engine.phase() === 'main'}>
+            <MainScreen engine={engine} />
+          </Match>
+        </Switch>
+      </main>
+      <ConfirmHost />
+    </div>
+  );
+}
+
+function SignIn(props: { engine: TabletEngine; initial: string }) {
+  const [code, setCode] = createSignal(props.initial);
+  const [error, setError] = createSignal<string | null>(null);
+  const [busy, setBusy] = createSignal(false);
+  const submit = async (ev: Event) => {
+    ev.preventDefault();
+    setError(null);
+    setBusy(true);
+    try {
+      await props.engine.signIn(code());
+    } catch (e) {
+      setError(messageOf(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section class="card signin" aria-labelledby="signin-h">
+      <h1 id="signin-h">{t('tablet.signin.heading')}</h1>
+      <Show when={props.engine.phase() === 'signedOut'}>
+        <Notice kind="warn">{t('tablet.signedOut')}</Notice>
+      </Show>
+      <Show when={props.initial} fallback={<p class="lead">{t('tablet.signin.hint')}</p>}>
+        <p class="lead">{t('tablet.signin.fromQr')}</p>
+      </Show>
+      <form onSubmit={submit}>
+        <label class="field-label" for="code">{t('tablet.signin.code')}</label>
+        <input
+          id="code"
+          class="code-input"
+          data-testid="code-input"
+          value={code()}
+          onInput={(e) => {
+            const v = formatCode(e.currentTarget.value);
+            e.currentTarget.value = v;
+            setCode(v);
+          }}
+          autocomplete="off"
+          autocapitalize="characters"
+          spellcheck={false}
+          inputmode="text"
+          maxlength={11}
+          placeholder="ABCDE-23456"
+        />
+        <Show when={error()}>{(m) => <Notice kind="error" testid="signin-error">{m()}</Notice>}</Show>
+        <button type="submit" class="btn btn-primary btn-xl" disabled={busy() || code().length !== 11} data-testid="signin-submit">
+          {t('tablet.signin.submit')}
+        </button>
+      </form>
+    </section>
+  );
+}
+
+function ConfirmIdentity(props: { engine: TabletEngine }) {
+  const [notMe, setNotMe] = createSignal(false);
+  const who = () => props.engine.pending();
+  return (
+    <section class="card confirm" aria-labelledby="confirm-h">
+      <h1 id="confirm-h">{t('tablet.confirm.heading')}</h1>
+      <p class="confirm-meeting">{who()?.meeting.title}</p>
+      <p class="confirm-question" data-testid="confirm-name">{t('tablet.confirm.question', { name: who()?.member.name ?? '' })}</p>
+      <Show when={who()?.member.title}>
+        <p class="confirm-title">{who()?.member.title}</p>
+      </Show>
+      <Show
+        when={!notMe()}
+        fallback={<Notice kind="error">{t('tablet.confirm.notMe')}</Notice>}
+      >
+        <div class="actions-row">
+          <button type="button" class="btn btn-secondary btn-xl" onClick={() => setNotMe(true)}>
+            {t('tablet.confirm.no')}
+          </button>
+          <button type="button" class="btn btn-primary btn-xl" onClick={() => props.engine.confirmIdentity()} data-testid="confirm-yes">
+            {t('tablet.confirm.yes')}
+          </button>
+        </div>
+      </Show>
+    </section>
+  );
+}
+
+function Ended(props: { engine: TabletEngine }) {
+  const leftovers = () => Object.values(props.engine.records()).filter((r) => r.check && r.check !== 'included');
+  return (
+    <section class="card status-card" data-testid="ended">
+      <h1>{t('tablet.ended')}</h1>
+      <p class="lead">{t('tablet.ended.hint')}</p>
+      <For each={leftovers()}>{(rec) => <CheckCard rec={rec} />}</For>
+    </section>
+  );
+}
+
+/** The ballot the member is filling in, if any: open, eligible, token in hand, not yet confirmed. */
+function votingBallot(engine: TabletEngine): TabletBallot | undefined {
+  return engine.state()?.ballots.find((b) => {
+    const rec = engine.records()[b.id];
+    return b.status === 'open' && b.eligible && !!rec?.signature && !rec.salt;
+  });
+}
+
+function MainScreen(props: { engine: TabletEngine }) {
+  const [reviewing, setReviewing] = createSignal<string | null>(null);
+  const voting = createMemo(() => votingBallot(props.engine));
+  const casting = createMemo(() =>
+    props.engine.state()?.ballots.find((b) => {
+      const rec = props.engine.records()[b.id];
+      return b.status === 'open' && !!rec?.salt && !rec.receipt;
+    }),
+  );
+  return (
+    <Switch fallback={<StatusScreen engine={props.engine} />}>
+      <Match when={voting()}>
+        {(b) => (
+          <Show when={reviewing() === b().id} fallback={<BallotForm engine={props.engine} ballot={b()} onReview={() => setReviewing(b().id)} />}>
+            <Review
+              engine={props.engine}
+              ballot={b()}
+              onBack={() => setReviewing(null)}
+              onConfirmed={() => setReviewing(null)}
+            />
+          </Show>
+        )}
+      </Match>
+      <Match when={casting()}>{(b) => <Casting activity={props.engine.activity()[b().id]} />}</Match>
+    </Switch>
+  );
+}
+
+function BallotForm(props: { engine: TabletEngine; ballot: TabletBallot; onReview: () => void }) {
+  const choices = () => props.engine.records()[props.ballot.id]?.choices ?? [];
+  const done = () => choices().filter((c) => c !== null && c !== undefined).length;
+  const total = () => props.ballot.items.length;
+  return (
+    <section class="ballot" aria-labelledby="ballot-h" data-testid="ballot">
+      <h1 id="ballot-h" class="ballot-title">{props.ballot.title}</h1>
+      <p class="lead">{t('tablet.ballot.instructions')}</p>
+      <ol class="items">
+        <For each={props.ballot.items}>
+          {(item, i) => (
+            <li class="item-card" data-testid={`item-${i()}`}>
+              <div class="item-head">
+                <span class="item-no">{i() + 1}</span>
+                <div>
+                  <p class="item-nominee">{item.nominee}</p>
+                  <p class="item-post">{t('item.postLine', { post: item.post })}</p>
+                </div>
+              </div>
+              <div class="options" role="radiogroup" aria-label={itemLabel(item)}>
+                <For each={OPTIONS}>
+                  {(o) => {
+                    const selected = () => choices()[i()] === o;
+                    return (
+                      <button
+                        type="button"
+                        role="radio"
+                        aria-checked={selected()}
+                        class={`option option-${o}`}
+                        classList={{ selected: selected() }}
+                        data-testid={`choose-${i()}-${o}`}
+                        onClick={() => props.engine.choose(props.ballot.id, i(), o)}
+                      >
+                        <Show when={selected()}>
+                          <span class="option-mark" aria-hidden="true">✓</span>
+                        </Show>
+                        {optionWord(o)}
+                      </button>
+                    );
+                  }}
+                </For>
+              </div>
+            </li>
+          )}
+        </For>
+      </ol>
+      <div class="ballot-bar">
+        <span class="ballot-progress">
+          {done() === total() ? t('tablet.ballot.progress', { done: done(), total: total() }) : t('tablet.ballot.missing', { n: total() - done() })}
+        </span>
+        <button type="button" class="btn btn-primary btn-xl" disabled={done() !== total()} onClick={() => props.onReview()} data-testid="review">
+          {t('tablet.ballot.review')}
+        </button>
+      </div>
+    </section>
+  );
+}
+
+function Review(props: { engine: TabletEngine; ballot: TabletBallot; onBack: () => void; onConfirmed: () => void }) {
+  const choices = () => props.engine.records()[props.ballot.id]?.choices ?? [];
+  const confirm = async () => {
+    if (!(await confirmAsk(t('tablet.cast.ask'), t('tablet.cast.yes')))) return;
+    props.onConfirmed();
+    props.engine.confirmCast(props.ballot.id);
+  };
+  return (
+    <section class="review" aria-labelledby="review-h" data-testid="review-screen">
+      <h1 id="review-h">{t('tablet.review.heading')}</h1>
+      <p class="lead">{props.ballot.title}</p>
+      <ol class="review-list">
+        <For each={props.ballot.items}>
+          {(item, i) => (
+            <li class="review-row">
+              <span class="review-item">
+                <span class="item-no">{i() + 1}</span>
+                {itemLabel(item)}
+              </span>
+              <span class={`choice-badge option-${choices()[i()]}`}>{optionWord(choices()[i()] ?? '')}</span>
+            </li>
+          )}
+        </For>
+      </ol>
+      <Notice kind="info">{t('tablet.review.hint')}</Notice>
+      <div class="actions-row">
+        <button type="button" class="btn btn-secondary btn-xl" onClick={() => props.onBack()} data-testid="review-back">
+          {t('tablet.review.change')}
+        </button>
+        <button type="button" class="btn btn-primary btn-xl" onClick={() => void confirm()} data-testid="cast">
+          {t('tablet.review.confirm')}
+        </button>
+      </div>
+    </section>
+  );
+}
+
+function Casting(props: { activity: Activity | undefined }) {
+  const a = () => props.activity;
+  return (
+    <section class="card status-card" data-testid="casting">
+      <div class="spinner" aria-hidden="true" />
+      <h1>{t('tablet.casting')}</h1>
+      <Show when={a()?.kind === 'casting' && (a() as { attempt: number }).attempt > 0}>
+        <Notice kind="warn" testid="cast-retry">
+          {t('tablet.casting.retry', { n: (a() as { attempt: number }).attempt })}
+        </Notice>
+      </Show>
+      <Show when={a()?.kind === 'cast-error'}>
+        <Notice kind="error">{t('tablet.cast.failed', { message: (a() as { message: string }).message })}</Notice>
+      </Show>
+    </section>
+  );
+}
+
+/** Everything else: waiting, issuing, cast and waiting, opening, checked. */
+function StatusScreen(props: { engine: TabletEngine }) {
+  const ballots = () => props.engine.state()?.ballots ?? [];
+  const focus = createMemo(() => {
+    const list = ballots().filter((b) => b.status !== 'draft' && (b.eligible || props.engine.records()[b.id]));
+    const live = list.find((b) => b.status === 'open' || b.status === 'closed');
+    return live ?? list[list.length - 1];
+  });
+  const others = () => ballots().filter((b) => b.status === 'open' && !b.eligible);
+  const finished = () => {
+    const f = focus();
+    return !f || f.status === 'published' || f.status === 'void';
+  };
+  const earlier = () => {
+    const f = focus();
+    return ballots().filter((b) => b !== f && props.engine.records()[b.id]?.check);
+  };
+  return (
+    <div class="status">
+      <Show when={focus()}>{(b) => <BallotStatus engine={props.engine} ballot={b()} />}</Show>
+      <Show when={finished()}>
+        <section class="card waiting" data-testid="waiting">
+          <div class="waiting-dot" aria-hidden="true" />
+          <h1>{t('tablet.waiting')}</h1>
+          <p class="lead">{t('tablet.waiting.hint')}</p>
+          <For each={others()}>{(b) => <p class="muted">{t('tablet.notEligible', { title: b.title })}</p>}</For>
+        </section>
+      </Show>
+      <Show when={earlier().length}>
+        <ul class="earlier">
+          <For each={earlier()}>
+            {(b) => (
+              <li>
+                {t('tablet.ballotDone', {
+                  title: b.title,
+                  state: checkWord(props.engine.records()[b.id]?.check),
+                })}
+              </li>
+            )}
+          </For>
+        </ul>
+      </Show>
+    </div>
+  );
+}
+
+function checkWord(c: BallotRecord['check']): string {
+  return c === 'included' ? t('tablet.counted') : c === 'unopened' ? t('tablet.notOpened') : t('tablet.missing');
+}
+
+function BallotStatus(props: { engine: TabletEngine; ballot: TabletBallot }) {
+  const rec = () => props.engine.records()[props.ballot.id];
+  const a = () => props.engine.activity()[props.ballot.id];
+  const b = () => props.ballot;
+  return (
+    <section class="card status-card" data-testid="ballot-status">
+      <p class="status-ballot">{b().title}</p>
+      <Switch>
+        <Match when={b().status === 'open' && !b().eligible}>
+          <h1>{t('tablet.notEligible', { title: b().title })}</h1>
+        </Match>
+        <Match when={a()?.kind === 'issue-error'}>
+          <Notice kind="error" testid="issue-error">{t('tablet.issueFailed', { message: (a() as { message: string }).message })}</Notice>
+        </Match>
+        <Match when={b().status === 'open' && !rec()?.signature}>
+          <div class="spinner" aria-hidden="true" />
+          <h1>{t('tablet.preparing')}</h1>
+        </Match>
+        <Match when={a()?.kind === 'cast-error'}>
+          <Notice kind="error">{t('tablet.cast.failed', { message: (a() as { message: string }).message })}</Notice>
+        </Match>
+        <Match when={b().status === 'open' && rec()?.receipt}>
+          <div class="big-check" aria-hidden="true">✓</div>
+          <h1 data-testid="cast-done">{t('tablet.cast.done')}</h1>
+          <p class="lead">{t('tablet.cast.doneHint')}</p>
+        </Match>
+        <Match when={!rec()?.receipt && b().eligible && b().issued}>
+          <Notice kind="warn">{b().status === 'open' ? t('tablet.lostBallot') : t('tablet.lateCast')}</Notice>
+        </Match>
+        <Match when={!rec()?.receipt}>
+          <p class="muted">{t(`status.${b().status}`)}</p>
+        </Match>
+        <Match when={a()?.kind === 'open-error'}>
+          <Notice kind="error">{t('tablet.opening.failed', { message: (a() as { message: string }).message })}</Notice>
+        </Match>
+        <Match when={b().status === 'closed' && !rec()?.opened}>
+          <div class="spinner" aria-hidden="true" />
+          <h1>{t('tablet.opening')}</h1>
+          <Show when={a()?.kind === 'opening' && (a() as { attempt: number }).attempt > 0}>
+            <Notice kind="warn">{t('tablet.opening.retry', { n: (a() as { attempt: number }).attempt })}</Notice>
+          </Show>
+        </Match>
+        <Match when={b().status === 'closed'}>
+          <div class="big-check" aria-hidden="true">✓</div>
+          <h1 data-testid="opened">{t('tablet.opened')}</h1>
+        </Match>
+        <Match when={a()?.kind === 'check-error'}>
+          <Notice kind="error">{t('tablet.checkFailed', { message: (a() as { message: string }).message })}</Notice>
+        </Match>
+        <Match when={!rec()?.check}>
+          <div class="spinner" aria-hidden="true" />
+          <h1>{t('tablet.checking')}</h1>
+        </Match>
+        <Match when={rec()}>{(r) => <CheckCard rec={r()} void={b().status === 'void'} />}</Match>
+      </Switch>
+    </section>
+  );
+}
+
+/** The result of the receipt check, with the receipt code behind a deliberate warning. */
+function CheckCard(props: { rec: BallotRecord; void?: boolean }) {
+  const [shown, setShown] = createSignal(false);
+  const [warning, setWarning] = createSignal(false);
+  return (
+    <div class="check-card">
+      <Switch>
+        <Match when={props.rec.check === 'included'}>
+          <div class="big-check ok" aria-hidden="true">✓</div>
+          <h1 data-testid="counted">{t('tablet.counted')}</h1>
+          <p class="lead">{t('tablet.counted.hint')}</p>
+        </Match>
+        <Match when={props.rec.check === 'unopened'}>
+          <Notice kind="warn">{t('tablet.notOpened')}</Notice>
+        </Match>
+        <Match when={props.rec.check === 'missing' || props.rec.check === 'invalid'}>
+          <Notice kind="error" title={t('tablet.missing')} testid="not-counted">
+            {t('tablet.missing.hint')}
+          </Notice>
+        </Match>
+      </Switch>
+      <Show when={props.void}>
+        <Notice kind="warn">{t('tablet.void')}</Notice>
+      </Show>
+      <Show when={props.rec.receipt}>
+        <Switch>
+          <Match when={shown()}>
+            <div class="receipt">
+              <p class="field-label">{t('tablet.receipt.label')}</p>
+              <textarea class="receipt-code" readonly rows={6} data-testid="receipt-code" value={JSON.stringify(props.rec.receipt)} />
+              <button type="button" class="btn btn-secondary" onClick={() => setShown(false)}>
+                {t('tablet.receipt.hide')}
+              </button>
+            </div>
+          </Match>
+          <Match when={warning()}>
+            <Notice kind="warn" title={t('tablet.receipt.warnTitle')}>
+              <p>{t('tablet.receipt.warn')}</p>
+              <div class="actions-row">
+                <button type="button" class="btn btn-secondary" onClick={() => setWarning(false)}>
+                  {t('common.cancel')}
+                </button>
+                <button type="button" class="btn btn-danger" data-testid="receipt-confirm" onClick={() => (setWarning(false), setShown(true))}>
+                  {t('tablet.receipt.confirm')}
+                </button>
+              </div>
+            </Notice>
+          </Match>
+          <Match when={true}>
+            <button type="button" class="btn btn-link" data-testid="receipt-show" onClick={() => setWarning(true)}>
+              {t('tablet.receipt.show')}
+            </button>
+          </Match>
+        </Switch>
+      </Show>
+    </div>
+  );
+}

@@ -1,0 +1,72 @@
+/**
+ * @module client/types
+ * The shapes of the API's answers (docs/api.md) as the client reads them. Crypto types
+ * (rule, item, tally, receipt, bundle) come from crypto/ so there is one definition each.
+ */
+import type { BallotType, Item, MemberKind, Rule, Tally } from '../crypto/index.ts';
+
+/** Ballot states (protocol §1 phases). */
+export type BallotStatus = 'draft' | 'open' | 'closed' | 'published' | 'void';
+
+/** `BallotView` of docs/api.md: live figures only, `result` once published. */
+export type BallotView = {
+  readonly id: string;
+  readonly meetingId: string;
+  readonly title: string;
+  readonly type: BallotType;
+  readonly status: BallotStatus;
+  readonly items: readonly Item[];
+  readonly rule: Rule;
+  readonly recused: readonly string[];
+  readonly publicKey: string | null;
+  readonly entitled: number;
+  readonly present: number;
+  readonly issued: number;
+  readonly cast: number;
+  readonly openings: number;
+  readonly quorumMet: boolean;
+  readonly result: Tally | null;
+};
+
+/** A ballot as the tablet sees it: whether this member votes on it and was issued a token. */
+export type TabletBallot = Omit<BallotView, 'issued'> & { readonly eligible: boolean; readonly issued: boolean };
+
+export type MeetingStatus = 'active' | 'ended';
+
+export type TabletMember = { readonly id: string; readonly name: string; readonly kind: MemberKind; readonly title?: string };
+
+/** GET /api/tablet. */
+export type TabletState = {
+  readonly member: TabletMember;
+  readonly meeting: { readonly id: string; readonly title: string; readonly status: MeetingStatus };
+  readonly ballots: readonly TabletBallot[];
+};
+
+/** POST /api/checkin. */
+export type CheckinAnswer = { readonly member: TabletMember; readonly meeting: { readonly id: string; readonly title: string } };
+
+export type MeetingSummary = { readonly id: string; readonly title: string; readonly status: MeetingStatus; readonly createdAt: number };
+
+/** What the secretary sees of a member (never the code). */
+export type MemberView = {
+  readonly id: string;
+  readonly name: string;
+  readonly kind: MemberKind;
+  readonly title: string;
+  readonly present: boolean;
+  readonly hasCode: boolean;
+};
+
+/** GET /api/meetings/:mid. */
+export type MeetingDetail = { readonly meeting: MeetingSummary; readonly members: readonly MemberView[]; readonly ballots: readonly BallotView[] };
+
+/** A sign-in code as returned once by POST /codes or a re-issue. */
+export type IssuedCode = { readonly memberId: string; readonly name: string; readonly code: string };
+
+/** GET /api/meetings/:mid/screen and the data of every SSE event. */
+export type ScreenView = {
+  readonly meeting: { readonly id: string; readonly title: string; readonly status: MeetingStatus };
+  readonly members: number;
+  readonly present: number;
+  readonly ballots: readonly BallotView[];
+};

@@ -1,0 +1,259 @@
+/**
+ * @module client/verify/Verify
+ * The public verifier: load an audit bundle by address (`?bundle=/api/ballots/…/bundle`)
+ * or from a file, verify it in a Web Worker with a progress bar, show every check of
+ * crypto/verify.ts in plain words, the recomputed result, and check a pasted receipt
+ * (included with its Merkle proof, or missing: proof that the server misbehaved).
+ */
+import { createSignal, For, Match, onCleanup, onMount, Show, Switch } from 'solid-js';
+import { CHECKS, type Failure, type FailureCode, type Tally } from '../../crypto/index.ts';
+import { t, type Key } from '../i18n.ts';
+import { ResultTable } from '../result.tsx';
+import { LangSwitch, Notice, ProgressBar } from '../ui.tsx';
+import { typeWord } from '../words.ts';
+import type { BundleSummary, FromWorker, ToWorker } from './protocol.ts';
+import '../styles/verify.css';
+
+type Result = Extract<FromWorker, { kind: 'result' }>;
+type ReceiptAnswer = Extract<FromWorker, { kind: 'receipt' }>['check'] | { status: 'bad-json' };
+
+export default function Verify() {
+  const params = new URLSearchParams(location.search);
+  const [url, setUrl] = createSignal(params.get('bundle') ?? '');
+  const [serverKey, setServerKey] = createSignal(params.get('serverKey') ?? '');
+  const [progress, setProgress] = createSignal<{ done: number; total: number } | null>(null);
+  const [running, setRunning] = createSignal(false);
+  const [result, setResult] = createSignal<Result | null>(null);
+  const [loadError, setLoadError] = createSignal<string | null>(null);
+  const [receiptText, setReceiptText] = createSignal('');
+  const [receipt, setReceipt] = createSignal<ReceiptAnswer | null>(null);
+  const [usedKey, setUsedKey] = createSignal(false);
+  const [fileName, setFileName] = createSignal('');
+
+  const worker = new Worker(new URL('./verify.worker.ts', import.meta.url), { type: 'module' });
+  worker.onmessage = (ev: MessageEvent<FromWorker>) => {
+    const m = ev.data;
+    if (m.kind === 'progress') setProgress({ done: m.done, total: m.total });
+    else if (m.kind === 'result') {
+      setResult(m);
+      setRunning(false);
+    } else setReceipt(m.check);
+  };
+  onCleanup(() => worker.terminate());
+  const send = (m: ToWorker) => worker.postMessage(m);
+
+  const verifyText = (text: string) => {
+    setResult(null);
+    setReceipt(null);
+    setProgress(null);
+    setRunning(true);
+    const key = serverKey().trim().toLowerCase();
+    setUsedKey(key !== '');
+    send({ kind: 'verify', text, ...(key ? { serverKey: key } : {}) });
+  };
+
+  const loadUrl = async (e?: Event) => {
+    e?.preventDefault();
+    setLoadError(null);
+    const target = url().trim();
+    if (!target) return;
+    try {
+      const res = await fetch(target, { credentials: 'omit', cache: 'no-store' });
+      const text = await res.text();
+      if (!res.ok) {
+        let message = `HTTP ${res.status}`;
+        try {
+          message = (JSON.parse(text) as { message?: string }).message ?? message;
+        } catch {
+          /* not JSON */
+        }
+        throw new Error(message);
+      }
+      verifyText(text);
+    } catch (err) {
+      setLoadError(t('verify.loadFailed', { message: (err as Error).message === 'Failed to fetch' ? t('err.network') : (err as Error).message }));
+    }
+  };
+
+  const loadFile = async (e: Event & { currentTarget: HTMLInputElement }) => {
+    const file = e.currentTarget.files?.[0];
+    if (!file) return;
+    setFileName(file.name);
+    setLoadError(null);
+    verifyText(await file.text());
+  };
+
+  const checkReceipt = () => {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(receiptText());
+    } catch {
+      setReceipt({ status: 'bad-json' });
+      return;
+    }
+    send({ kind: 'receipt', receipt: parsed });
+  };
+
+  onMount(() => {
+    if (url()) void loadUrl();
+  });
+
+  return (
+    <div class="verify">
+      <header class="verify-header">
+        <span class="brand-mark">{t('app.name')}</span>
+        <span class="verify-header-title">{t('verify.title')}</span>
+        <LangSwitch />
+      </header>
+      <main class="verify-main">
+        <p class="lead">{t('verify.intro')}</p>
+        <form class="card verify-load" onSubmit={(e) => void loadUrl(e)}>
+          <label class="field-label" for="bundle-url">{t('verify.url')}</label>
+          <div class="inline-form">
+            <input id="bundle-url" class="input mono" value={url()} onInput={(e) => setUrl(e.currentTarget.value)} placeholder="/api/ballots/…/bundle" data-testid="bundle-url" />
+            <button type="submit" class="btn btn-primary" disabled={running()} data-testid="bundle-load">
+              {t('verify.load')}
+            </button>
+          </div>
+          <p class="field-label">{t('verify.file')}</p>
+          <label class="btn btn-secondary file-btn">
+            {t('verify.chooseFile')}
+            <input type="file" accept=".json,application/json" onChange={(e) => void loadFile(e)} data-testid="bundle-file" />
+          </label>
+          <Show when={fileName()}>
+            <span class="muted file-name">{fileName()}</span>
+          </Show>
+          <label class="field-label" for="server-key">{t('verify.serverKey')}</label>
+          <input id="server-key" class="input mono" value={serverKey()} onInput={(e) => setServerKey(e.currentTarget.value)} placeholder="ed25519 hex" />
+          <p class="muted small">{t('verify.serverKeyHint')}</p>
+        </form>
+        <Show when={loadError()}>{(m) => <Notice kind="error" testid="verify-load-error">{m()}</Notice>}</Show>
+        <Show when={running()}>
+          <div class="card" data-testid="verify-running">
+            <p class="strong">{t('verify.running')}</p>
+            <ProgressBar value={progress()?.done ?? 0} max={progress()?.total ?? 1} label={t('verify.running')} />
+            <Show when={progress()}>{(p) => <p class="muted">{t('verify.progress', { done: p().done, total: p().total })}</p>}</Show>
+          </div>
+        </Show>
+        <Show when={result()}>{(r) => <Report result={r()} usedKey={usedKey()} />}</Show>
+        <Show when={result()?.summary}>
+          <section class="card" data-testid="receipt-section">
+            <h2>{t('verify.receipt')}</h2>
+            <p class="muted">{t('verify.receiptHint')}</p>
+            <textarea class="input mono receipt-input" rows={5} value={receiptText()} onInput={(e) => setReceiptText(e.currentTarget.value)} data-testid="receipt-input" />
+            <div class="inline-form">
+              <button type="button" class="btn btn-primary" disabled={!receiptText().trim()} onClick={checkReceipt} data-testid="receipt-check">
+                {t('verify.receiptCheck')}
+              </button>
+            </div>
+            <Show when={receipt()}>{(a) => <ReceiptResult answer={a()} />}</Show>
+          </section>
+        </Show>
+      </main>
+    </div>
+  );
+}
+
+function Report(props: { result: Result; usedKey: boolean }) {
+  const failed = (code: FailureCode): readonly Failure[] => props.result.failures.filter((f) => f.code === code);
+  const malformed = () => failed('MALFORMED').length > 0;
+  const state = (code: FailureCode): 'pass' | 'fail' | 'skip' => {
+    if (failed(code).length) return 'fail';
+    if (malformed() && code !== 'MALFORMED') return 'skip';
+    if (code === 'SERVER_KEY' && !props.usedKey) return 'skip';
+    return 'pass';
+  };
+  return (
+    <>
+      <div class={`verdict ${props.result.ok ? 'verdict-ok' : 'verdict-bad'}`} data-testid="verdict" data-ok={String(props.result.ok)}>
+        <span class="verdict-mark" aria-hidden="true">{props.result.ok ? '✓' : '✗'}</span>
+        {props.result.ok ? t('verify.ok') : t('verify.fail', { n: props.result.failures.length })}
+      </div>
+      <Show when={props.result.summary}>
+        {(s) => (
+          <section class="card">
+            <h2>{t('verify.ballot', { title: s().ballot.title, type: typeWord(s().ballot.type) })}</h2>
+            <p class="muted mono small break">{t('verify.bundleKey', { key: s().serverKey })}</p>
+            <Show when={props.result.tally}>{(tally) => <Tally summary={s()} tally={tally()} ok={props.result.ok} />}</Show>
+          </section>
+        )}
+      </Show>
+      <section class="card">
+        <h2>{t('verify.checks')}</h2>
+        <ol class="checks" data-testid="checks">
+          <For each={CHECKS}>
+            {(code) => (
+              <li class={`check-row check-${state(code)}`} data-testid={`check-${code}`} data-state={state(code)}>
+                <span class="check-mark" aria-hidden="true">{state(code) === 'pass' ? '✓' : state(code) === 'fail' ? '✗' : '–'}</span>
+                <span class="check-text">
+                  {t(`check.${code}` as Key)}
+                  <For each={failed(code).slice(0, 5)}>{(f) => <span class="check-detail mono">{f.detail}</span>}</For>
+                </span>
+                <span class="check-state">{state(code) === 'pass' ? t('verify.pass') : state(code) === 'fail' ? t('verify.failed') : t('verify.skipped')}</span>
+              </li>
+            )}
+          </For>
+        </ol>
+      </section>
+    </>
+  );
+}
+
+function Tally(props: { summary: BundleSummary; tally: Tally; ok: boolean }) {
+  return (
+    <>
+      <h3>{t('verify.tally')}</h3>
+      <Show when={!props.ok}>
+        <Notice kind="warn">{t('verify.tallyUnreliable')}</Notice>
+      </Show>
+      <p class="muted">
+        {t('verify.turnout', {
+          entitled: props.tally.entitled, present: props.tally.present, issued: props.tally.issued,
+          cast: props.tally.cast, valid: props.tally.valid, invalid: props.tally.invalid,
+        })}
+      </p>
+      <ResultTable type={props.summary.ballot.type} rule={props.summary.ballot.rule} items={props.summary.ballot.items} tally={props.tally} />
+    </>
+  );
+}
+
+function ReceiptResult(props: { answer: ReceiptAnswer }) {
+  const a = () => props.answer;
+  return (
+    <div data-testid="receipt-result" data-status={a().status}>
+      <Switch>
+        <Match when={a().status === 'included'}>
+          {(() => {
+            const inc = a() as { index: number; proof: readonly string[]; opened: boolean };
+            return (
+              <Notice kind={inc.opened ? 'ok' : 'warn'}>
+                <p>{inc.opened ? t('verify.receipt.included', { index: inc.index + 1 }) : t('verify.receipt.includedUnopened', { index: inc.index + 1 })}</p>
+                <details>
+                  <summary>{t('verify.proof')}</summary>
+                  <ol class="proof mono small">
+                    <For each={inc.proof}>{(h) => <li>{h}</li>}</For>
+                  </ol>
+                </details>
+              </Notice>
+            );
+          })()}
+        </Match>
+        <Match when={a().status === 'missing'}>
+          <Notice kind="error">{t('verify.receipt.missing')}</Notice>
+        </Match>
+        <Match when={a().status === 'other-ballot'}>
+          <Notice kind="warn">{t('verify.receipt.otherBallot')}</Notice>
+        </Match>
+        <Match when={a().status === 'other-server'}>
+          <Notice kind="warn">{t('verify.receipt.otherServer')}</Notice>
+        </Match>
+        <Match when={a().status === 'bad-json'}>
+          <Notice kind="error">{t('verify.receipt.badJson')}</Notice>
+        </Match>
+        <Match when={true}>
+          <Notice kind="error">{t('verify.receipt.invalid')}</Notice>
+        </Match>
+      </Switch>
+    </div>
+  );
+}

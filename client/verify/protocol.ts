@@ -1,0 +1,25 @@
+/**
+ * @module client/verify/protocol
+ * Messages between the verifier page and its Web Worker. The worker keeps the parsed
+ * bundle, so a receipt check sends only the receipt; it sends back a summary of the
+ * bundle, never the whole list of casts.
+ */
+import type { BallotDefinition, Failure, ReceiptCheck, Tally } from '../../crypto/index.ts';
+
+export type ToWorker =
+  | { readonly kind: 'verify'; readonly text: string; readonly serverKey?: string }
+  | { readonly kind: 'receipt'; readonly receipt: unknown };
+
+/** What the page shows of a bundle. */
+export type BundleSummary = {
+  readonly ballot: BallotDefinition;
+  readonly serverKey: string;
+  readonly merkleRoot: string;
+  readonly casts: number;
+  readonly claimed: Tally;
+};
+
+export type FromWorker =
+  | { readonly kind: 'progress'; readonly done: number; readonly total: number }
+  | { readonly kind: 'result'; readonly ok: boolean; readonly failures: readonly Failure[]; readonly tally: Tally | null; readonly summary: BundleSummary | null; readonly ms: number }
+  | { readonly kind: 'receipt'; readonly check: ReceiptCheck | { readonly status: 'no-bundle' } };

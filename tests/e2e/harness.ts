@@ -1,0 +1,115 @@
+/**
+ * @module tests/e2e/harness
+ * What the browser tests share: build the client once (vite, root config), start the real
+ * server on a temporary SQLite file, launch Debian's chromium through playwright-core, open
+ * contexts sized like the real devices, collect console errors and CSP violations, and
+ * write screenshots to test-artifacts/screenshots/.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { build } from 'vite';
+import { startServer, type Running } from '../../server/main.ts';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+export const SHOTS = join(ROOT, 'test-artifacts/screenshots');
+export const PASSWORD = 'e2e-password';
+
+export const VIEWPORTS = {
+  tabletLandscape: { width: 1280, height: 800 },
+  tabletPortrait: { width: 800, height: 1280 },
+  secretary: { width: 1440, height: 900 },
+  projector: { width: 1920, height: 1080 },
+  verifier: { width: 1280, height: 900 },
+} as const;
+
+/** Build dist/client from vite.config.ts (root 'client'). */
+export async function buildClient(): Promise<void> {
+  await build({ configFile: join(ROOT, 'vite.config.ts'), root: join(ROOT, 'client'), logLevel: 'error' });
+}
+
+export type Harness = {
+  readonly url: string;
+  readonly browser: Browser;
+  /** Console errors, page errors and CSP reports of every page, for a final check. */
+  readonly problems: string[];
+  context(viewport: { width: number; height: number }): Promise<BrowserContext>;
+  page(ctx: BrowserContext, path?: string): Promise<Page>;
+  shot(page: Page, name: string, opts?: { fullPage?: boolean }): Promise<void>;
+  close(): Promise<void>;
+};
+
+export async function startHarness(): Promise<Harness> {
+  mkdirSync(SHOTS, { recursive: true });
+  const dir = mkdtempSync(join(tmpdir(), 'piaojue-e2e-'));
+  const [running, browser] = await Promise.all([
+    buildClient().then(() => startServer({ dbPath: join(dir, 'e2e.db'), port: 0, host: '127.0.0.1', password: PASSWORD, quiet: true })) as Promise<Running>,
+    chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    }),
+  ]);
+  const problems: string[] = [];
+  const contexts: BrowserContext[] = [];
+  return {
+    url: running.url,
+    browser,
+    problems,
+    async context(viewport) {
+      const ctx = await browser.newContext({ viewport, baseURL: running.url, locale: 'zh-CN', deviceScaleFactor: 1 });
+      contexts.push(ctx);
+      return ctx;
+    },
+    async page(ctx, path) {
+      const page = await ctx.newPage();
+      page.on('console', (m) => {
+        // A page going offline on purpose logs failed requests; those are expected.
+        if (m.type() === 'error' && !/ERR_INTERNET_DISCONNECTED|Failed to load resource|net::ERR/.test(m.text())) problems.push(`${page.url()}: ${m.text()}`);
+        if (/Content Security Policy/i.test(m.text())) problems.push(`CSP ${page.url()}: ${m.text()}`);
+      });
+      page.on('pageerror', (e) => problems.push(`${page.url()}: ${e.message}`));
+      if (path) await page.goto(path);
+      return page;
+    },
+    async shot(page, name, opts) {
+      await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: opts?.fullPage ?? false, animations: 'disabled', caret: 'hide' });
+    },
+    async close() {
+      for (const c of contexts) await c.close().catch(() => undefined);
+      await browser.close();
+      await running.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Poll `probe` until it returns a truthy value (or throw after `ms`). */
+export async function until<T>(probe: () => Promise<T> | T, what: string, ms = 20_000): Promise<NonNullable<T>> {
+  const end = Date.now() + ms;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v) return v as NonNullable<T>;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Wait until a test id is visible. */
+export async function visible(page: Page, testid: string, ms = 20_000): Promise<void> {
+  await page.getByTestId(testid).first().waitFor({ state: 'visible', timeout: ms });
+}
+
+/** JSON from the API with the page's own cookies (what that browser could see). */
+export async function apiFrom(page: Page, path: string): Promise<{ status: number; json: any }> {
+  return page.evaluate(async (p) => {
+    const res = await fetch(p, { credentials: 'same-origin' });
+    return { status: res.status, json: await res.json().catch(() => null) };
+  }, path);
+}
