@@ -122,8 +122,14 @@ export function createTabletEngine() {
     if (followed === meetingId) return;
     stopEvents?.();
     followed = meetingId;
+    // A tablet acts only on ballot status changes; cast counts and attendance (most events,
+    // hundreds a second in a large meeting) must not make every tablet refetch its state.
+    let seen = '';
     stopEvents = followMeeting<ScreenView>(meetingId, (view) => {
       if (view?.meeting.status === 'ended') return void meetingEnded(meetingId);
+      const statuses = view ? view.ballots.map((b) => `${b.id}:${b.status}`).join() : '';
+      if (view && statuses === seen) return;
+      seen = statuses;
       void refresh();
     });
     clearInterval(poll);
