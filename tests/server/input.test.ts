@@ -3,6 +3,7 @@
 // and JSON with per-line errors (ROSTER_INVALID), the sample county roster, ROSTER_LOCKED
 // once a ballot exists, and invalid ballot definitions (BALLOT_INVALID).
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blindToken, toHex } from '../../crypto/index.ts';
 import {
@@ -10,8 +11,10 @@ import {
   stateOf, type Meeting, type Res, type Tablet, type TestServer, type Token,
 } from '../helpers/server.ts';
 
-const SAMPLE_CSV = '/work/shared/samples/county-committee.csv';
-const SAMPLE_JSON = '/work/shared/samples/county-committee.json';
+// shared/ lies beside the project root (in CI too).
+const SAMPLES = fileURLToPath(new URL('../../../shared/samples/', import.meta.url));
+const SAMPLE_CSV = `${SAMPLES}county-committee.csv`;
+const SAMPLE_JSON = `${SAMPLES}county-committee.json`;
 
 let server: TestServer;
 let sec: Jar;
