@@ -6,7 +6,7 @@
  */
 import { Hono, type Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
-import { CryptoInputError, isWellFormed, toHex, type BallotDefinition, type Bundle, checkReceipt, type Receipt, G1_BYTES, SALT_BYTES, COMMITMENT_BYTES, TOKEN_BYTES } from '../crypto/index.ts';
+import { isWellFormed, toHex, type BallotDefinition, type Bundle, checkReceipt, type Receipt, G1_BYTES, SALT_BYTES, COMMITMENT_BYTES, TOKEN_BYTES } from '../crypto/index.ts';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { checkPassword, endSession, requireSecretary, requireTablet, secretaryPasswordHash, startSession, type AuthEnv } from './auth.ts';
 import { definitionFromRequest, isEntitled } from './ballot.ts';
@@ -15,6 +15,7 @@ import { ApiError, language, renderError } from './errors.ts';
 import type { Hub } from './events.ts';
 import type { CryptoPool } from './crypto-pool.ts';
 import { createCastQueue, type CastQueueOptions } from './cast-queue.ts';
+import { createIssueQueue } from './issue-queue.ts';
 import { rateLimiter, readJson, sameOrigin, securityHeaders } from './http.ts';
 import {
   activeMeeting, checkIn, createMeeting, endMeeting, getMeeting, issueCodes, listMeetings, memberView,
@@ -24,7 +25,7 @@ import { parseRosterCsv, parseRosterJson, problemText } from './roster.ts';
 import { hexBytes, id, object, text } from './validate.ts';
 import {
   allowReissue, ballotView, ballotsOf, closeBallot, createBallot, finalizeBallot,
-  getBallot, issuanceKey, openBallot, recordIssuance, storeOpening,
+  getBallot, openBallot, storeOpening,
 } from './voting.ts';
 import { issuances, members } from '../schema/schema.ts';
 import { and, eq } from 'drizzle-orm';
@@ -67,10 +68,14 @@ function screenView(db: Db, meetingId: string) {
 export function createApp(deps: AppDeps) {
   const { store, serverKey, hub, pool } = deps;
   const castQueue = createCastQueue(store.db, serverKey, pool, deps.castQueue);
+  const issueQueue = createIssueQueue(store.db, pool);
   const { db } = store;
   const now = deps.now ?? Date.now;
   const serverPublicKey = toHex(ed25519.getPublicKey(serverKey));
   const loginLimit = rateLimiter(10, 60_000, now);
+  // Every wrong password costs a full scrypt (~0.1 s) on the event loop: a cap over all clients
+  // keeps a guesser with many addresses from starving casts, and bounds the guessing rate.
+  const loginGlobal = rateLimiter(30, 60_000, now);
   const checkinLimit = rateLimiter(10, 60_000, now);
   const checkinGlobal = rateLimiter(200, 60_000, now);
   const secretary = requireSecretary(db, now);
@@ -105,14 +110,15 @@ export function createApp(deps: AppDeps) {
   app.use('/api/meetings', sameOrigin());
 
   app.post('/api/secretary/login', async (c) => {
-    // Only wrong passwords count towards the limit (a guessing attempt), per client.
+    // Only wrong passwords count towards the limits (a guessing attempt), per client and in all.
     const who = clientKey(c);
-    if (loginLimit.exhausted(who)) throw new ApiError('RATE_LIMITED');
+    if (loginGlobal.exhausted('all') || loginLimit.exhausted(who)) throw new ApiError('RATE_LIMITED');
     const body = object(await readJson(c), ['password']);
     const stored = secretaryPasswordHash(db);
     // A lone surrogate has no UTF-8 form, so it cannot be the password (and must not reach scrypt's utf8()).
     if (typeof body.password !== 'string' || body.password.length > 200 || !isWellFormed(body.password) || !stored || !checkPassword(body.password, stored)) {
       loginLimit.take(who);
+      loginGlobal.take('all');
       throw new ApiError('BAD_PASSWORD');
     }
     endSession(db, c, 'secretary'); // rotate: a fresh id at every login
@@ -246,15 +252,7 @@ export function createApp(deps: AppDeps) {
     const bid = id(c.req.param('bid'), 'ballot');
     const body = object(await readJson(c), ['blinded']);
     const blinded = hexBytes(body.blinded, G1_BYTES, 'blinded');
-    // Sign first (the worker validates B), record after: a bad point never uses up the member's issuance.
-    let signed: Uint8Array;
-    try {
-      signed = await pool.signBlinded(issuanceKey(db, bid, c.get('memberId')), blinded);
-    } catch (e) {
-      if (e instanceof CryptoInputError) throw new ApiError('BAD_POINT', e.message);
-      throw e;
-    }
-    recordIssuance(db, bid, c.get('memberId'), blinded);
+    const signed = await issueQueue.issue({ ballotId: bid, memberId: c.get('memberId'), blinded });
     hub.notify(getBallot(db, bid).row.meetingId, 'ballot');
     return c.json({ signed: toHex(signed) });
   });

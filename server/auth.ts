@@ -12,6 +12,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { equalBytes, fromHex, randomBytes, toHex, utf8 } from '../crypto/index.ts';
 import { sessions, settings } from '../schema/schema.ts';
 import type { Db } from './db.ts';
+import { queries } from './queries.ts';
 import { ApiError } from './errors.ts';
 
 const SCRYPT = { N: 2 ** 15, r: 8, p: 1, dkLen: 32 } as const;
@@ -67,7 +68,7 @@ export function endSession(db: Db, c: Context, kind: 'secretary' | 'tablet'): vo
 function findSession(db: Db, c: Context, kind: 'secretary' | 'tablet') {
   const sid = getCookie(c, cookieName(c, kind === 'secretary' ? 'piaojue_sid' : 'piaojue_tablet'));
   if (!sid || !/^[0-9a-f]{64}$/.test(sid)) return undefined;
-  return db.select().from(sessions).where(and(eq(sessions.idHash, secretHash(sid)), eq(sessions.kind, kind))).get();
+  return queries(db).session.get({ idHash: secretHash(sid), kind });
 }
 
 export type AuthEnv = { Variables: { memberId: string } };

@@ -5,12 +5,21 @@
  * answering while a burst of casts is checked on both cores.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { decodeG1, findInvalidTokens, signBlinded, signReceipt, tokenHash } from '../crypto/index.ts';
+import { decodeG1, findInvalidTokens, receiptSigner, signBlinded, toHex, tokenHash, type Receipt } from '../crypto/index.ts';
 
 export type Job =
   | { id: number; op: 'verify'; publicKey: Uint8Array; ballotId: string; items: { token: Uint8Array; signature: Uint8Array }[] }
   | { id: number; op: 'sign'; secretKey: Uint8Array; blinded: Uint8Array }
   | { id: number; op: 'receipts'; serverKey: Uint8Array; ballotId: string; items: { token: Uint8Array; commitment: Uint8Array }[] };
+
+// One receipt signer per server key (a server has one key; tests may use several).
+const signers = new Map<string, (ballotId: string, tokenHash: Uint8Array, commitment: Uint8Array) => Receipt>();
+function signerFor(secretKey: Uint8Array) {
+  const k = toHex(secretKey);
+  let s = signers.get(k);
+  if (!s) signers.set(k, (s = receiptSigner(secretKey)));
+  return s;
+}
 
 /** Run one job (also used inline when the pool has no workers). */
 export function runJob(job: Job): unknown {
@@ -21,7 +30,7 @@ export function runJob(job: Job): unknown {
     case 'sign':
       return signBlinded(job.secretKey, job.blinded);
     case 'receipts':
-      return job.items.map((it) => signReceipt(job.serverKey, job.ballotId, tokenHash(job.ballotId, it.token), it.commitment));
+      return job.items.map((it) => signerFor(job.serverKey)(job.ballotId, tokenHash(job.ballotId, it.token), it.commitment));
   }
 }
 

@@ -36,7 +36,9 @@ export async function startServer(opts: { dbPath: string; port: number; host?: s
   });
   const host = opts.host ?? '0.0.0.0';
   return new Promise((resolveStart) => {
-    const server = serve({ fetch: app.fetch, port: opts.port, hostname: host }, (info) => {
+    // Tablets keep their connections across a whole ballot; a short keep-alive makes a
+    // client reuse a socket the server is just closing ("other side closed").
+    const server = serve({ fetch: app.fetch, port: opts.port, hostname: host, serverOptions: { keepAliveTimeout: 65_000, headersTimeout: 70_000 } }, (info) => {
       const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${info.port}`;
       if (!opts.quiet) {
         console.log(`piaojue 票决 is running at ${url}`);

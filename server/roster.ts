@@ -5,7 +5,7 @@
  * with a stable code, so the secretary can fix the file in one go. Kinds may be given in
  * English (standing/full/alternate) or Chinese (常委/委员/候补委员).
  */
-import { isWellFormed, MEMBER_KINDS, type MemberKind } from '../crypto/index.ts';
+import { isWellFormed, type MemberKind } from '../crypto/index.ts';
 
 export type RosterRow = { readonly name: string; readonly kind: MemberKind; readonly title: string };
 
@@ -47,11 +47,14 @@ export function problemText(p: RosterProblem, lang: 'zh' | 'en'): string {
 }
 
 function str(v: unknown): string {
-  return typeof v === 'string' ? v.trim() : v === undefined || v === null ? '' : String(v);
+  if (typeof v === 'string') return v.trim();
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  // Never String() an object: a JSON object may carry its own "toString" (→ TypeError).
+  return v === undefined || v === null ? '' : Array.isArray(v) ? '[…]' : '{…}';
 }
 
 function checkRow(l: RosterLine, titleOk: boolean, problems: RosterProblem[]): RosterRow | null {
-  const kind = KIND_WORDS[l.kind];
+  const kind = Object.hasOwn(KIND_WORDS, l.kind) ? KIND_WORDS[l.kind] : undefined; // not "constructor", "__proto__", …
   if (!l.name || l.name.length > 100 || !isWellFormed(l.name)) problems.push({ line: l.line, code: 'NAME' });
   else if (!kind) problems.push({ line: l.line, code: 'KIND' });
   else if (!titleOk || l.title.length > 100 || !isWellFormed(l.title)) problems.push({ line: l.line, code: 'TITLE' });
@@ -107,6 +110,9 @@ export function parseRosterJson(members: unknown): ParsedRoster {
     if (o !== m) return problems.push({ line: l.line, code: 'NOT_OBJECT' }), null;
     const extra = Object.keys(o).find((k) => !['name', 'kind', 'title'].includes(k));
     if (extra) return problems.push({ line: l.line, code: 'UNKNOWN_FIELD', arg: extra }), null;
+    // Names and kinds must be text: 5 or ["standing"] are not coerced into one.
+    if (typeof o.name !== 'string') return problems.push({ line: l.line, code: 'NAME' }), null;
+    if (typeof o.kind !== 'string') return problems.push({ line: l.line, code: 'KIND' }), null;
     return checkRow(l, o.title === undefined || o.title === null || typeof o.title === 'string', problems);
   });
   return finish(lines, rows, problems);

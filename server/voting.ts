@@ -12,19 +12,31 @@ import {
   type BallotDefinition, type Bundle, type RosterEntry,
 } from '../crypto/index.ts';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { ballots, casts, issuances, members } from '../schema/schema.ts';
+import { ballots, casts, issuances } from '../schema/schema.ts';
 import { assertTransition, isEntitled, type BallotStatus } from './ballot.ts';
 import { checkpoint, type Db, type Store } from './db.ts';
+import { queries } from './queries.ts';
 import { ApiError } from './errors.ts';
 import { activeMeeting, newId, rosterOf, turnout, type MemberRow } from './meetings.ts';
 
 export type BallotRow = typeof ballots.$inferSelect;
 
+// A definition never changes once stored; parse each text once (hot path: every cast and issuance).
+const definitions = new Map<string, BallotDefinition>();
+function parseDefinition(text: string): BallotDefinition {
+  let def = definitions.get(text);
+  if (!def) {
+    if (definitions.size > 1000) definitions.clear();
+    definitions.set(text, (def = JSON.parse(text) as BallotDefinition));
+  }
+  return def;
+}
+
 /** The ballot row and its parsed definition, or NOT_FOUND. */
 export function getBallot(db: Db, ballotId: string): { row: BallotRow; def: BallotDefinition } {
-  const row = db.select().from(ballots).where(eq(ballots.id, ballotId)).get();
+  const row = queries(db).ballot.get({ id: ballotId });
   if (!row) throw new ApiError('NOT_FOUND', 'no such ballot');
-  return { row, def: JSON.parse(row.definition) as BallotDefinition };
+  return { row, def: parseDefinition(row.definition) };
 }
 
 /** Store a new draft ballot. */
@@ -105,7 +117,7 @@ export function allowReissue(db: Db, ballotId: string, memberId: string): void {
 /** Who may be issued on a ballot: the ballot must be open and the member entitled and present. */
 function issuanceGuard(db: Db, ballotId: string, memberId: string) {
   const { row, def } = getBallot(db, ballotId);
-  const member = db.select().from(members).where(eq(members.id, memberId)).get();
+  const member = queries(db).member.get({ id: memberId });
   if (!member || member.meetingId !== row.meetingId) throw new ApiError('NOT_FOUND', 'no such ballot in your meeting');
   if (row.status !== 'open' || !row.secretKey) throw new ApiError('BAD_STATE', 'the ballot is not open');
   if (!isEntitled(def, member) || !member.present) throw new ApiError('NOT_ELIGIBLE');
@@ -117,23 +129,36 @@ export function issuanceKey(db: Db, ballotId: string, memberId: string): Uint8Ar
   return new Uint8Array(issuanceGuard(db, ballotId, memberId));
 }
 
+/** One issuance to record: a member's blinded point, already validated and signed. */
+export type IssuanceInput = { readonly ballotId: string; readonly memberId: string; readonly blinded: Uint8Array };
+
 /**
- * Record that a member was issued a blind signature on `blinded` (which the caller has
- * validated and signed). The same blinded point again is accepted again (sk·B is
+ * Record, in one transaction, that members were issued blind signatures on their blinded
+ * points (group commit). The same blinded point again is accepted again (sk·B is
  * deterministic, so nothing but a hash of B is stored); a different one is refused with
- * ALREADY_ISSUED unless the secretary allowed a re-issue.
+ * ALREADY_ISSUED unless the secretary allowed a re-issue. Returns, per entry, null when
+ * recorded or the ApiError refusing it (a refused entry writes nothing).
  */
-export function recordIssuance(db: Db, ballotId: string, memberId: string, blinded: Uint8Array): void {
-  db.transaction((tx) => {
-    issuanceGuard(tx as unknown as Db, ballotId, memberId);
-    const h = toHex(sha256(blinded));
-    const prev = tx.select().from(issuances).where(and(eq(issuances.ballotId, ballotId), eq(issuances.memberId, memberId))).get();
-    if (!prev) tx.insert(issuances).values({ ballotId, memberId, blindedHash: h, issued: 1, allowed: 1 }).run();
-    else if (prev.blindedHash !== h) {
-      if (prev.issued >= prev.allowed) throw new ApiError('ALREADY_ISSUED');
-      tx.update(issuances).set({ blindedHash: h, issued: prev.issued + 1 }).where(and(eq(issuances.ballotId, ballotId), eq(issuances.memberId, memberId))).run();
-    }
-  });
+export function recordIssuances(db: Db, entries: readonly IssuanceInput[]): (ApiError | null)[] {
+  return db.transaction((tx) =>
+    entries.map(({ ballotId, memberId, blinded }) => {
+      try {
+        issuanceGuard(tx as unknown as Db, ballotId, memberId);
+        const h = toHex(sha256(blinded));
+        const where = and(eq(issuances.ballotId, ballotId), eq(issuances.memberId, memberId));
+        const prev = tx.select().from(issuances).where(where).get();
+        if (!prev) tx.insert(issuances).values({ ballotId, memberId, blindedHash: h, issued: 1, allowed: 1 }).run();
+        else if (prev.blindedHash !== h) {
+          if (prev.issued >= prev.allowed) throw new ApiError('ALREADY_ISSUED');
+          tx.update(issuances).set({ blindedHash: h, issued: prev.issued + 1 }).where(where).run();
+        }
+        return null;
+      } catch (e) {
+        if (e instanceof ApiError) return e;
+        throw e;
+      }
+    }),
+  );
 }
 
 /** A cast as received (decoded). */
