@@ -21,7 +21,7 @@ export type MemberKind = 'standing' | 'full' | 'alternate';
 export const MEMBER_KINDS: readonly MemberKind[] = ['standing', 'full', 'alternate'];
 
 /** Size limits every parser enforces (protocol §7.3). */
-export const LIMITS = Object.freeze({ text: 200, roster: 5000, ballots: 100_000 });
+export const LIMITS = Object.freeze({ text: 200, roster: 20_000, ballots: 100_000 });
 
 /** The ballot definition, fixed when the ballot is created (protocol §7.1). */
 export type BallotDefinition = {

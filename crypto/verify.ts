@@ -86,25 +86,39 @@ export async function verifyBundleAsync(json: unknown, checkTokens: TokenChecker
     const parsed = tryParseBundle(json);
     if ('error' in parsed) return run(json, opts, undefined);
     const b = parsed.bundle;
-    let bad: ReadonlySet<number> | 'bad-key';
     try {
       decodeG2(fromHex(b.publicKey, 96, 'publicKey'), 'publicKey');
-      const items = b.ballots.map((x) => ({ token: fromHex(x.token, 32, 'token'), signature: fromHex(x.signature, 48, 'signature') }));
-      bad = new Set(await checkTokens(fromHex(b.publicKey, 96, 'publicKey'), b.ballot.id, items));
     } catch {
-      bad = 'bad-key';
+      return run(json, opts, undefined); // PUBLIC_KEY fails; every token check fails with it
     }
-    return run(json, opts, bad === 'bad-key' ? undefined : bad);
+    const items = b.ballots.map((x) => ({ token: fromHex(x.token, 32, 'token'), signature: fromHex(x.signature, 48, 'signature') }));
+    const pending = checkTokens(fromHex(b.publicKey, 96, 'publicKey'), b.ballot.id, items);
+    // Let the checker hand its work to its threads, then run every other check meanwhile.
+    await new Promise((r) => setTimeout(r, 0));
+    const rest = run(json, opts, 'deferred');
+    let bad: number[];
+    try {
+      bad = [...new Set(await pending)].sort((x, y) => x - y);
+    } catch (e) {
+      return crashed(e);
+    }
+    const tokenFailures: Failure[] = bad.map((i) => ({ code: 'TOKEN_SIGNATURE', detail: tokenDetail(i), ballot: i }));
+    // Keep the failures in check order: token failures go where the chain checks tokens.
+    const at = CHECKS.indexOf('TOKEN_SIGNATURE');
+    const failures = [...rest.failures.filter((f) => CHECKS.indexOf(f.code) < at), ...tokenFailures, ...rest.failures.filter((f) => CHECKS.indexOf(f.code) > at)];
+    return { ...rest, ok: failures.length === 0, failures };
   } catch (e) {
     return crashed(e);
   }
 }
 
+const tokenDetail = (i: number) => `ballot ${i} has no valid blind signature under the ballot key`;
+
 function crashed(e: unknown): VerifyResult {
   return { ok: false, failures: [{ code: 'MALFORMED', detail: `verifier error: ${String((e as Error)?.message ?? e)}` }], tally: null, bundle: null };
 }
 
-function run(json: unknown, opts: VerifyOptions, badTokens: ReadonlySet<number> | undefined): VerifyResult {
+function run(json: unknown, opts: VerifyOptions, badTokens: ReadonlySet<number> | 'deferred' | undefined): VerifyResult {
   const failures: Failure[] = [];
   const fail = (code: FailureCode, detail: string, ballot?: number) =>
     failures.push(ballot === undefined ? { code, detail } : { code, detail, ballot });
@@ -165,14 +179,15 @@ function run(json: unknown, opts: VerifyOptions, badTokens: ReadonlySet<number> 
   // Not Math.max(1, batchSize) alone: NaN would skip every token check and 1.5 would misindex ballots.
   const batch = Number.isSafeInteger(opts.batchSize) ? Math.max(1, opts.batchSize!) : 256;
   const items = b.ballots.map((x) => ({ token: fromHex(x.token, 32, 'token'), signature: fromHex(x.signature, 48, 'signature') }));
-  for (let lo = 0; lo < n; lo += batch) {
+  // 'deferred': verifyBundleAsync checks them on other threads and adds the failures itself.
+  for (let lo = 0; lo < n && badTokens !== 'deferred'; lo += batch) {
     const chunk = items.slice(lo, lo + batch);
     const bad = !keyOk
       ? chunk.map((_, i) => i)
       : badTokens
         ? chunk.map((_, i) => i).filter((i) => badTokens.has(lo + i))
         : findInvalidTokens(fromHex(b.publicKey, 96, 'publicKey'), def.id, chunk);
-    for (const i of bad) fail('TOKEN_SIGNATURE', `ballot ${lo + i} has no valid blind signature under the ballot key`, lo + i);
+    for (const i of bad) fail('TOKEN_SIGNATURE', tokenDetail(lo + i), lo + i);
     progress(lo + chunk.length);
   }
 
