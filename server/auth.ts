@@ -83,7 +83,12 @@ export const requireSecretary = (db: Db, now: () => number): MiddlewareHandler =
       db.delete(sessions).where(eq(sessions.idHash, s.idHash)).run();
       throw new ApiError('NOT_SIGNED_IN', 'session expired');
     }
-    db.update(sessions).set({ lastSeenAt: t }).where(eq(sessions.idHash, s.idHash)).run();
+    // The idle timer is best effort: a read-only or full disk must not lock the secretary out of reading.
+    try {
+      db.update(sessions).set({ lastSeenAt: t }).where(eq(sessions.idHash, s.idHash)).run();
+    } catch (e) {
+      if (!/^SQLITE_(FULL|READONLY|IOERR|BUSY)/.test((e as { code?: string }).code ?? '')) throw e;
+    }
     await next();
   };
 

@@ -56,6 +56,7 @@ export function definitionFromRequest(body: unknown, ids: { ballotId: string; me
   if (items.length === 0) throw new ApiError('BALLOT_INVALID', 'a ballot needs at least one item');
   let rule: Rule = defaultRule(type);
   if (o.rule !== undefined) {
+    if (typeof o.rule !== 'object' || o.rule === null || Array.isArray(o.rule)) throw new ApiError('BALLOT_INVALID', 'rule must be an object of fields overriding the default rule');
     try {
       rule = checkRule({ ...defaultRule(type), ...(o.rule as object) });
     } catch (e) {

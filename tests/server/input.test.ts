@@ -243,6 +243,10 @@ describe('ballot definitions', () => {
       [{ ...base, rule: { threshold: { num: 3, den: 2 } } }, 'BALLOT_INVALID'],
       [{ ...base, rule: { option: 'maybe' } }, 'BALLOT_INVALID'],
       [{ ...base, rule: { extra: 1 } }, 'BALLOT_INVALID'],
+      [{ ...base, rule: null }, 'BALLOT_INVALID'], // not silently the default rule
+      [{ ...base, rule: 5 }, 'BALLOT_INVALID'],
+      [{ ...base, rule: '' }, 'BALLOT_INVALID'],
+      [{ ...base, rule: [] }, 'BALLOT_INVALID'],
       [{ ...base, type: 'recommendation' }, 'BAD_REQUEST'],
       [{ ...base, items: items(51) }, 'BAD_REQUEST'],
       [{ ...base, items: [{ nominee: '', post: 'x' }] }, 'BAD_REQUEST'],

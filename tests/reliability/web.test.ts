@@ -1,0 +1,524 @@
+// Web hardening and authorisation (issue 6.6), on createApp in-process (app.request, a chosen
+// origin and client address, an injected clock):
+// - the authorisation matrix: every route × {anonymous, tablet of this meeting, tablet of
+//   another meeting, secretary} is allowed or refused exactly as documented (docs/api.md,
+//   docs/reliability.md), and a refused call changes nothing;
+// - the secretary's session cookie: HttpOnly, SameSite=Strict, `__Host-` and Secure over HTTPS,
+//   a new value at every sign-in (the old one dies), destroyed at sign-out, an idle timeout;
+//   mutating requests without the server's own Origin are refused;
+// - sign-in codes: from the CSPRNG, stored only hashed, single use, void at the meeting's end,
+//   and guessing limited per client and in all — a brute force from many addresses stops;
+// - security headers on every kind of response (API, errors, 404, pages, assets, SSE, bundle).
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { blindToken, toHex } from '../../crypto/index.ts';
+import { SECRETARY_IDLE_MS } from '../../server/auth.ts';
+import { newCode } from '../../server/codes.ts';
+import { ERRORS, type ErrorCode } from '../../server/errors.ts';
+import { PASSWORD, prepareVote, roster, stateOf, type Vote } from '../helpers/server.ts';
+import {
+  AppClient, ROOT, appCheckIn, appIssue, appMeeting, appOpenBallot, appWorld, rawPages, sha256Hex, type AppMeeting, type AppWorld,
+} from '../helpers/reliability.ts';
+
+// ---- the authorisation matrix ----------------------------------------------------------------
+
+type Who = 'anonymous' | 'tablet (this meeting)' | 'tablet (other meeting)' | 'secretary';
+const WHO: Who[] = ['anonymous', 'tablet (this meeting)', 'tablet (other meeting)', 'secretary'];
+type Expect = 'ok' | ErrorCode;
+const S: Expect[] = ['NOT_SIGNED_IN', 'NOT_SIGNED_IN', 'NOT_SIGNED_IN', 'ok'];
+const ALL_OK: Expect[] = ['ok', 'ok', 'ok', 'ok'];
+
+/**
+ * The documented matrix (also in docs/reliability.md). "This meeting" is the meeting the route
+ * names (or the ballot's meeting). Anonymous routes ignore every cookie, so everyone is served
+ * alike; check-in and sign-in are open to anyone holding the code or the password.
+ */
+const MATRIX: [route: string, expect: Expect[]][] = [
+  ['GET /api/secretary/me', S],
+  ['GET /api/meetings', S],
+  ['POST /api/meetings', S],
+  ['GET /api/meetings/:mid', S],
+  ['POST /api/meetings/:mid/roster/preview', S],
+  ['POST /api/meetings/:mid/roster', S],
+  ['POST /api/meetings/:mid/codes', S],
+  ['POST /api/meetings/:mid/members/:memberId/code', S],
+  ['POST /api/meetings/:mid/end', S],
+  ['POST /api/meetings/:mid/ballots', S],
+  ['POST /api/ballots/:bid/open', S],
+  ['POST /api/ballots/:bid/close', S],
+  ['POST /api/ballots/:bid/finalize', S],
+  ['POST /api/ballots/:bid/reissue', S],
+  ['GET /api/tablet', ['NOT_CHECKED_IN', 'ok', 'ok', 'NOT_CHECKED_IN']],
+  ['POST /api/ballots/:bid/issue', ['NOT_CHECKED_IN', 'ok', 'NOT_FOUND', 'NOT_CHECKED_IN']],
+  ['GET /api/server-key', ALL_OK],
+  ['GET /api/ballots/:bid', ALL_OK],
+  ['POST /api/ballots/:bid/cast', ALL_OK],
+  ['POST /api/ballots/:bid/openings', ALL_OK],
+  ['GET /api/ballots/:bid/bundle', ALL_OK],
+  ['POST /api/ballots/:bid/receipt', ALL_OK],
+  ['GET /api/meetings/:mid/screen', ALL_OK],
+  ['GET /api/meetings/:mid/events', ALL_OK],
+  ['GET / (pages: /, /secretary, /screen/:id, /verify)', ALL_OK],
+  // Last: signing in and checking in rotate the caller's own session (the old cookie dies).
+  ['POST /api/checkin', ALL_OK],
+  ['POST /api/secretary/login', ALL_OK],
+  ['POST /api/secretary/logout', ALL_OK],
+];
+
+describe('authorisation matrix: every route × {anonymous, tablet of this meeting, tablet of another meeting, secretary}', () => {
+  let w: AppWorld;
+  let sec: AppClient;
+  let callers: Record<Who, AppClient>;
+  let A: AppMeeting;
+  let B: AppMeeting;
+  let C: AppMeeting; // no ballots: roster, codes, member code, end
+  let D: AppMeeting; // codes for the check-in row
+  const b: Record<string, any> = {};
+  let castVotes: Vote[];
+  let closedVotes: Vote[];
+  let pubReceipts: any[];
+
+  beforeAll(async () => {
+    w = appWorld({ client: true });
+    sec = new AppClient(w);
+    await sec.ok('POST', '/api/secretary/login', { password: PASSWORD });
+    A = await appMeeting(sec, roster({ standing: 4 }, 'A'), '甲县');
+    B = await appMeeting(sec, roster({ standing: 3 }, 'B'), '乙县');
+    C = await appMeeting(sec, roster({ standing: 2 }, 'C'), '丙县');
+    D = await appMeeting(sec, roster({ standing: 4 }, 'D'), '丁县');
+    const tabsA = await appCheckIn(w, A, A.members.map((m) => m.name));
+    const tabsB = await appCheckIn(w, B, ['B常委01']);
+    callers = { anonymous: new AppClient(w, 'http://localhost', '127.0.0.1', false), 'tablet (this meeting)': tabsA.get('A常委01')!, 'tablet (other meeting)': tabsB.get('B常委01')!, secretary: sec };
+    b.draft = (await sec.ok('POST', `/api/meetings/${A.id}/ballots`, { type: 'decision', title: '草稿', items: [{ nominee: '甲', post: '乙' }] })).ballot;
+    b.open = await appOpenBallot(sec, A.id, { type: 'decision' });
+    b.issue = await appOpenBallot(sec, A.id, { type: 'decision' });
+    b.close = await appOpenBallot(sec, A.id, { type: 'decision' });
+    castVotes = await Promise.all(A.members.map(async (m) => prepareVote(await appIssue(tabsA.get(m.name)!, b.open), ['agree'])));
+    b.closed = await appOpenBallot(sec, A.id, { type: 'decision' });
+    closedVotes = await Promise.all(A.members.map(async (m) => prepareVote(await appIssue(tabsA.get(m.name)!, b.closed), ['agree'])));
+    for (const v of closedVotes) await callers.anonymous.ok('POST', `/api/ballots/${b.closed.id}/cast`, v.body);
+    await sec.ok('POST', `/api/ballots/${b.closed.id}/close`);
+    b.fin = await appOpenBallot(sec, A.id, { type: 'decision' });
+    await sec.ok('POST', `/api/ballots/${b.fin.id}/close`);
+    b.pub = await appOpenBallot(sec, A.id, { type: 'decision' });
+    const pubVotes = await Promise.all(A.members.map(async (m) => prepareVote(await appIssue(tabsA.get(m.name)!, b.pub), ['agree'])));
+    pubReceipts = [];
+    for (const v of pubVotes) pubReceipts.push((await callers.anonymous.ok('POST', `/api/ballots/${b.pub.id}/cast`, v.body)).receipt);
+    await sec.ok('POST', `/api/ballots/${b.pub.id}/close`);
+    for (const v of pubVotes) await callers.anonymous.ok('POST', `/api/ballots/${b.pub.id}/openings`, v.opening);
+    await sec.ok('POST', `/api/ballots/${b.pub.id}/finalize`);
+  }, 60_000);
+  afterAll(async () => w?.dispose());
+
+  /** The request each caller makes on a route: one that succeeds for whoever is allowed. */
+  function request(route: string, who: Who): { method: string; path: string; body?: unknown; client?: AppClient } {
+    const i = WHO.indexOf(who);
+    const clone = () => {
+      const c = new AppClient(w, 'http://localhost', `10.0.0.${i + 1}`);
+      for (const [k, v] of callers[who].cookies) if (who !== 'anonymous') c.cookies.set(k, v);
+      return c;
+    };
+    switch (route) {
+      case 'POST /api/secretary/login': return { method: 'POST', path: '/api/secretary/login', body: { password: PASSWORD }, client: clone() };
+      case 'GET /api/secretary/me': return { method: 'GET', path: '/api/secretary/me' };
+      case 'GET /api/meetings': return { method: 'GET', path: '/api/meetings' };
+      case 'POST /api/meetings': return { method: 'POST', path: '/api/meetings', body: { title: '新会议' } };
+      case 'GET /api/meetings/:mid': return { method: 'GET', path: `/api/meetings/${A.id}` };
+      case 'POST /api/meetings/:mid/roster/preview': return { method: 'POST', path: `/api/meetings/${C.id}/roster/preview`, body: { csv: 'name,kind\n张三,standing' } };
+      case 'POST /api/meetings/:mid/roster': return { method: 'POST', path: `/api/meetings/${C.id}/roster`, body: { members: [{ name: '张三', kind: 'standing' }, { name: '李四', kind: 'full' }] } };
+      case 'POST /api/meetings/:mid/codes': return { method: 'POST', path: `/api/meetings/${C.id}/codes` };
+      case 'POST /api/meetings/:mid/members/:memberId/code': return { method: 'POST', path: `/api/meetings/${C.id}/members/${cMember()}/code` };
+      case 'POST /api/meetings/:mid/end': return { method: 'POST', path: `/api/meetings/${C.id}/end` };
+      case 'POST /api/meetings/:mid/ballots': return { method: 'POST', path: `/api/meetings/${A.id}/ballots`, body: { type: 'decision', title: '新表决', items: [{ nominee: '甲', post: '乙' }] } };
+      case 'POST /api/ballots/:bid/open': return { method: 'POST', path: `/api/ballots/${b.draft.id}/open` };
+      case 'POST /api/ballots/:bid/close': return { method: 'POST', path: `/api/ballots/${b.close.id}/close` };
+      case 'POST /api/ballots/:bid/finalize': return { method: 'POST', path: `/api/ballots/${b.fin.id}/finalize` };
+      case 'POST /api/ballots/:bid/reissue': return { method: 'POST', path: `/api/ballots/${b.open.id}/reissue`, body: { memberId: A.idOf('A常委01') } };
+      case 'POST /api/checkin': return { method: 'POST', path: '/api/checkin', body: { code: D.codes.get(`D常委0${i + 1}`) }, client: clone() };
+      case 'GET /api/tablet': return { method: 'GET', path: '/api/tablet' };
+      case 'POST /api/ballots/:bid/issue': return { method: 'POST', path: `/api/ballots/${b.issue.id}/issue`, body: { blinded: toHex(blindToken(b.issue.id).blinded) } };
+      case 'GET /api/server-key': return { method: 'GET', path: '/api/server-key' };
+      case 'GET /api/ballots/:bid': return { method: 'GET', path: `/api/ballots/${b.open.id}` };
+      case 'POST /api/ballots/:bid/cast': return { method: 'POST', path: `/api/ballots/${b.open.id}/cast`, body: castVotes[i]!.body };
+      case 'POST /api/ballots/:bid/openings': return { method: 'POST', path: `/api/ballots/${b.closed.id}/openings`, body: closedVotes[i]!.opening };
+      case 'GET /api/ballots/:bid/bundle': return { method: 'GET', path: `/api/ballots/${b.pub.id}/bundle` };
+      case 'POST /api/ballots/:bid/receipt': return { method: 'POST', path: `/api/ballots/${b.pub.id}/receipt`, body: { receipt: pubReceipts[i] } };
+      case 'GET /api/meetings/:mid/screen': return { method: 'GET', path: `/api/meetings/${A.id}/screen` };
+      case 'GET /api/meetings/:mid/events': return { method: 'GET', path: `/api/meetings/${A.id}/events` };
+      case 'GET / (pages: /, /secretary, /screen/:id, /verify)': return { method: 'GET', path: ['/', '/secretary', `/screen/${A.id}`, '/verify'][i]! };
+      case 'POST /api/secretary/logout': return { method: 'POST', path: '/api/secretary/logout' };
+    }
+    throw new Error(`no request for ${route}`);
+  }
+  let cMemberId = '';
+  const cMember = () => cMemberId;
+
+  it('the matrix covers every route the app serves', () => {
+    const served = new Set(
+      (w.app.routes as { method: string; path: string }[])
+        .filter((r) => r.method !== 'ALL' && r.path.startsWith('/api/'))
+        .map((r) => `${r.method} ${r.path}`),
+    );
+    const documented = new Set(MATRIX.map(([r]) => r));
+    expect([...served].filter((r) => !documented.has(r))).toEqual([]);
+  });
+
+  for (const [route, expected] of MATRIX)
+    it(`${route}: ${WHO.map((who, i) => `${who} → ${expected[i]}`).join('; ')}`, async () => {
+      if (route === 'POST /api/meetings/:mid/members/:memberId/code') cMemberId = (await sec.ok('GET', `/api/meetings/${C.id}`)).members[0].id;
+      // Refused callers first (each must change nothing), then the allowed ones.
+      const order = WHO.map((who, i) => [who, expected[i]!] as const).sort((x, y) => Number(x[1] === 'ok') - Number(y[1] === 'ok'));
+      for (const [who, want] of order) {
+        const req = request(route, who);
+        const client = req.client ?? callers[who];
+        const before = want === 'ok' ? null : stateOf(w.dbPath);
+        const res = await client.call(req.method, req.path, req.body, { headOnly: route.includes('/events') });
+        if (want === 'ok') {
+          const okPage = route.startsWith('GET / (pages') && res.status === 503; // the client not built (yet)
+          expect(res.status < 300 || okPage, `${who}: ${res.status} ${JSON.stringify(res.json).slice(0, 200)}`).toBe(true);
+        } else {
+          expect({ status: res.status, error: res.json.error }, who).toEqual({ status: ERRORS[want][0], error: want });
+          expect(stateOf(w.dbPath), `${who}: a refused call changed nothing`).toEqual(before);
+        }
+      }
+    });
+});
+
+// ---- the secretary's session cookie ------------------------------------------------------------
+
+/** Attributes of one Set-Cookie line, lower-cased names. */
+function cookieAttrs(line: string): { name: string; value: string; attrs: Map<string, string> } {
+  const [kv, ...rest] = line.split(';');
+  const i = kv!.indexOf('=');
+  return {
+    name: kv!.slice(0, i).trim(),
+    value: kv!.slice(i + 1),
+    attrs: new Map(rest.map((a) => { const [k, ...v] = a.trim().split('='); return [k!.toLowerCase(), v.join('=')] as [string, string]; })),
+  };
+}
+
+describe('the secretary session cookie (over HTTPS: app.request("https://localhost/…"))', () => {
+  let w: AppWorld;
+  beforeAll(() => {
+    w = appWorld();
+  });
+  afterAll(async () => w?.dispose());
+  const sessionRows = () => (stateOf(w.dbPath).sessions ?? []).map((r) => JSON.parse(r) as { id_hash: string; kind: string });
+
+  it('is __Host-piaojue_sid: HttpOnly, Secure, SameSite=Strict, Path=/, no Domain, no lifetime (a session cookie); the unprefixed name is not accepted over HTTPS', async () => {
+    const s = new AppClient(w, 'https://localhost');
+    const res = await s.post('/api/secretary/login', { password: PASSWORD });
+    expect(res.status).toBe(200);
+    expect(res.setCookies).toHaveLength(1);
+    const c = cookieAttrs(res.setCookies[0]!);
+    expect(c.name).toBe('__Host-piaojue_sid');
+    expect(c.value).toMatch(/^[0-9a-f]{64}$/);
+    expect([...c.attrs.keys()].sort()).toEqual(['httponly', 'path', 'samesite', 'secure']);
+    expect(c.attrs.get('path')).toBe('/');
+    expect(c.attrs.get('samesite')).toBe('Strict');
+    expect((await s.get('/api/secretary/me')).status).toBe(200);
+    // The same value under the plain name is ignored over HTTPS (only the __Host- cookie counts).
+    const plain = new AppClient(w, 'https://localhost');
+    plain.cookies.set('piaojue_sid', c.value);
+    expect((await plain.get('/api/secretary/me')).json.error).toBe('NOT_SIGNED_IN');
+    // Stored only hashed.
+    expect(sessionRows().map((r) => r.id_hash)).toContain(sha256Hex(c.value));
+    expect(JSON.stringify(stateOf(w.dbPath))).not.toContain(c.value);
+    // Over plain HTTP (the room's LAN without TLS) the name has no prefix and no Secure flag.
+    const h = cookieAttrs((await new AppClient(w).post('/api/secretary/login', { password: PASSWORD })).setCookies[0]!);
+    expect(h.name).toBe('piaojue_sid');
+    expect([...h.attrs.keys()].sort()).toEqual(['httponly', 'path', 'samesite']);
+  });
+
+  it('is rotated at every sign-in: a new value each time, the old one stops working, one session per browser', async () => {
+    const s = new AppClient(w, 'https://localhost');
+    const values: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      await s.ok('POST', '/api/secretary/login', { password: PASSWORD });
+      values.push(s.cookies.get('__Host-piaojue_sid')!);
+    }
+    expect(new Set(values).size).toBe(3);
+    for (const old of values.slice(0, 2)) {
+      const o = new AppClient(w, 'https://localhost');
+      o.cookies.set('__Host-piaojue_sid', old);
+      expect((await o.get('/api/secretary/me')).json.error).toBe('NOT_SIGNED_IN');
+      expect(sessionRows().map((r) => r.id_hash)).not.toContain(sha256Hex(old));
+    }
+    expect((await s.get('/api/secretary/me')).status).toBe(200);
+  });
+
+  it('is destroyed at sign-out: the cookie is cleared and the session row deleted, so a copy of the value no longer works', async () => {
+    const s = new AppClient(w, 'https://localhost');
+    await s.ok('POST', '/api/secretary/login', { password: PASSWORD });
+    const value = s.cookies.get('__Host-piaojue_sid')!;
+    const res = await s.post('/api/secretary/logout');
+    expect(res.status).toBe(200);
+    const cleared = cookieAttrs(res.setCookies.find((l) => l.startsWith('__Host-piaojue_sid='))!);
+    expect(cleared.value).toBe('');
+    expect(cleared.attrs.get('max-age')).toBe('0');
+    expect(sessionRows().map((r) => r.id_hash)).not.toContain(sha256Hex(value));
+    const copy = new AppClient(w, 'https://localhost');
+    copy.cookies.set('__Host-piaojue_sid', value);
+    expect((await copy.get('/api/meetings')).json.error).toBe('NOT_SIGNED_IN');
+  });
+
+  it(`ends after ${SECRETARY_IDLE_MS / 3_600_000} h without a request (injected clock); each request restarts the idle timer`, async () => {
+    const s = new AppClient(w, 'https://localhost');
+    await s.ok('POST', '/api/secretary/login', { password: PASSWORD });
+    const value = s.cookies.get('__Host-piaojue_sid')!;
+    w.clock.advance(SECRETARY_IDLE_MS - 60_000);
+    expect((await s.get('/api/meetings')).status).toBe(200); // still alive, timer restarted
+    w.clock.advance(SECRETARY_IDLE_MS - 60_000);
+    expect((await s.get('/api/meetings')).status).toBe(200);
+    w.clock.advance(SECRETARY_IDLE_MS + 1);
+    const res = await s.get('/api/meetings');
+    expect(res.json.error).toBe('NOT_SIGNED_IN');
+    expect(sessionRows().map((r) => r.id_hash)).not.toContain(sha256Hex(value));
+    w.clock.advance(-(SECRETARY_IDLE_MS + 1));
+    expect((await s.get('/api/meetings')).json.error, 'an expired session does not come back').toBe('NOT_SIGNED_IN');
+  });
+
+  it('mutating secretary requests need Origin = the server’s own origin (scheme, host and port): otherwise 403 BAD_ORIGIN and nothing changes; reads need none', async () => {
+    const s = new AppClient(w, 'https://localhost');
+    await s.ok('POST', '/api/secretary/login', { password: PASSWORD });
+    const before = stateOf(w.dbPath);
+    for (const origin of [null, 'http://localhost', 'https://localhost:8443', 'https://evil.localhost', 'https://localhost.evil.example', 'null', 'https://LOCALHOST.', ''])
+      for (const [path, body] of [['/api/meetings', { title: '跨站' }], ['/api/secretary/logout', undefined]] as const) {
+        const res = await s.call('POST', path, body, { origin: origin === '' ? null : origin });
+        expect(res.json.error, `${path} Origin ${origin}`).toBe('BAD_ORIGIN');
+      }
+    expect(stateOf(w.dbPath)).toEqual(before);
+    expect((await s.call('GET', '/api/meetings', undefined, { origin: null })).status).toBe(200);
+    expect((await s.call('POST', '/api/meetings', { title: '同源' }, { origin: 'https://localhost' })).status).toBe(201);
+  });
+
+  it('the tablet cookie over HTTPS is __Host-piaojue_tablet, HttpOnly, Secure, SameSite=Strict', async () => {
+    const s = new AppClient(w, 'https://localhost');
+    await s.ok('POST', '/api/secretary/login', { password: PASSWORD });
+    const m = await appMeeting(s, roster({ standing: 1 }, 'T'), '平板');
+    const t = new AppClient(w, 'https://localhost');
+    const res = await t.post('/api/checkin', { code: m.codes.get('T常委01') });
+    const c = cookieAttrs(res.setCookies.find((l) => l.includes('piaojue_tablet'))!);
+    expect(c.name).toBe('__Host-piaojue_tablet');
+    expect([...c.attrs.keys()].sort()).toEqual(['httponly', 'path', 'samesite', 'secure']);
+    expect(c.attrs.get('samesite')).toBe('Strict');
+  });
+});
+
+// ---- sign-in codes -------------------------------------------------------------------------------
+
+describe('sign-in codes', () => {
+  let w: AppWorld;
+  let sec: AppClient;
+  beforeAll(async () => {
+    w = appWorld();
+    sec = new AppClient(w);
+    await sec.ok('POST', '/api/secretary/login', { password: PASSWORD });
+  });
+  afterAll(async () => w?.dispose());
+
+  it('come from the CSPRNG (crypto.getRandomValues, 10 bytes → 10 of 32 symbols, 50 bits): 5000 codes, no repeat, symbols uniform (χ² test)', () => {
+    const spy = vi.spyOn(globalThis.crypto, 'getRandomValues');
+    try {
+      const code = newCode();
+      expect(code).toMatch(/^[2-9A-HJ-NP-Z]{5}-[2-9A-HJ-NP-Z]{5}$/);
+      expect(spy).toHaveBeenCalledTimes(1);
+      expect((spy.mock.calls[0]![0] as Uint8Array).length).toBe(10);
+    } finally {
+      spy.mockRestore();
+    }
+    const codes = Array.from({ length: 5000 }, newCode);
+    expect(new Set(codes).size).toBe(codes.length);
+    const freq = new Map<string, number>();
+    for (const c of codes) for (const ch of c.replace('-', '')) freq.set(ch, (freq.get(ch) ?? 0) + 1);
+    expect(freq.size).toBe(32);
+    const expected = (codes.length * 10) / 32;
+    const chi2 = [...freq.values()].reduce((s, n) => s + (n - expected) ** 2 / expected, 0);
+    expect(chi2, 'χ² with 31 degrees of freedom; 80 is p ≈ 4·10⁻⁶').toBeLessThan(80);
+  });
+
+  it('are stored only as SHA-256 hashes: no code appears in any table, page or WAL frame; the secretary sees only whether one is live', async () => {
+    const m = await appMeeting(sec, roster({ standing: 6 }, 'H'), '登录码存储');
+    const plain = [...m.codes.values()];
+    const forms = plain.flatMap((c) => [c, c.replace('-', ''), c.toLowerCase()]);
+    const dump = stateOf(w.dbPath);
+    for (const c of plain) expect(JSON.stringify(dump)).toContain(sha256Hex(c));
+    expect(forms.filter((f) => JSON.stringify(dump).includes(f))).toEqual([]);
+    for (const p of rawPages(w.dbPath)) expect(forms.filter((f) => p.bytes.includes(f)), `${p.where} page ${p.no}`).toEqual([]);
+    const view = await sec.ok('GET', `/api/meetings/${m.id}`);
+    expect(forms.filter((f) => JSON.stringify(view).includes(f))).toEqual([]);
+    expect(view.members.every((x: { hasCode: boolean }) => x.hasCode)).toBe(true);
+  });
+
+  it('are single use, and expire when the meeting ends (unused codes void, tablets signed out)', async () => {
+    const m = await appMeeting(sec, roster({ standing: 3 }, 'X'), '结束');
+    const t = new AppClient(w, 'http://localhost', '10.2.0.1');
+    await t.ok('POST', '/api/checkin', { code: m.codes.get('X常委01') });
+    expect((await new AppClient(w, 'http://localhost', '10.2.0.2').post('/api/checkin', { code: m.codes.get('X常委01') })).json.error).toBe('BAD_CODE');
+    await sec.ok('POST', `/api/meetings/${m.id}/end`);
+    expect((await new AppClient(w, 'http://localhost', '10.2.0.3').post('/api/checkin', { code: m.codes.get('X常委02') })).json.error).toBe('BAD_CODE');
+    expect((await t.get('/api/tablet')).json.error).toBe('NOT_CHECKED_IN');
+    const rows = (stateOf(w.dbPath).members ?? []).map((r) => JSON.parse(r)).filter((r) => r.meeting_id === m.id);
+    expect(rows.map((r) => r.code_hash)).toEqual([null, null, null]);
+  });
+
+  it('guessing is limited per client: after 10 wrong codes a client is refused (429) for a minute, even with a right code; other clients are not affected', async () => {
+    const m = await appMeeting(sec, roster({ standing: 3 }, 'P'), '限速（每客户端）');
+    const guesser = new AppClient(w, 'http://localhost', '10.3.0.1');
+    for (let i = 0; i < 10; i++) expect((await guesser.post('/api/checkin', { code: newCode() })).json.error).toBe('BAD_CODE');
+    const before = stateOf(w.dbPath);
+    expect((await guesser.post('/api/checkin', { code: newCode() })).json.error).toBe('RATE_LIMITED');
+    expect((await guesser.post('/api/checkin', { code: m.codes.get('P常委01') })).json.error).toBe('RATE_LIMITED');
+    expect(stateOf(w.dbPath)).toEqual(before);
+    expect((await new AppClient(w, 'http://localhost', '10.3.0.2').post('/api/checkin', { code: m.codes.get('P常委02') })).status).toBe(200);
+    w.clock.advance(61_000);
+    expect((await guesser.post('/api/checkin', { code: m.codes.get('P常委01') })).status).toBe(200);
+  });
+
+  it('guessing is limited in all: 200 wrong codes a minute from any number of clients stop every check-in until the minute is over', async () => {
+    w.clock.advance(61_000);
+    const m = await appMeeting(sec, roster({ standing: 2 }, 'G'), '限速（全局）');
+    let n = 0;
+    for (let a = 0; n < 200; a++) for (let k = 0; k < 5 && n < 200; k++, n++) expect((await new AppClient(w, 'http://localhost', `10.4.${a}.1`).post('/api/checkin', { code: newCode() })).json.error).toBe('BAD_CODE');
+    expect((await new AppClient(w, 'http://localhost', '10.4.250.1').post('/api/checkin', { code: m.codes.get('G常委01') })).json.error).toBe('RATE_LIMITED');
+    w.clock.advance(61_000);
+    expect((await new AppClient(w, 'http://localhost', '10.4.250.1').post('/api/checkin', { code: m.codes.get('G常委01') })).status).toBe(200);
+  });
+
+  it('a brute force from ever new addresses (12 000 guesses in 10 simulated minutes) is cut to ≤ 200 tries a minute; the chance of hitting one of the live codes stays negligible', async () => {
+    w.clock.advance(61_000);
+    const m = await appMeeting(sec, roster({ standing: 5 }, 'Z'), '暴力破解');
+    const live = m.codes.size;
+    let tried = 0;
+    let limited = 0;
+    let hits = 0;
+    const perMinute: number[] = [];
+    for (let second = 0; second < 600; second++) {
+      if (second % 60 === 0) perMinute.push(0);
+      for (let k = 0; k < 20; k++) {
+        const r = await new AppClient(w, 'http://localhost', `172.16.${second % 250}.${k + 1}`).post('/api/checkin', { code: newCode() });
+        if (r.json.error === 'RATE_LIMITED') limited++;
+        else if (r.json.error === 'BAD_CODE') {
+          tried++;
+          perMinute[perMinute.length - 1]!++;
+        } else hits++;
+      }
+      w.clock.advance(1000);
+    }
+    expect(hits).toBe(0);
+    expect(Math.max(...perMinute)).toBeLessThanOrEqual(200);
+    expect(tried).toBeLessThanOrEqual(200 * 11);
+    expect(limited).toBeGreaterThanOrEqual(12_000 - 200 * 11);
+    // Each evaluated guess hits one of `live` codes with probability live / 2^50.
+    const chance = (tried * live) / 2 ** 50;
+    expect(chance).toBeLessThan(1e-10);
+    console.log(`[reliability] brute force: ${tried} of 12000 guesses evaluated (${limited} refused by the limiter); success chance ${chance.toExponential(1)}`);
+  }, 60_000);
+
+  it('sign-in guessing is limited per client too: 10 wrong passwords, then 429 even for the right one', async () => {
+    w.clock.advance(61_000);
+    const g = new AppClient(w, 'http://localhost', '10.5.0.1');
+    for (let i = 0; i < 10; i++) expect((await g.post('/api/secretary/login', { password: `wrong-${i}` })).json.error).toBe('BAD_PASSWORD');
+    expect((await g.post('/api/secretary/login', { password: PASSWORD })).json.error).toBe('RATE_LIMITED');
+  });
+
+  it('a password brute force from ever new addresses is capped at 30 wrong passwords a minute in all (each costs a full scrypt on the event loop); a signed-in secretary is not affected', async () => {
+    w.clock.advance(61_000);
+    let evaluated = 0;
+    let limited = 0;
+    for (let i = 0; i < 60; i++) {
+      const r = await new AppClient(w, 'http://localhost', `10.6.${i}.1`).post('/api/secretary/login', { password: `guess-${i}` });
+      if (r.json.error === 'BAD_PASSWORD') evaluated++;
+      else if (r.json.error === 'RATE_LIMITED') limited++;
+    }
+    expect([evaluated, limited]).toEqual([30, 30]);
+    expect((await sec.get('/api/meetings')).status).toBe(200);
+    w.clock.advance(61_000);
+    expect((await new AppClient(w, 'http://localhost', '10.6.250.1').post('/api/secretary/login', { password: PASSWORD })).status).toBe(200);
+  });
+});
+
+// ---- security headers ------------------------------------------------------------------------------
+
+describe('security headers on every kind of response', () => {
+  let w: AppWorld;
+  const samples: { label: string; res: Response }[] = [];
+  beforeAll(async () => {
+    w = appWorld({ client: true });
+    const sec = new AppClient(w);
+    await sec.ok('POST', '/api/secretary/login', { password: PASSWORD });
+    const m = await appMeeting(sec, roster({ standing: 1 }, 'S'), '响应头');
+    const t = (await appCheckIn(w, m, ['S常委01'])).get('S常委01')!;
+    const ballot = await appOpenBallot(sec, m.id, { type: 'decision' });
+    const v = prepareVote(await appIssue(t, ballot), ['agree']);
+    const anon = new AppClient(w, 'http://localhost', '127.0.0.1', false);
+    await anon.ok('POST', `/api/ballots/${ballot.id}/cast`, v.body);
+    await sec.ok('POST', `/api/ballots/${ballot.id}/close`);
+    await anon.ok('POST', `/api/ballots/${ballot.id}/openings`, v.opening);
+    await sec.ok('POST', `/api/ballots/${ballot.id}/finalize`);
+    const req = async (path: string, init: RequestInit = {}): Promise<Response> => w.app.request(`http://localhost${path}`, init, { incoming: { socket: { remoteAddress: '10.9.9.9' } } });
+    const json = { 'Content-Type': 'application/json' };
+    const assets = existsSync(join(ROOT, 'dist/client/assets')) ? readdirSync(join(ROOT, 'dist/client/assets')) : [];
+    const list: [string, Promise<Response>][] = [
+      ['API JSON 200', req('/api/server-key')],
+      ['API 401', req('/api/secretary/me')],
+      ['API 404 (no such route)', req('/api/nope')],
+      ['404 outside the API', req('/nope.txt')],
+      ['API 404 (unknown ballot)', req('/api/ballots/bnone')],
+      ['API 415', req(`/api/ballots/${ballot.id}/cast`, { method: 'POST', body: 'x', headers: { 'Content-Type': 'text/plain' } })],
+      ['API 413', req(`/api/ballots/${ballot.id}/cast`, { method: 'POST', body: `{"x":"${'a'.repeat(70_000)}"}`, headers: json })],
+      ['API 400', req(`/api/ballots/${ballot.id}/cast`, { method: 'POST', body: '{', headers: json })],
+      ['API 403', req('/api/meetings', { method: 'POST', body: '{}', headers: { ...json, Cookie: `piaojue_sid=${sec.cookies.get('piaojue_sid')}` } })],
+      ['bundle (raw JSON body)', req(`/api/ballots/${ballot.id}/bundle`)],
+      ['page /', req('/')],
+      ['page /secretary', req('/secretary')],
+      ['page /verify', req('/verify')],
+      [`page /screen/${m.id}`, req(`/screen/${m.id}`)],
+      ...assets.filter((a) => /\.(js|css)$/.test(a)).slice(0, 4).map((a) => [`asset ${a}`, req(`/assets/${a}`)] as [string, Promise<Response>]),
+      ['SSE stream', req(`/api/meetings/${m.id}/events`)],
+    ];
+    for (const [label, p] of list) {
+      const res = await p;
+      samples.push({ label, res });
+      await res.body?.cancel();
+    }
+    for (let i = 0; i < 11; i++) {
+      const r = await req('/api/checkin', { method: 'POST', body: JSON.stringify({ code: newCode() }), headers: json });
+      if (i === 10) samples.push({ label: 'API 429', res: r });
+      await r.body?.cancel();
+    }
+  });
+  afterAll(async () => w?.dispose());
+
+  it('strict CSP (no unsafe-inline or unsafe-eval, frame-ancestors none, object-src none), nosniff, no-referrer, and a charset on every text type', () => {
+    expect(samples.length).toBeGreaterThanOrEqual(16);
+    for (const { label, res } of samples) {
+      const h = res.headers;
+      const csp = h.get('content-security-policy') ?? '';
+      const directives = new Map(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k!, v]));
+      expect(csp, label).not.toMatch(/unsafe-inline|unsafe-eval|unsafe-hashes|\*/);
+      expect(directives.get('default-src'), label).toEqual(["'self'"]);
+      expect(directives.get('script-src'), label).toEqual(["'self'"]);
+      expect(directives.get('frame-ancestors'), label).toEqual(["'none'"]);
+      expect(directives.get('object-src'), label).toEqual(["'none'"]);
+      expect(directives.get('base-uri'), label).toEqual(["'none'"]);
+      expect(h.get('x-content-type-options'), label).toBe('nosniff');
+      expect(h.get('referrer-policy'), label).toBe('no-referrer');
+      expect(h.get('x-frame-options'), label).toBe('DENY');
+      const ct = h.get('content-type') ?? '';
+      if (/^(text\/|application\/(json|javascript))/.test(ct)) expect(ct, `${label}: charset`).toMatch(/charset=utf-8/i);
+    }
+    expect(samples.find((s) => s.label === 'SSE stream')!.res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect(samples.find((s) => s.label === 'API 429')!.res.status).toBe(429);
+    for (const s of samples.filter((x) => x.label.startsWith('API'))) expect(s.res.headers.get('cache-control'), s.label).toBe('no-store');
+  });
+
+  it('the built pages need nothing the CSP forbids: no inline script, inline style or event-handler attribute', () => {
+    const index = join(ROOT, 'dist/client/index.html');
+    if (!existsSync(index)) return;
+    const html = readFileSync(index, 'utf8');
+    for (const tag of html.match(/<script\b[^>]*>/g) ?? []) expect(tag).toMatch(/\ssrc=/);
+    expect(html).not.toMatch(/<style\b|\sstyle=|\son[a-z]+=/i);
+  });
+});
