@@ -29,7 +29,7 @@ import { ERRORS, type ErrorCode } from '../../server/errors.ts';
 import { createHub } from '../../server/events.ts';
 import { loadServerKey } from '../../server/keys.ts';
 import { serveClient } from '../../server/static.ts';
-import { PASSWORD, type MemberView, type Res, type RosterInput, type TestServer, type Token } from './server.ts';
+import { Jar, PASSWORD, type MemberView, type Res, type RosterInput, type TestServer, type Token } from './server.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -249,78 +249,23 @@ export async function startAppServer(opts: Parameters<typeof appWorld>[0] = {}):
   return s;
 }
 
-export type CallOptions = {
-  origin?: string | null;
-  lang?: string;
-  contentType?: string | null;
-  raw?: string | Uint8Array;
-  headers?: Record<string, string>;
-  /** Read the status and headers only, and cancel the body (a stream such as SSE). */
-  headOnly?: boolean;
-};
-
 /**
  * A cookie jar over `app.request()`. `base` is the origin the app sees (http://localhost or
  * https://localhost: the latter switches cookies to `__Host-` and Secure); `address` is the
- * client address the rate limiters key on. Returns the same shape as the HTTP Jar.
+ * client address the rate limiters key on. Same interface as the HTTP Jar.
  */
-export class AppClient {
-  readonly cookies = new Map<string, string>();
+export class AppClient extends Jar {
   constructor(
     private readonly world: { app: AppWorld['app'] },
     readonly base = 'http://localhost',
     public address = '127.0.0.1',
-    private readonly sendCookies = true,
-  ) {}
+    sendCookies = true,
+  ) {
+    super({ url: base }, sendCookies);
+  }
 
-  async call(method: string, path: string, body?: unknown, opts: CallOptions = {}): Promise<Res & { setCookies: string[] }> {
-    const headers: Record<string, string> = { ...(opts.headers ?? {}) };
-    const origin = opts.origin === undefined ? this.base : opts.origin;
-    if (origin !== null) headers.Origin = origin;
-    if (opts.lang) headers['Accept-Language'] = opts.lang;
-    const hasBody = body !== undefined || opts.raw !== undefined;
-    const ct = opts.contentType === undefined ? (hasBody ? 'application/json' : null) : opts.contentType;
-    if (ct !== null) headers['Content-Type'] = ct;
-    if (this.sendCookies && this.cookies.size) headers.Cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-    const payload = opts.raw !== undefined ? opts.raw : body === undefined ? undefined : JSON.stringify(body);
-    const res = await this.world.app.request(
-      this.base + path,
-      { method, headers, body: payload as BodyInit | undefined },
-      { incoming: { socket: { remoteAddress: this.address } } },
-    );
-    const setCookies = res.headers.getSetCookie();
-    for (const sc of setCookies) {
-      const [kv, ...attrs] = sc.split(';');
-      const i = kv!.indexOf('=');
-      const name = kv!.slice(0, i).trim();
-      const value = kv!.slice(i + 1);
-      const expired = attrs.some((a) => /^\s*max-age=0\s*$/i.test(a)) || value === '';
-      if (expired) this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-    if (opts.headOnly) {
-      await res.body?.cancel();
-      return { status: res.status, json: null, headers: res.headers, setCookies };
-    }
-    const text = await res.text();
-    let json: any;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = { raw: text };
-    }
-    return { status: res.status, json, headers: res.headers, setCookies };
-  }
-  async ok(method: string, path: string, body?: unknown, opts?: CallOptions): Promise<any> {
-    const r = await this.call(method, path, body, opts);
-    if (r.status < 200 || r.status >= 300) throw new Error(`${method} ${path} → ${r.status} ${JSON.stringify(r.json)}`);
-    return r.json;
-  }
-  get(path: string, opts?: CallOptions) {
-    return this.call('GET', path, undefined, opts);
-  }
-  post(path: string, body?: unknown, opts?: CallOptions) {
-    return this.call('POST', path, body, opts);
+  protected override send(url: string, init: RequestInit): Promise<Response> {
+    return Promise.resolve(this.world.app.request(url, init, { incoming: { socket: { remoteAddress: this.address } } }));
   }
 }
 

@@ -66,7 +66,7 @@ export async function startTestServer(): Promise<TestServer> {
   return server;
 }
 
-export type Res = { status: number; json: any; headers: Headers };
+export type Res = { status: number; json: any; headers: Headers; setCookies?: string[] };
 
 export type CallOptions = {
   /** Origin header: the server's own by default; null sends none. */
@@ -78,6 +78,8 @@ export type CallOptions = {
   /** A raw body, sent as is instead of JSON.stringify(body). */
   raw?: string | Uint8Array;
   headers?: Record<string, string>;
+  /** Read the status and headers only, and cancel the body (a stream such as SSE). */
+  headOnly?: boolean;
 };
 
 /** A minimal HTTP client with its own cookie jar (cookies sent only if `sendCookies`). */
@@ -88,7 +90,12 @@ export class Jar {
     private readonly sendCookies = true,
   ) {}
 
-  async call(method: string, path: string, body?: unknown, opts: CallOptions = {}): Promise<Res> {
+  /** How a request is sent: over the network here; in-process in AppClient. */
+  protected send(url: string, init: RequestInit): Promise<Response> {
+    return fetch(url, init);
+  }
+
+  async call(method: string, path: string, body?: unknown, opts: CallOptions = {}): Promise<Res & { setCookies: string[] }> {
     const base = this.server.url;
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };
     const origin = opts.origin === undefined ? new URL(base).origin : opts.origin;
@@ -99,8 +106,9 @@ export class Jar {
     if (ct !== null) headers['Content-Type'] = ct;
     if (this.sendCookies && this.cookies.size) headers.Cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     const payload = opts.raw !== undefined ? opts.raw : body === undefined ? undefined : JSON.stringify(body);
-    const res = await fetch(base + path, { method, headers, body: payload as BodyInit | undefined });
-    for (const sc of res.headers.getSetCookie()) {
+    const res = await this.send(base + path, { method, headers, body: payload as BodyInit | undefined });
+    const setCookies = res.headers.getSetCookie();
+    for (const sc of setCookies) {
       const [kv, ...attrs] = sc.split(';');
       const i = kv!.indexOf('=');
       const name = kv!.slice(0, i).trim();
@@ -109,6 +117,10 @@ export class Jar {
       if (expired) this.cookies.delete(name);
       else this.cookies.set(name, value);
     }
+    if (opts.headOnly) {
+      await res.body?.cancel();
+      return { status: res.status, json: null, headers: res.headers, setCookies };
+    }
     const text = await res.text();
     let json: any;
     try {
@@ -116,7 +128,7 @@ export class Jar {
     } catch {
       json = { raw: text };
     }
-    return { status: res.status, json, headers: res.headers };
+    return { status: res.status, json, headers: res.headers, setCookies };
   }
 
   /** A call that must succeed (2xx); returns the JSON body. */
@@ -132,6 +144,24 @@ export class Jar {
   post(path: string, body?: unknown, opts?: CallOptions) {
     return this.call('POST', path, body, opts);
   }
+}
+
+/** The first `state` event of a meeting's SSE stream, parsed. */
+export async function firstEvent(server: { url: string }, mid: string): Promise<unknown> {
+  const ac = new AbortController();
+  const res = await fetch(`${server.url}/api/meetings/${mid}/events`, { signal: ac.signal });
+  const reader = res.body!.getReader();
+  let text = '';
+  try {
+    while (!/\n\n/.test(text)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+  } finally {
+    ac.abort();
+  }
+  return JSON.parse(/^data: (.*)$/m.exec(text)?.[1] ?? 'null');
 }
 
 /** Expect an API error: status, stable code and the message of `lang` from server/errors.ts. */

@@ -12,7 +12,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkReceipt, compareBytes, toHex, tokenHash, verifyBundle, type Bundle, type Receipt } from '../../crypto/index.ts';
 import {
-  Jar, checkIn, createBallot, dumpDb, keysNamed, prepareVote, roster, setupMeeting, signIn, tokenHashHex, type Meeting, type Tablet, type Token, type Vote,
+  Jar, checkIn, createBallot, dumpDb, firstEvent, keysNamed, prepareVote, roster, setupMeeting, signIn, tokenHashHex, type Meeting, type Tablet, type Token, type Vote,
 } from '../helpers/server.ts';
 import { occurring, rawPages, readOnly, sha256Hex, spawnServer, type ChildServer } from '../helpers/reliability.ts';
 
@@ -25,23 +25,6 @@ const played: { id: string; tokens: Token[]; votes: Vote[]; receipts: Receipt[];
 const views: { label: string; json: unknown }[] = []; // every answer seen before publication
 const pageChecks: { when: string; problems: string[] }[] = [];
 let reissuedCode = '';
-
-async function firstEvent(mid: string): Promise<unknown> {
-  const ac = new AbortController();
-  const res = await fetch(`${server.url}/api/meetings/${mid}/events`, { signal: ac.signal });
-  const reader = res.body!.getReader();
-  let text = '';
-  try {
-    while (!/\n\n/.test(text)) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      text += new TextDecoder().decode(value);
-    }
-  } finally {
-    ac.abort();
-  }
-  return JSON.parse(/^data: (.*)$/m.exec(text)?.[1] ?? 'null');
-}
 
 /** Every read a member, the secretary or the public can make, as each of them. */
 async function sweep(when: string, bid: string): Promise<void> {
@@ -57,7 +40,7 @@ async function sweep(when: string, bid: string): Promise<void> {
     const r = label.endsWith('receipt check') ? await jar.post(path, { receipt: someReceipt }) : await jar.get(path);
     views.push({ label: `${when}: ${label}`, json: r.json });
   }
-  views.push({ label: `${when}: events`, json: await firstEvent(meeting.id) });
+  views.push({ label: `${when}: events`, json: await firstEvent(server, meeting.id) });
 }
 
 function checkPages(when: string): void {

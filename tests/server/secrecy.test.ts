@@ -12,7 +12,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toHex, verifyBundle, type Bundle, type Receipt } from '../../crypto/index.ts';
 import {
-  Jar, castVote, checkIn, createBallot, dumpDb, keysNamed, openVote, prepareVote, roster, setupMeeting, signIn,
+  Jar, castVote, checkIn, createBallot, dumpDb, firstEvent, keysNamed, openVote, prepareVote, roster, setupMeeting, signIn,
   startTestServer, tokenHashHex, type Meeting, type Tablet, type TestServer, type Token, type Vote,
 } from '../helpers/server.ts';
 
@@ -55,25 +55,6 @@ function sessionsRows(): unknown[] {
   return dumpDb(server.dbPath).sessions!;
 }
 
-/** The first `state` event of the meeting's SSE stream. */
-async function firstEvent(mid: string): Promise<unknown> {
-  const ac = new AbortController();
-  const res = await fetch(`${server.url}/api/meetings/${mid}/events`, { signal: ac.signal });
-  const reader = res.body!.getReader();
-  let text = '';
-  try {
-    while (!/\n\n/.test(text)) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      text += new TextDecoder().decode(value);
-    }
-  } finally {
-    ac.abort();
-  }
-  const data = /^data: (.*)$/m.exec(text)?.[1];
-  return JSON.parse(data ?? 'null');
-}
-
 async function snapshotViews(when: string, bid: string): Promise<void> {
   const anyTablet = tablets.values().next().value as Tablet;
   views.push(
@@ -82,7 +63,7 @@ async function snapshotViews(when: string, bid: string): Promise<void> {
     { label: `${when}: ballot`, json: await anon.ok('GET', `/api/ballots/${bid}`) },
     { label: `${when}: screen`, json: await anon.ok('GET', `/api/meetings/${meeting.id}/screen`) },
     { label: `${when}: tablet`, json: await anyTablet.jar.ok('GET', '/api/tablet') },
-    { label: `${when}: events`, json: await firstEvent(meeting.id) },
+    { label: `${when}: events`, json: await firstEvent(server, meeting.id) },
   );
 }
 
