@@ -29,7 +29,7 @@ import { ERRORS, type ErrorCode } from '../../server/errors.ts';
 import { createHub } from '../../server/events.ts';
 import { loadServerKey } from '../../server/keys.ts';
 import { serveClient } from '../../server/static.ts';
-import { Jar, PASSWORD, type MemberView, type Res, type RosterInput, type TestServer, type Token } from './server.ts';
+import { Jar, PASSWORD, type MemberView, type RosterInput, type TestServer, type Token } from './server.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 

@@ -126,6 +126,7 @@ describe('close racing the casts', () => {
         closing,
         closing.then(() => Promise.all(waveC.map(send))),
       ]);
+      expect(closed.status, 'the close itself succeeds').toBe(200);
       const outcomes = [...outA, ...outB, ...outC];
       totals.raced += waveB.length;
       totals.racedAcknowledged += outB.filter((r) => r.status === 200).length;
