@@ -44,7 +44,7 @@ export async function startServer(opts: { dbPath: string; port: number; host?: s
         console.log(`piaojue 票决 is running at ${url}`);
         console.log(`  tablets: ${url}/   secretary: ${url}/secretary   verifier: ${url}/verify`);
         console.log(`  server key (Ed25519): ${toHex(ed25519.getPublicKey(serverKey))}`);
-        if (generated) console.log(`  secretary first sign-in password (shown once, change it or keep it safe): ${generated}`);
+        if (generated) console.log(`  secretary password (shown only this once; write it down and keep it safe): ${generated}`);
       }
       resolveStart({
         url,
