@@ -92,16 +92,18 @@ export async function verifyBundleAsync(json: unknown, checkTokens: TokenChecker
       return run(json, opts, undefined); // PUBLIC_KEY fails; every token check fails with it
     }
     const items = b.ballots.map((x) => ({ token: fromHex(x.token, 32, 'token'), signature: fromHex(x.signature, 48, 'signature') }));
-    const pending = checkTokens(fromHex(b.publicKey, 96, 'publicKey'), b.ballot.id, items);
+    // Settled into a value at once, so a failing checker is never an unhandled rejection
+    // while the other checks run.
+    const pending = checkTokens(fromHex(b.publicKey, 96, 'publicKey'), b.ballot.id, items).then(
+      (bad) => ({ bad }),
+      (error: unknown) => ({ error }),
+    );
     // Let the checker hand its work to its threads, then run every other check meanwhile.
     await new Promise((r) => setTimeout(r, 0));
     const rest = run(json, opts, 'deferred');
-    let bad: number[];
-    try {
-      bad = [...new Set(await pending)].sort((x, y) => x - y);
-    } catch (e) {
-      return crashed(e);
-    }
+    const settled = await pending;
+    if ('error' in settled) return crashed(settled.error);
+    const bad = [...new Set(settled.bad)].sort((x, y) => x - y);
     const tokenFailures: Failure[] = bad.map((i) => ({ code: 'TOKEN_SIGNATURE', detail: tokenDetail(i), ballot: i }));
     // Keep the failures in check order: token failures go where the chain checks tokens.
     const at = CHECKS.indexOf('TOKEN_SIGNATURE');
