@@ -20,4 +20,9 @@ if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
-npm test
+# Every test: the type check, then vitest (crypto, server, reliability and browser suites).
+npx tsc --noEmit -p .
+mkdir -p test-artifacts
+npx vitest run --reporter=default --reporter=json --outputFile=test-artifacts/vitest.json
+# One plain closing line with the counts.
+node -e "const r = JSON.parse(require('fs').readFileSync('test-artifacts/vitest.json', 'utf8')); console.log(r.numPassedTests + ' passed, ' + r.numFailedTests + ' failed' + (r.numPendingTests ? ', ' + r.numPendingTests + ' skipped' : ''))"
