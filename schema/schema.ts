@@ -43,7 +43,7 @@ export const members = sqliteTable(
     kind: text('kind', { enum: ['standing', 'full', 'alternate'] }).notNull(),
     title: text('title').notNull(),
     present: integer('present', { mode: 'boolean' }).notNull(),
-    /** scrypt-free SHA-256 of the sign-in code (codes are 10 random base-32 chars; see server/codes.ts). */
+    /** Salted scrypt hash of the sign-in code (10 random base-32 characters; see server/codes.ts). */
     codeHash: text('code_hash'),
     codeUsed: integer('code_used', { mode: 'boolean' }).notNull(),
   },

@@ -16,10 +16,12 @@ import type { Hub } from './events.ts';
 import type { CryptoPool } from './crypto-pool.ts';
 import { createCastQueue, type CastQueueOptions } from './cast-queue.ts';
 import { createIssueQueue } from './issue-queue.ts';
+import { newCode, normalizeCode } from './codes.ts';
+import { loadCodeSalt } from './keys.ts';
 import { rateLimiter, readJson, sameOrigin, securityHeaders } from './http.ts';
 import {
-  activeMeeting, checkIn, createMeeting, endMeeting, getMeeting, issueCodes, listMeetings, memberView,
-  reissueCode, replaceRoster, rosterOf, newId,
+  activeMeeting, checkIn, createMeeting, endMeeting, getMeeting, issueCodes, listMeetings, memberView, membersWithoutCode,
+  reissueCode, replaceRoster, rosterOf, newId, type PreparedCode,
 } from './meetings.ts';
 import { parseRosterCsv, parseRosterJson, problemText } from './roster.ts';
 import { hexBytes, id, object, text } from './validate.ts';
@@ -69,6 +71,7 @@ export function createApp(deps: AppDeps) {
   const { store, serverKey, hub, pool } = deps;
   const castQueue = createCastQueue(store.db, serverKey, pool, deps.castQueue);
   const issueQueue = createIssueQueue(store.db, pool);
+  const codeSalt = loadCodeSalt(store.db);
   const { db } = store;
   const now = deps.now ?? Date.now;
   const serverPublicKey = toHex(ed25519.getPublicKey(serverKey));
@@ -166,10 +169,22 @@ export function createApp(deps: AppDeps) {
     hub.notify(mid, 'attendance');
     return c.json({ members: roster.map(memberView) });
   });
-  app.post('/api/meetings/:mid/codes', secretary, (c) => c.json({ codes: issueCodes(db, id(c.req.param('mid'), 'meeting')) }));
-  app.post('/api/meetings/:mid/members/:memberId/code', secretary, (c) => {
+  // Codes are hashed (slow scrypt, server/codes.ts) on the worker pool, then stored in one transaction.
+  const prepareCodes = async (n: number): Promise<PreparedCode[]> => {
+    const codes = Array.from({ length: n }, newCode);
+    const hashes = await pool.codeHashes(codeSalt, codes);
+    return codes.map((code, i) => ({ code, hash: hashes[i]! }));
+  };
+  app.post('/api/meetings/:mid/codes', secretary, async (c) => {
     const mid = id(c.req.param('mid'), 'meeting');
-    const out = reissueCode(db, mid, id(c.req.param('memberId'), 'member'));
+    activeMeeting(db, mid);
+    return c.json({ codes: issueCodes(db, mid, await prepareCodes(membersWithoutCode(db, mid))) });
+  });
+  app.post('/api/meetings/:mid/members/:memberId/code', secretary, async (c) => {
+    const mid = id(c.req.param('mid'), 'meeting');
+    const memberId = id(c.req.param('memberId'), 'member');
+    activeMeeting(db, mid);
+    const out = reissueCode(db, mid, memberId, (await prepareCodes(1))[0]!);
     hub.notify(mid, 'attendance');
     return c.json(out);
   });
@@ -215,12 +230,13 @@ export function createApp(deps: AppDeps) {
     const body = object(await readJson(c), ['code']);
     let m;
     try {
-      if (typeof body.code !== 'string' || body.code.length > 40) throw new ApiError('BAD_CODE');
-      const code = body.code;
+      const code = typeof body.code === 'string' && body.code.length <= 40 ? normalizeCode(body.code) : null;
+      if (!code) throw new ApiError('BAD_CODE');
+      const [codeHash] = await pool.codeHashes(codeSalt, [code]);
       // One transaction: the code is used up only together with the new tablet session, so a
       // write that fails (disk full) or a crash in between never leaves a used code without a tablet.
       m = db.transaction(() => {
-        const member = checkIn(db, code);
+        const member = checkIn(db, codeHash!);
         endSession(db, c, 'tablet');
         startSession(db, c, 'tablet', member.id, now());
         return member;

@@ -98,6 +98,11 @@ export function createCryptoPool(size = availableParallelism()) {
       const results = await Promise.all(parts(items).map(({ part }) => run<Receipt[]>({ op: 'receipts', serverKey, ballotId, items: part })));
       return results.flat();
     },
+    /** Stored forms of sign-in codes (server/codes.ts hashCode), in order. */
+    async codeHashes(salt: Uint8Array, codes: readonly string[]): Promise<string[]> {
+      const results = await Promise.all(parts(codes).map(({ part }) => run<string[]>({ op: 'codeHashes', salt, codes: part })));
+      return results.flat();
+    },
     /** Resolves once every worker has loaded (so timings exclude start-up). */
     async ready(): Promise<void> {
       await Promise.all(slots.map((s) => s.ready));

@@ -5,12 +5,14 @@
  * answering while a burst of casts is checked on both cores.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { hashCode } from './codes.ts';
 import { decodeG1, findInvalidTokens, receiptSigner, signBlinded, toHex, tokenHash, type Receipt } from '../crypto/index.ts';
 
 export type Job =
   | { id: number; op: 'verify'; publicKey: Uint8Array; ballotId: string; items: { token: Uint8Array; signature: Uint8Array }[] }
   | { id: number; op: 'sign'; secretKey: Uint8Array; blinded: Uint8Array }
-  | { id: number; op: 'receipts'; serverKey: Uint8Array; ballotId: string; items: { token: Uint8Array; commitment: Uint8Array }[] };
+  | { id: number; op: 'receipts'; serverKey: Uint8Array; ballotId: string; items: { token: Uint8Array; commitment: Uint8Array }[] }
+  | { id: number; op: 'codeHashes'; salt: Uint8Array; codes: string[] };
 
 // One receipt signer per server key (a server has one key; tests may use several).
 const signers = new Map<string, (ballotId: string, tokenHash: Uint8Array, commitment: Uint8Array) => Receipt>();
@@ -29,6 +31,8 @@ export function runJob(job: Job): unknown {
       return findInvalidTokens(job.publicKey, job.ballotId, job.items).map((i) => [i, pointValid(job.items[i]!.signature) ? 'BAD_TOKEN_SIGNATURE' : 'BAD_POINT']);
     case 'sign':
       return signBlinded(job.secretKey, job.blinded);
+    case 'codeHashes':
+      return job.codes.map((c) => hashCode(c, job.salt));
     case 'receipts':
       return job.items.map((it) => signerFor(job.serverKey)(job.ballotId, tokenHash(job.ballotId, it.token), it.commitment));
   }

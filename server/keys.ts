@@ -29,3 +29,12 @@ export function ensureSecretaryPassword(db: Db, preset: string | undefined): str
   setSecretaryPassword(db, preset ?? generated!);
   return generated;
 }
+
+/** The per-installation salt of sign-in code hashes, created on first use. */
+export function loadCodeSalt(db: Db): Uint8Array {
+  const row = db.select().from(settings).where(eq(settings.key, 'code_salt')).get();
+  if (row) return fromHex(row.value, 16, 'code salt');
+  const salt = randomBytes(16);
+  db.insert(settings).values({ key: 'code_salt', value: toHex(salt) }).run();
+  return salt;
+}

@@ -8,8 +8,6 @@ import { and, asc, eq, inArray, isNotNull } from 'drizzle-orm';
 import { randomBytes, toHex, type BallotDefinition } from '../crypto/index.ts';
 import { ballots, meetings, members, sessions } from '../schema/schema.ts';
 import { isEntitled, type BallotStatus } from './ballot.ts';
-import { secretHash } from './auth.ts';
-import { newCode, normalizeCode } from './codes.ts';
 import type { Db } from './db.ts';
 import { ApiError } from './errors.ts';
 import type { RosterRow } from './roster.ts';
@@ -70,41 +68,46 @@ export function replaceRoster(db: Db, meetingId: string, rows: readonly RosterRo
   });
 }
 
-/** New codes for every member without a live one (plaintext returned once, stored hashed). */
-export function issueCodes(db: Db, meetingId: string): { memberId: string; name: string; code: string }[] {
+/** A fresh code with its stored form (hashed on the worker pool by the caller). */
+export type PreparedCode = { readonly code: string; readonly hash: string };
+
+/** How many members of a meeting need a code (none yet; a used code means a checked-in tablet). */
+export function membersWithoutCode(db: Db, meetingId: string): number {
+  return rosterOf(db, meetingId).filter((m) => m.codeHash === null).length;
+}
+
+/**
+ * Give every member without a code one of `fresh` (plaintext returned once, stored hashed).
+ * A live code is kept; a used one means a checked-in tablet, which only an explicit re-issue replaces.
+ */
+export function issueCodes(db: Db, meetingId: string, fresh: readonly PreparedCode[]): { memberId: string; name: string; code: string }[] {
   return db.transaction((tx) => {
     activeMeeting(tx as unknown as Db, meetingId);
-    const out: { memberId: string; name: string; code: string }[] = [];
-    for (const m of rosterOf(tx as unknown as Db, meetingId)) {
-      // A live code is kept; a used one means a checked-in tablet, which only an explicit re-issue replaces.
-      if (m.codeHash !== null) continue;
-      const code = newCode();
-      tx.update(members).set({ codeHash: secretHash(code), codeUsed: false }).where(eq(members.id, m.id)).run();
-      out.push({ memberId: m.id, name: m.name, code });
-    }
-    return out;
+    const need = rosterOf(tx as unknown as Db, meetingId).filter((m) => m.codeHash === null);
+    if (need.length > fresh.length) throw new ApiError('BAD_STATE', 'the roster changed while codes were made; try again');
+    return need.map((m, i) => {
+      tx.update(members).set({ codeHash: fresh[i]!.hash, codeUsed: false }).where(eq(members.id, m.id)).run();
+      return { memberId: m.id, name: m.name, code: fresh[i]!.code };
+    });
   });
 }
 
 /** Re-issue one member's code (lost tablet): the old code and the tablet's session stop working. */
-export function reissueCode(db: Db, meetingId: string, memberId: string): { memberId: string; name: string; code: string } {
+export function reissueCode(db: Db, meetingId: string, memberId: string, fresh: PreparedCode): { memberId: string; name: string; code: string } {
   return db.transaction((tx) => {
     activeMeeting(tx as unknown as Db, meetingId);
     const m = tx.select().from(members).where(and(eq(members.id, memberId), eq(members.meetingId, meetingId))).get();
     if (!m) throw new ApiError('NOT_FOUND', 'no such member');
-    const code = newCode();
-    tx.update(members).set({ codeHash: secretHash(code), codeUsed: false }).where(eq(members.id, m.id)).run();
+    tx.update(members).set({ codeHash: fresh.hash, codeUsed: false }).where(eq(members.id, m.id)).run();
     tx.delete(sessions).where(eq(sessions.memberId, m.id)).run();
-    return { memberId: m.id, name: m.name, code };
+    return { memberId: m.id, name: m.name, code: fresh.code };
   });
 }
 
-/** Check a member in with a typed code: single use; marks present. Returns the member. */
-export function checkIn(db: Db, typed: string): MemberRow {
-  const code = normalizeCode(typed);
-  if (!code) throw new ApiError('BAD_CODE');
+/** Check a member in by the stored form of the typed code: single use; marks present. Returns the member. */
+export function checkIn(db: Db, codeHash: string): MemberRow {
   return db.transaction((tx) => {
-    const m = tx.select().from(members).where(eq(members.codeHash, secretHash(code))).get();
+    const m = tx.select().from(members).where(eq(members.codeHash, codeHash)).get();
     if (!m || m.codeUsed) throw new ApiError('BAD_CODE');
     const meeting = tx.select().from(meetings).where(eq(meetings.id, m.meetingId)).get();
     if (!meeting || meeting.status !== 'active') throw new ApiError('BAD_CODE');
