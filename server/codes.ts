@@ -9,7 +9,7 @@
 import { scrypt } from '@noble/hashes/scrypt.js';
 import { randomBytes, toHex, utf8 } from '../crypto/index.ts';
 
-const ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ'.padEnd(32, 'L'); // 32 symbols, no 0/O/1/I
+const ALPHABET = '23456789ABCDEFGHJKLMNPQRSTUVWXYZ'; // 32 symbols: no 0/O, 1/I
 
 /** A fresh code, formatted XXXXX-XXXXX. */
 export function newCode(): string {
@@ -26,10 +26,6 @@ export function normalizeCode(input: string): string | null {
   return `${s.slice(0, 5)}-${s.slice(5)}`;
 }
 
-/** QR payload of a code: a URL path the tablet page understands. */
-export function codeQrPayload(origin: string, code: string): string {
-  return `${origin}/?code=${encodeURIComponent(code)}`;
-}
 
 /** Cost of the code hash; part of the stored form only through the salt's setting name. */
 const CODE_SCRYPT = { N: 2 ** 11, r: 8, p: 1, dkLen: 32 } as const;

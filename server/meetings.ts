@@ -7,7 +7,7 @@
 import { and, asc, eq, inArray, isNotNull } from 'drizzle-orm';
 import { randomBytes, toHex, type BallotDefinition } from '../crypto/index.ts';
 import { ballots, meetings, members, sessions } from '../schema/schema.ts';
-import { isEntitled, type BallotStatus } from './ballot.ts';
+import { isEntitled } from './ballot.ts';
 import type { Db } from './db.ts';
 import { ApiError } from './errors.ts';
 import type { RosterRow } from './roster.ts';
@@ -136,4 +136,3 @@ export function turnout(def: BallotDefinition, roster: readonly MemberRow[]) {
   return { entitled: entitled.length, present: entitled.filter((m) => m.present).length };
 }
 
-export type { BallotStatus };

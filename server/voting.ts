@@ -17,7 +17,7 @@ import { assertTransition, isEntitled, type BallotStatus } from './ballot.ts';
 import { checkpoint, type Db, type Store } from './db.ts';
 import { queries } from './queries.ts';
 import { ApiError } from './errors.ts';
-import { activeMeeting, newId, rosterOf, turnout, type MemberRow } from './meetings.ts';
+import { activeMeeting, rosterOf, turnout, type MemberRow } from './meetings.ts';
 
 export type BallotRow = typeof ballots.$inferSelect;
 
@@ -276,4 +276,3 @@ export async function finalizeBallot(store: Store, serverKey: Uint8Array, ballot
   return bundle;
 }
 
-export { newId };

@@ -13,7 +13,7 @@ import type { MeetingCtx } from './Meeting.tsx';
 import { MemberTable } from './Roster.tsx';
 import { sec } from './session.ts';
 
-/** The QR payload of a code: the tablet page with the code (server/codes.ts codeQrPayload). */
+/** The QR payload of a code: the tablet page with the code, which it prefills and asks the member to confirm. */
 export function codeLink(code: string): string {
   return `${location.origin}/?code=${encodeURIComponent(code)}`;
 }
