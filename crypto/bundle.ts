@@ -4,7 +4,8 @@
  * refuses anything not exactly of the documented shape, the Merkle leaf of each cast, and
  * the bundle signature over the canonical encoding of every field but the signature.
  */
-import { fromHex, toHex, utf8, isWellFormed } from './bytes.ts';
+import { fromHex, toHex, utf8 } from './bytes.ts';
+import { LIMITS, arr, bool, count, hex, obj, oneOf, text, unique } from './parse.ts';
 import { COMMITMENT_BYTES, MAX_ITEMS, SALT_BYTES } from './commitment.ts';
 import { DST_BUNDLE, DST_LEAF, PROTOCOL_VERSION } from './dst.ts';
 import { canonical, message, type CanonicalValue } from './encoding.ts';
@@ -16,12 +17,11 @@ import { BALLOT_TYPES, OPTIONS, checkRule, type BallotType, type OptionId, type 
 import type { Item, Tally } from './tally.ts';
 import { TOKEN_BYTES } from './token.ts';
 
+export { LIMITS };
+
 /** Member kinds (常委 / 委员 / 候补委员). */
 export type MemberKind = 'standing' | 'full' | 'alternate';
 export const MEMBER_KINDS: readonly MemberKind[] = ['standing', 'full', 'alternate'];
-
-/** Size limits every parser enforces (protocol §7.3). */
-export const LIMITS = Object.freeze({ text: 200, roster: 20_000, ballots: 100_000 });
 
 /** The ballot definition, fixed when the ballot is created (protocol §7.1). */
 export type BallotDefinition = {
@@ -76,52 +76,6 @@ export type Bundle = {
 export type UnsignedBundle = Omit<Bundle, 'serverSignature'>;
 
 // ---- strict parsing ---------------------------------------------------------------------
-
-type Obj = Record<string, unknown>;
-
-function obj(v: unknown, keys: readonly string[], path: string): Obj {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) refuse('BAD_TYPE', `${path} must be an object`);
-  const have = Object.keys(v).sort().join();
-  const want = [...keys].sort().join();
-  if (have !== want) refuse('BAD_VALUE', `${path} must have exactly the fields ${want}`);
-  return v as Obj;
-}
-
-function arr(v: unknown, max: number, path: string): unknown[] {
-  if (!Array.isArray(v)) refuse('BAD_TYPE', `${path} must be an array`);
-  if (v.length > max) refuse('BAD_LENGTH', `${path} has more than ${max} entries`);
-  return v;
-}
-
-function text(v: unknown, path: string): string {
-  if (typeof v !== 'string' || v.length === 0 || v.length > LIMITS.text || !isWellFormed(v))
-    refuse('BAD_VALUE', `${path} must be 1–${LIMITS.text} characters of text`);
-  return v;
-}
-
-function count(v: unknown, path: string): number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) refuse('BAD_VALUE', `${path} must be a non-negative integer`);
-  return v;
-}
-
-function bool(v: unknown, path: string): boolean {
-  if (typeof v !== 'boolean') refuse('BAD_TYPE', `${path} must be a boolean`);
-  return v;
-}
-
-function oneOf<T extends string>(v: unknown, set: readonly T[], path: string): T {
-  if (!set.includes(v as T)) refuse('BAD_VALUE', `${path} must be one of ${set.join(', ')}`);
-  return v as T;
-}
-
-function hex(v: unknown, len: number, path: string): string {
-  fromHex(v, len, path);
-  return v as string;
-}
-
-function unique(values: readonly string[], path: string): void {
-  if (new Set(values).size !== values.length) refuse('BAD_VALUE', `${path} has duplicates`);
-}
 
 function parseDefinition(v: unknown): BallotDefinition {
   const o = obj(v, ['id', 'meetingId', 'title', 'type', 'items', 'options', 'rule', 'recused'], 'ballot');
