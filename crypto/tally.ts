@@ -76,3 +76,32 @@ export function validChoices(choices: unknown, itemCount: number): choices is st
     choices.every((c) => typeof c === 'string' && (OPTIONS as readonly string[]).includes(c))
   );
 }
+
+/**
+ * The count of a sealed ballot (protocol §9, v2): from the decrypted per-entry totals of the
+ * selection vectors (`counts[item·options + option]`), never from single ballots. Every cast
+ * carries proofs that it is well-formed, so every cast is valid.
+ */
+export function tallyFromCounts(
+  def: { readonly type: BallotType; readonly rule: Rule; readonly items: readonly Item[]; readonly options: readonly OptionId[] },
+  roster: readonly TallyMember[],
+  cast: number,
+  counts: readonly number[],
+): Tally {
+  const entitled = roster.length;
+  const present = roster.filter((m) => m.present).length;
+  const issued = roster.filter((m) => m.issued > 0).length;
+  const turnout = { entitled, present, cast };
+  return {
+    entitled,
+    present,
+    issued,
+    cast,
+    valid: cast,
+    invalid: 0,
+    items: def.items.map((item, i) => {
+      const c = Object.fromEntries(OPTIONS.map((o) => [o, counts[i * def.options.length + def.options.indexOf(o)]!])) as Record<OptionId, number>;
+      return { itemId: item.id, counts: c, outcome: outcomeOf(def.type, def.rule, c[def.rule.option], turnout) };
+    }),
+  };
+}

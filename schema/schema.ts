@@ -15,11 +15,14 @@ export const settings = sqliteTable('settings', {
   value: text('value').notNull(),
 });
 
-/** Signed-in sessions (secretary consoles and member tablets); ids stored hashed. */
+/** Signed-in sessions (secretary consoles, member tablets, scrutineer devices); ids stored hashed. */
 export const sessions = sqliteTable('sessions', {
   idHash: text('id_hash').primaryKey(),
-  kind: text('kind', { enum: ['secretary', 'tablet'] }).notNull(),
+  kind: text('kind', { enum: ['secretary', 'tablet', 'scrutineer'] }).notNull(),
   memberId: text('member_id').references(() => members.id, { onDelete: 'cascade' }),
+  /** A scrutineer device's session: its meeting and index (1…n). */
+  scrutineerMeeting: text('scrutineer_meeting'),
+  scrutineerIndex: integer('scrutineer_index'),
   createdAt: integer('created_at').notNull(),
   lastSeenAt: integer('last_seen_at').notNull(),
 });
@@ -50,7 +53,50 @@ export const members = sqliteTable(
   (t) => [uniqueIndex('members_meeting_seq').on(t.meetingId, t.seq), uniqueIndex('members_code').on(t.codeHash)],
 );
 
-/** A ballot; `definition` is the canonical JSON of the ballot definition (protocol §7.1). */
+/**
+ * A meeting's scrutineers (监票人), numbered 1…n. A device registers its public keys
+ * (Ed25519 signing key, ristretto255 share-encryption key) once it has signed in; its key
+ * shares never reach the server.
+ */
+export const scrutineers = sqliteTable(
+  'scrutineers',
+  {
+    meetingId: text('meeting_id').notNull().references(() => meetings.id, { onDelete: 'cascade' }),
+    idx: integer('idx').notNull(),
+    name: text('name').notNull(),
+    codeHash: text('code_hash'),
+    codeUsed: integer('code_used', { mode: 'boolean' }).notNull(),
+    signingKey: text('signing_key'),
+    encryptionKey: text('encryption_key'),
+    /** Last request from the device (ms), for the secretary's "online" light. */
+    lastSeenAt: integer('last_seen_at'),
+  },
+  (t) => [primaryKey({ columns: [t.meetingId, t.idx] }), uniqueIndex('scrutineers_code').on(t.codeHash)],
+);
+
+/**
+ * A meeting's key ceremony (protocol §4.8): the threshold, and its public record — device
+ * keys, round-1 commitments, reveals (with the shares encrypted device to device), acks and
+ * complaints — as JSON. `status`: waiting (devices registering), running, ready, failed.
+ */
+export const ceremonies = sqliteTable('ceremonies', {
+  meetingId: text('meeting_id').primaryKey().references(() => meetings.id, { onDelete: 'cascade' }),
+  ceremonyId: text('ceremony_id').notNull(),
+  t: integer('t').notNull(),
+  status: text('status', { enum: ['waiting', 'running', 'ready', 'failed'] }).notNull(),
+  record: text('record').notNull(),
+  failure: text('failure'),
+  publicKey: text('public_key'),
+  electionKey: text('election_key'),
+  fingerprint: text('fingerprint'),
+});
+
+/**
+ * A ballot; `definition` is the JSON of the ballot definition (protocol §7.1). The ballot
+ * keys are the meeting ceremony's; the server holds no key that can mint a token or open a
+ * ballot. `castKey` (HMAC key of casts, protocol §6.3) is erased at close; `sums` are the
+ * homomorphic sums computed at close.
+ */
 export const ballots = sqliteTable('ballots', {
   id: text('id').primaryKey(),
   meetingId: text('meeting_id').notNull().references(() => meetings.id, { onDelete: 'cascade' }),
@@ -58,8 +104,9 @@ export const ballots = sqliteTable('ballots', {
   status: text('status', { enum: ['draft', 'open', 'closed', 'published', 'void'] }).notNull(),
   definition: text('definition').notNull(),
   publicKey: text('public_key'),
-  /** The ballot's BLS secret key; set to NULL (and overwritten, secure_delete) at close. */
-  secretKey: blob('secret_key', { mode: 'buffer' }),
+  electionKey: text('election_key'),
+  castKey: blob('cast_key', { mode: 'buffer' }),
+  sums: text('sums'),
   bundle: text('bundle'),
 });
 
@@ -71,12 +118,50 @@ export const issuances = sqliteTable(
     memberId: text('member_id').notNull().references(() => members.id, { onDelete: 'cascade' }),
     /** SHA-256 of the blinded point B, to answer a retry with the same B idempotently. */
     blindedHash: text('blinded_hash').notNull(),
+    /** B itself (uniformly random, unlinkable to the token), relayed to the scrutineer devices. */
+    blinded: text('blinded').notNull(),
     /** Tokens issued (1; more after a re-issue). */
     issued: integer('issued').notNull(),
     /** Tokens the secretary has allowed (1 + re-issues). */
     allowed: integer('allowed').notNull(),
   },
   (t) => [primaryKey({ columns: [t.ballotId, t.memberId] })],
+);
+
+/** A scrutineer device's partial signature S′ⱼ on a member's current blinded point, relayed to the tablet. */
+export const partials = sqliteTable(
+  'partials',
+  {
+    ballotId: text('ballot_id').notNull().references(() => ballots.id, { onDelete: 'cascade' }),
+    memberId: text('member_id').notNull().references(() => members.id, { onDelete: 'cascade' }),
+    device: integer('device').notNull(),
+    blindedHash: text('blinded_hash').notNull(),
+    partial: text('partial').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.ballotId, t.memberId, t.device] })],
+);
+
+/** The latest signed issuance log of each device on each ballot (protocol §4.10); a count-0 log is the attendance confirmation. */
+export const issuanceLogs = sqliteTable(
+  'issuance_logs',
+  {
+    ballotId: text('ballot_id').notNull().references(() => ballots.id, { onDelete: 'cascade' }),
+    device: integer('device').notNull(),
+    entries: text('entries').notNull(),
+    signature: text('signature').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.ballotId, t.device] })],
+);
+
+/** A device's decryption share of a closed ballot's sums (protocol §9.2), checked on arrival. */
+export const decryptions = sqliteTable(
+  'decryptions',
+  {
+    ballotId: text('ballot_id').notNull().references(() => ballots.id, { onDelete: 'cascade' }),
+    device: integer('device').notNull(),
+    share: text('share').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.ballotId, t.device] })],
 );
 
 /** An accepted cast, keyed by token hash; no member, time, address or order (WITHOUT ROWID). */
@@ -87,10 +172,9 @@ export const casts = sqliteTable(
     tokenHash: text('token_hash').notNull(),
     token: text('token').notNull(),
     signature: text('signature').notNull(),
+    /** The sealed ballot (protocol §5), hex, and its commitment hash c. */
+    sealed: text('sealed').notNull(),
     commitment: text('commitment').notNull(),
-    /** Opened choices (JSON array) and salt, NULL until a valid opening arrives after close. */
-    choices: text('choices'),
-    salt: text('salt'),
   },
   (t) => [primaryKey({ columns: [t.ballotId, t.tokenHash] })],
 );

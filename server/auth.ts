@@ -1,7 +1,7 @@
 /**
  * @module server/auth
- * Who is calling: the secretary (password → session cookie) or a member's tablet (sign-in
- * code → tablet cookie). Passwords are hashed with scrypt; session ids and codes are random
+ * Who is calling: the secretary (password → session cookie), a member's tablet (sign-in
+ * code → tablet cookie) or a scrutineer's device (sign-in code → scrutineer cookie). Passwords are hashed with scrypt; session ids and codes are random
  * and stored only as SHA-256 hashes, so a database reader cannot reuse them.
  */
 import { scrypt } from '@noble/hashes/scrypt.js';
@@ -49,29 +49,38 @@ function setSessionCookie(c: Context, base: string, value: string): void {
   setCookie(c, cookieName(c, base), value, { httpOnly: true, sameSite: 'Strict', path: '/', secure });
 }
 
-/** Start a session of `kind` and set its cookie; returns nothing the caller could leak. */
-export function startSession(db: Db, c: Context, kind: 'secretary' | 'tablet', memberId: string | null, now: number): void {
+export type SessionKind = 'secretary' | 'tablet' | 'scrutineer';
+const COOKIE: Readonly<Record<SessionKind, string>> = { secretary: 'piaojue_sid', tablet: 'piaojue_tablet', scrutineer: 'piaojue_scrutineer' };
+
+/**
+ * Start a session of `kind` and set its cookie; returns nothing the caller could leak. A tablet
+ * session names its member, a scrutineer session its meeting and index.
+ */
+export function startSession(db: Db, c: Context, kind: SessionKind, memberId: string | null, now: number, scrutineer?: { meetingId: string; index: number }): void {
   const sid = toHex(randomBytes(32));
-  db.insert(sessions).values({ idHash: secretHash(sid), kind, memberId, createdAt: now, lastSeenAt: now }).run();
-  setSessionCookie(c, kind === 'secretary' ? 'piaojue_sid' : 'piaojue_tablet', sid);
+  db.insert(sessions).values({
+    idHash: secretHash(sid), kind, memberId, createdAt: now, lastSeenAt: now,
+    scrutineerMeeting: scrutineer?.meetingId ?? null, scrutineerIndex: scrutineer?.index ?? null,
+  }).run();
+  setSessionCookie(c, COOKIE[kind], sid);
 }
 
 /** End the caller's session of `kind` (row deleted, cookie cleared). */
-export function endSession(db: Db, c: Context, kind: 'secretary' | 'tablet'): void {
-  const name = cookieName(c, kind === 'secretary' ? 'piaojue_sid' : 'piaojue_tablet');
+export function endSession(db: Db, c: Context, kind: SessionKind): void {
+  const name = cookieName(c, COOKIE[kind]);
   const sid = getCookie(c, name);
   if (sid === undefined) return;
   db.delete(sessions).where(eq(sessions.idHash, secretHash(sid))).run();
   deleteCookie(c, name, { path: '/', secure: new URL(c.req.url).protocol === 'https:' });
 }
 
-function findSession(db: Db, c: Context, kind: 'secretary' | 'tablet') {
-  const sid = getCookie(c, cookieName(c, kind === 'secretary' ? 'piaojue_sid' : 'piaojue_tablet'));
+function findSession(db: Db, c: Context, kind: SessionKind) {
+  const sid = getCookie(c, cookieName(c, COOKIE[kind]));
   if (!sid || !/^[0-9a-f]{64}$/.test(sid)) return undefined;
   return queries(db).session.get({ idHash: secretHash(sid), kind });
 }
 
-export type AuthEnv = { Variables: { memberId: string } };
+export type AuthEnv = { Variables: { memberId: string; scrutineer: { meetingId: string; index: number } } };
 
 /** Require a live secretary session; refreshes its idle timer. */
 export const requireSecretary = (db: Db, now: () => number): MiddlewareHandler =>
@@ -98,6 +107,15 @@ export const requireTablet = (db: Db): MiddlewareHandler<AuthEnv> =>
     const s = findSession(db, c, 'tablet');
     if (!s || !s.memberId) throw new ApiError('NOT_CHECKED_IN');
     c.set('memberId', s.memberId);
+    await next();
+  };
+
+/** Require a signed-in scrutineer device; sets `scrutineer` (meeting and index). */
+export const requireScrutineer = (db: Db): MiddlewareHandler<AuthEnv> =>
+  async function requireScrutineer(c, next) {
+    const s = findSession(db, c, 'scrutineer');
+    if (!s || !s.scrutineerMeeting || !s.scrutineerIndex) throw new ApiError('NOT_CHECKED_IN');
+    c.set('scrutineer', { meetingId: s.scrutineerMeeting, index: s.scrutineerIndex });
     await next();
   };
 

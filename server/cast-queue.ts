@@ -1,34 +1,44 @@
 /**
  * @module server/cast-queue
- * Group casting (protocol §6; issue "Benchmarks"): casts that arrive within a few
- * milliseconds of each other are verified together — one batched pairing check per worker
- * with bisection, so one forged cast cannot make good ones be refused — and committed in
- * one transaction (group commit, one fsync) before any receipt leaves. A cast is answered
- * only after its transaction is durable; a ballot closed meanwhile refuses the whole batch.
+ * Group casting (protocol §6, §12): casts that arrive within a few milliseconds of each
+ * other are verified together — one batched pairing check per worker with bisection, so one
+ * forged cast cannot make good ones be refused, then each sealed ballot's proofs — and
+ * committed in one transaction (group commit, one fsync) before any receipt leaves. A cast is
+ * answered only after its transaction is durable; a ballot closed meanwhile refuses the whole
+ * batch. The queue is bounded: past `maxPending` waiting casts a cast is refused with BUSY
+ * (the tablet retries), so a flood cannot grow the server's memory. Casts reach this queue
+ * only after their MAC checked (server/routes/anon.ts), so an outsider's costs no curve work.
  */
-import { fromHex, type Receipt } from '../crypto/index.ts';
+import { fromHex, type BallotShape, type Receipt2 } from '../crypto/index.ts';
 import type { CryptoPool } from './crypto-pool.ts';
 import type { Db } from './db.ts';
 import { ApiError } from './errors.ts';
 import { storeCastBatch, type CastInput } from './voting.ts';
 
-type Waiter = { cast: CastInput; resolve: (r: Receipt) => void; reject: (e: unknown) => void };
+type Waiter = { cast: CastInput; resolve: (r: Receipt2) => void; reject: (e: unknown) => void };
+
+/** The ballot facts a cast is checked against. */
+export type CastBallot = { readonly publicKey: string; readonly electionKey: string; readonly shape: BallotShape };
 
 export type CastQueueOptions = {
   /** How long the first cast of a batch waits for others (ms). */
   readonly windowMs?: number;
   /** Largest batch. */
   readonly maxBatch?: number;
+  /** Most casts waiting across all ballots before BUSY. */
+  readonly maxPending?: number;
 };
 
 /** A per-ballot batching queue in front of `storeCastBatch`. */
 export function createCastQueue(db: Db, serverKey: Uint8Array, pool: CryptoPool, opts: CastQueueOptions = {}) {
   const windowMs = opts.windowMs ?? 4;
   const maxBatch = opts.maxBatch ?? 512;
+  const maxPending = opts.maxPending ?? 4096;
+  let pending = 0;
   // Group commit: while one batch is being verified and committed, later casts gather into
   // the next batch, so the batch size grows with the load and each batch costs one pairing
   // product and one fsync.
-  const queues = new Map<string, { waiters: Waiter[]; timer: ReturnType<typeof setTimeout> | null; busy: boolean; publicKey: string }>();
+  const queues = new Map<string, { waiters: Waiter[]; timer: ReturnType<typeof setTimeout> | null; busy: boolean; ballot: CastBallot }>();
 
   function schedule(ballotId: string): void {
     const q = queues.get(ballotId);
@@ -43,9 +53,11 @@ export function createCastQueue(db: Db, serverKey: Uint8Array, pool: CryptoPool,
     q.timer = null;
     q.busy = true;
     const batch = q.waiters.splice(0, maxBatch);
+    pending -= batch.length;
     let stored: Waiter[] = [];
+    const keys = { publicKey: fromHex(q.ballot.publicKey, 96, 'publicKey'), electionKey: fromHex(q.ballot.electionKey, 32, 'electionKey') };
     try {
-      const bad = await pool.verifyTokens(fromHex(q.publicKey, 96, 'publicKey'), ballotId, batch.map((w) => w.cast));
+      const bad = await pool.verifyCasts(keys, ballotId, q.ballot.shape, batch.map((w) => w.cast));
       const good = batch.filter((_, i) => !bad.has(i));
       batch.forEach((w, i) => bad.has(i) && w.reject(new ApiError(bad.get(i)!)));
       // One transaction for the whole batch: durable (WAL + synchronous=FULL) before any receipt.
@@ -62,7 +74,7 @@ export function createCastQueue(db: Db, serverKey: Uint8Array, pool: CryptoPool,
     }
     if (stored.length === 0) return;
     try {
-      const receipts = await pool.receipts(serverKey, ballotId, stored.map((w) => w.cast));
+      const receipts = await pool.receipts(serverKey, ballotId, q.ballot, stored.map((w) => w.cast));
       stored.forEach((w, i) => w.resolve(receipts[i]!));
     } catch (e) {
       // The casts are stored; an identical retry gets its receipt.
@@ -71,11 +83,13 @@ export function createCastQueue(db: Db, serverKey: Uint8Array, pool: CryptoPool,
   }
 
   return {
-    /** Queue a cast whose fields are already length-checked; resolves with its receipt once durable. */
-    submit(ballotId: string, publicKey: string, cast: CastInput): Promise<Receipt> {
-      return new Promise<Receipt>((resolve, reject) => {
+    /** Queue a cast whose fields are already length- and MAC-checked; resolves with its receipt once durable. */
+    submit(ballotId: string, ballot: CastBallot, cast: CastInput): Promise<Receipt2> {
+      if (pending >= maxPending) return Promise.reject(new ApiError('BUSY'));
+      pending++;
+      return new Promise<Receipt2>((resolve, reject) => {
         let q = queues.get(ballotId);
-        if (!q) queues.set(ballotId, (q = { waiters: [], timer: null, busy: false, publicKey }));
+        if (!q) queues.set(ballotId, (q = { waiters: [], timer: null, busy: false, ballot }));
         q.waiters.push({ cast, resolve, reject });
         schedule(ballotId);
       });

@@ -6,11 +6,13 @@
  */
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import { CryptoInputError, type CryptoErrorCode, type Receipt } from '../crypto/index.ts';
-import { runJob, type Job } from './crypto-worker.ts';
+import {
+  CryptoInputError, RP, decodeSumCiphertext, encodeCiphertext, fromHex, toHex,
+  type BallotShape, type CastCheckInput, type CastCheckResult, type CryptoErrorCode, type Receipt2,
+} from '../crypto/index.ts';
+import { runJob, type CastFault, type Job } from './crypto-worker.ts';
 
-/** Why a cast's token signature was refused. */
-export type TokenFault = 'BAD_POINT' | 'BAD_TOKEN_SIGNATURE';
+export type { CastFault };
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
 type Slot = { worker: Worker; ready: Promise<void>; load: number };
@@ -77,26 +79,57 @@ export function createCryptoPool(size = availableParallelism()) {
 
   const api = {
     size: slots.length,
-    /** The invalid token signatures, by index: BAD_POINT (not a valid G1 point) or BAD_TOKEN_SIGNATURE. */
-    async verifyTokens(publicKey: Uint8Array, ballotId: string, items: readonly { token: Uint8Array; signature: Uint8Array }[]): Promise<Map<number, TokenFault>> {
+    /** The casts refused by the crypto checks, by index: BAD_POINT, BAD_TOKEN_SIGNATURE or BAD_BALLOT_PROOF. */
+    async verifyCasts(
+      keys: { publicKey: Uint8Array; electionKey: Uint8Array }, ballotId: string, shape: BallotShape,
+      items: readonly { token: Uint8Array; signature: Uint8Array; sealed: Uint8Array }[],
+    ): Promise<Map<number, CastFault>> {
       const results = await Promise.all(
         parts(items).map(async ({ offset, part }) =>
-          (await run<[number, TokenFault][]>({ op: 'verify', publicKey, ballotId, items: part })).map(([i, f]) => [i + offset, f] as const),
+          (await run<[number, CastFault][]>({ op: 'verifyCasts', ...keys, ballotId, shape, items: part })).map(([i, f]) => [i + offset, f] as const),
         ),
       );
       return new Map(results.flat());
     },
-    /** A TokenChecker (crypto/verify.ts) on this pool: indices of the invalid signatures. */
-    checkTokens: async (publicKey: Uint8Array, ballotId: string, items: readonly { token: Uint8Array; signature: Uint8Array }[]): Promise<number[]> =>
-      [...(await api.verifyTokens(publicKey, ballotId, items)).keys()],
-    /** S' = sk·B. */
-    signBlinded(secretKey: Uint8Array, blinded: Uint8Array): Promise<Uint8Array> {
-      return run<Uint8Array>({ op: 'sign', secretKey, blinded });
+    /**
+     * A CastChecker (crypto/verify2.ts) on this pool, for the self-verification before
+     * publishing. With `proofs: false` the ballot proofs, already checked when each cast was
+     * accepted, are not checked again (they are the bulk of the work).
+     */
+    castChecker(proofs: boolean) {
+      return async (input: CastCheckInput): Promise<CastCheckResult> => {
+        const results = await Promise.all(
+          parts(input.casts).map(async ({ offset, part }) => {
+            const r = await run<CastCheckResult>({ op: 'checkCasts', input: { ...input, casts: part }, proofs });
+            return { badTokens: r.badTokens.map((i) => i + offset), badProofs: r.badProofs.map((i) => i + offset) };
+          }),
+        );
+        return { badTokens: results.flatMap((r) => r.badTokens), badProofs: results.flatMap((r) => r.badProofs) };
+      };
     },
     /** Receipts for stored casts, in order. */
-    async receipts(serverKey: Uint8Array, ballotId: string, items: readonly { token: Uint8Array; commitment: Uint8Array }[]): Promise<Receipt[]> {
-      const results = await Promise.all(parts(items).map(({ part }) => run<Receipt[]>({ op: 'receipts', serverKey, ballotId, items: part })));
+    async receipts(
+      serverKey: Uint8Array, ballotId: string, keys: { publicKey: string; electionKey: string },
+      items: readonly { token: Uint8Array; signature: Uint8Array; commitment: Uint8Array }[],
+    ): Promise<Receipt2[]> {
+      const results = await Promise.all(parts(items).map(({ part }) => run<Receipt2[]>({ op: 'receipts', serverKey, ballotId, ...keys, items: part })));
       return results.flat();
+    },
+    /** Σα, Σβ per entry over the sealed ballots (hex), split across the workers (protocol §9.1). */
+    async sums(shape: BallotShape, sealed: readonly string[]): Promise<string[]> {
+      const entries = shape.groups.reduce((s, g) => s + g.size, 0);
+      if (sealed.length === 0) return Array.from({ length: entries }, () => toHex(encodeCiphertext({ alpha: RP.ZERO, beta: RP.ZERO })));
+      const results = await Promise.all(parts(sealed).map(({ part }) => run<string[]>({ op: 'sums', shape, sealed: part })));
+      return Array.from({ length: entries }, (_, k) => {
+        let alpha = RP.ZERO;
+        let beta = RP.ZERO;
+        for (const r of results) {
+          const c = decodeSumCiphertext(fromHex(r[k]!, 64, 'sum'));
+          alpha = alpha.add(c.alpha);
+          beta = beta.add(c.beta);
+        }
+        return toHex(encodeCiphertext({ alpha, beta }));
+      });
     },
     /** Stored forms of sign-in codes (server/codes.ts hashCode), in order. */
     async codeHashes(salt: Uint8Array, codes: readonly string[]): Promise<string[]> {

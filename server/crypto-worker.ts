@@ -1,40 +1,69 @@
 /**
  * @module server/crypto-worker
- * Worker-thread side of the crypto pool: the CPU-heavy, database-free operations —
- * batched token verification, blind signing and receipt signing — so the event loop keeps
- * answering while a burst of casts is checked on both cores.
+ * Worker-thread side of the crypto pool: the CPU-heavy, database-free operations — batched
+ * token verification and sealed-ballot proof checks of casts, receipt signing, the
+ * homomorphic sums, sign-in code hashing — so the event loop keeps answering while a burst
+ * of casts is checked on both cores.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { hashCode } from './codes.ts';
-import { decodeG1, findInvalidTokens, receiptSigner, signBlinded, toHex, tokenHash, type Receipt } from '../crypto/index.ts';
+import {
+  checkCasts, decodeG1, encodeCiphertext, findInvalidTokens, fromHex, parseSealedBallot, signReceipt2, sumCiphertexts, toHex,
+  tokenHash, verifySealedBallot, type BallotShape, type CastCheckInput, type Ciphertext, type Receipt2,
+} from '../crypto/index.ts';
+import { ed25519 } from '@noble/curves/ed25519.js';
+
+/** Why a cast was refused by the crypto checks. */
+export type CastFault = 'BAD_POINT' | 'BAD_TOKEN_SIGNATURE' | 'BAD_BALLOT_PROOF';
 
 export type Job =
-  | { id: number; op: 'verify'; publicKey: Uint8Array; ballotId: string; items: { token: Uint8Array; signature: Uint8Array }[] }
-  | { id: number; op: 'sign'; secretKey: Uint8Array; blinded: Uint8Array }
-  | { id: number; op: 'receipts'; serverKey: Uint8Array; ballotId: string; items: { token: Uint8Array; commitment: Uint8Array }[] }
+  | { id: number; op: 'verifyCasts'; publicKey: Uint8Array; electionKey: Uint8Array; ballotId: string; shape: BallotShape; items: { token: Uint8Array; signature: Uint8Array; sealed: Uint8Array }[] }
+  | { id: number; op: 'checkCasts'; input: CastCheckInput; proofs: boolean }
+  | { id: number; op: 'receipts'; serverKey: Uint8Array; ballotId: string; publicKey: string; electionKey: string; items: { token: Uint8Array; signature: Uint8Array; commitment: Uint8Array }[] }
+  | { id: number; op: 'sums'; shape: BallotShape; sealed: string[] }
   | { id: number; op: 'codeHashes'; salt: Uint8Array; codes: string[] };
 
-// One receipt signer per server key (a server has one key; tests may use several).
-const signers = new Map<string, (ballotId: string, tokenHash: Uint8Array, commitment: Uint8Array) => Receipt>();
-function signerFor(secretKey: Uint8Array) {
+// The server key's public half, derived once per key (it costs half a signature).
+const publicKeys = new Map<string, string>();
+function publicOf(secretKey: Uint8Array): string {
   const k = toHex(secretKey);
-  let s = signers.get(k);
-  if (!s) signers.set(k, (s = receiptSigner(secretKey)));
-  return s;
+  let p = publicKeys.get(k);
+  if (!p) publicKeys.set(k, (p = toHex(ed25519.getPublicKey(secretKey))));
+  return p;
 }
 
 /** Run one job (also used inline when the pool has no workers). */
 export function runJob(job: Job): unknown {
   switch (job.op) {
-    case 'verify':
-      // Invalid ones are classified: a signature that is no valid G1 point, or one that does not verify.
-      return findInvalidTokens(job.publicKey, job.ballotId, job.items).map((i) => [i, pointValid(job.items[i]!.signature) ? 'BAD_TOKEN_SIGNATURE' : 'BAD_POINT']);
-    case 'sign':
-      return signBlinded(job.secretKey, job.blinded);
+    case 'verifyCasts': {
+      // Token signatures batched; a sealed ballot's proofs only for casts whose token is good.
+      const bad = new Map<number, CastFault>();
+      for (const i of findInvalidTokens(job.publicKey, job.ballotId, job.items))
+        bad.set(i, pointValid(job.items[i]!.signature) ? 'BAD_TOKEN_SIGNATURE' : 'BAD_POINT');
+      job.items.forEach((it, i) => {
+        if (bad.has(i)) return;
+        const ctx = { ballotId: job.ballotId, electionKey: job.electionKey, tokenHash: tokenHash(job.ballotId, it.token) };
+        if (!verifySealedBallot(ctx, job.shape, it.sealed)) bad.set(i, 'BAD_BALLOT_PROOF');
+      });
+      return [...bad];
+    }
+    case 'checkCasts':
+      return checkCasts(job.input, { proofs: job.proofs });
+    case 'receipts': {
+      const serverKey = publicOf(job.serverKey);
+      return job.items.map((it): Receipt2 =>
+        signReceipt2(job.serverKey, serverKey, {
+          ballotId: job.ballotId, tokenHash: toHex(tokenHash(job.ballotId, it.token)), sigma: toHex(it.signature),
+          commitment: toHex(it.commitment), publicKey: job.publicKey, electionKey: job.electionKey,
+        }),
+      );
+    }
+    case 'sums': {
+      const ballots = job.sealed.map((h) => parseSealedBallot(job.shape, fromHex(h, undefined, 'sealed')));
+      return sumCiphertexts(job.shape, ballots).map((c: Ciphertext) => toHex(encodeCiphertext(c)));
+    }
     case 'codeHashes':
       return job.codes.map((c) => hashCode(c, job.salt));
-    case 'receipts':
-      return job.items.map((it) => signerFor(job.serverKey)(job.ballotId, tokenHash(job.ballotId, it.token), it.commitment));
   }
 }
 

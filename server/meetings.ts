@@ -13,7 +13,7 @@ import { ApiError } from './errors.ts';
 import type { RosterRow } from './roster.ts';
 
 /** A random id with a one-letter prefix saying what it names. */
-export function newId(prefix: 'm' | 'u' | 'b'): string {
+export function newId(prefix: 'm' | 'u' | 'b' | 'c'): string {
   return prefix + toHex(randomBytes(8));
 }
 

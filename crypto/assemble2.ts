@@ -1,0 +1,83 @@
+/**
+ * @module crypto/assemble2
+ * Builds a signed v2 audit bundle from what the server holds after the close (protocol
+ * §7.4): sorts the casts by token hash, computes the Merkle root, the homomorphic sums and,
+ * from t scrutineers' decryption shares, the counts — with the same functions the verifier
+ * uses — and signs. Pure: the server's database code only gathers the inputs.
+ */
+import { compareBytes, fromHex, toHex } from './bytes.ts';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import type { CeremonyRecord } from './ceremony.ts';
+import { combineDecryptionShares, discreteLog, parseDecryptionShare } from './decryption.ts';
+import { PROTOCOL_VERSION_2 } from './dst.ts';
+import { refuse } from './errors.ts';
+import type { IssuanceLog } from './issuance-log.ts';
+import { leafHash, merkleRoot } from './merkle.ts';
+import { encodeCiphertext, parseSealedBallot, sumCiphertexts, type Ciphertext } from './sealed.ts';
+import { tallyFromCounts } from './tally.ts';
+import { tokenHash } from './token.ts';
+import type { BallotDefinition, RosterEntry } from './bundle.ts';
+import { ballotShape, sealedLeaf, signBundle2, type Bundle2, type PublishedShare, type SealedCast } from './bundle2.ts';
+
+/** Sort casts by token hash, the only order a bundle lists them in (protocol §6.1). */
+export function sortCasts(ballotId: string, casts: readonly SealedCast[]): SealedCast[] {
+  return casts
+    .map((c) => ({ c, h: tokenHash(ballotId, fromHex(c.token, 32, 'token')) }))
+    .sort((x, y) => compareBytes(x.h, y.h))
+    .map((x) => x.c);
+}
+
+/** Σα, Σβ per entry over every cast (protocol §9.1). The casts were checked at cast time. */
+export function sumCasts(def: BallotDefinition, casts: readonly SealedCast[]): Ciphertext[] {
+  const shape = ballotShape(def);
+  return sumCiphertexts(shape, casts.map((c) => parseSealedBallot(shape, fromHex(c.sealed, undefined, 'sealed'))));
+}
+
+/** Everything a bundle is made of. `decryption` must be ≥ t shares already checked against the sums. */
+export type BundleInputs2 = {
+  readonly ballot: BallotDefinition;
+  readonly ceremony: CeremonyRecord;
+  readonly publicKey: string;
+  readonly electionKey: string;
+  readonly roster: readonly RosterEntry[];
+  readonly issuanceLogs: readonly (IssuanceLog | null)[];
+  readonly casts: readonly SealedCast[];
+  readonly decryption: readonly PublishedShare[];
+};
+
+/**
+ * Assemble and sign the bundle (protocol §7.4). The counts are the discrete logarithms of
+ * the sums decrypted with the first t shares.
+ * @throws CryptoInputError BAD_VALUE when there are fewer than t shares or a count does not decrypt.
+ */
+export function assembleBundle2(inputs: BundleInputs2, serverSecretKey: Uint8Array): Bundle2 {
+  const { ballot } = inputs;
+  const t = inputs.ceremony.params.t;
+  const casts = sortCasts(ballot.id, inputs.casts);
+  const sums = sumCasts(ballot, casts);
+  if (inputs.decryption.length < t) refuse('BAD_VALUE', `${t} decryption shares are needed, ${inputs.decryption.length} given`);
+  const shares = inputs.decryption.slice(0, t).map((d) => parseDecryptionShare(d, sums.length));
+  const counts = combineDecryptionShares(sums, shares).map((M, k) => {
+    const c = discreteLog(M, casts.length);
+    if (c === null) refuse('BAD_VALUE', `entry ${k} does not decrypt to a count`);
+    return c;
+  });
+  return signBundle2(
+    {
+      version: PROTOCOL_VERSION_2,
+      ballot,
+      ceremony: inputs.ceremony,
+      publicKey: inputs.publicKey,
+      electionKey: inputs.electionKey,
+      roster: inputs.roster,
+      issuanceLogs: inputs.issuanceLogs,
+      ballots: casts,
+      merkleRoot: toHex(merkleRoot(casts.map((c) => leafHash(sealedLeaf(ballot.id, c))))),
+      sums: sums.map((c) => toHex(encodeCiphertext(c))),
+      decryption: inputs.decryption,
+      tally: tallyFromCounts(ballot, inputs.roster, casts.length, counts),
+      serverKey: toHex(ed25519.getPublicKey(serverSecretKey)),
+    },
+    serverSecretKey,
+  );
+}

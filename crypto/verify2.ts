@@ -1,0 +1,384 @@
+/**
+ * @module crypto/verify2
+ * The verifier of v2 bundles (protocol §10): a flat chain of named checks, each with a
+ * stable failure code, that re-checks everything the server and the scrutineers claim
+ * about one closed sealed ballot — the key ceremony, the issuance logs, every token and
+ * every ballot proof, the homomorphic sums, every decryption share and the counts. It
+ * returns every failed check in check order and never throws. crypto/ only, so it runs
+ * unchanged in Node (the CLI) and in a browser Web Worker.
+ */
+import { compareBytes, fromHex, toHex } from './bytes.ts';
+import { verifyCeremonyRecord } from './ceremony.ts';
+import {
+  combineDecryptionShares, discreteLog, parseDecryptionShare, verifyDecryptionShare, type DecryptionShare,
+} from './decryption.ts';
+import { decodeElement, type Element } from './group.ts';
+import { memberBounds, tokensBound, verifyIssuanceLog } from './issuance-log.ts';
+import { inclusionProof, leafHash, merkleRoot, verifyInclusion } from './merkle.ts';
+import { decodeG2 } from './points.ts';
+import { quorumMet } from './rule.ts';
+import {
+  decodeSumCiphertext, encodeCiphertext, parseSealedBallot, sumCiphertexts, verifySealedBallot,
+  type BallotShape, type Ciphertext, type SealedBallot,
+} from './sealed.ts';
+import { tallyFromCounts, type Tally } from './tally.ts';
+import { findInvalidTokens, tokenHash } from './token.ts';
+import {
+  ballotShape, bundleSignatureValid2, sealedLeaf, tryParseBundle2, verifyReceipt2,
+  type Bundle2, type Receipt2,
+} from './bundle2.ts';
+import { ballotHash } from './sealed.ts';
+
+/** Stable codes of the v2 verifier's checks (protocol §10.1). */
+export type FailureCode2 =
+  | 'MALFORMED'
+  | 'BUNDLE_SIGNATURE'
+  | 'SERVER_KEY'
+  | 'CEREMONY'
+  | 'PUBLIC_KEY'
+  | 'ELECTION_KEY'
+  | 'ISSUANCE_LOG'
+  | 'ROSTER_INCONSISTENT'
+  | 'QUORUM_NOT_MET'
+  | 'COUNT_EXCEEDS_ISSUED'
+  | 'DUPLICATE_TOKEN'
+  | 'BALLOT_ORDER'
+  | 'TOKEN_SIGNATURE'
+  | 'BALLOT_HASH'
+  | 'BALLOT_PROOF'
+  | 'MERKLE_ROOT'
+  | 'ENCRYPTED_SUM'
+  | 'DECRYPTION_SHARE'
+  | 'TALLY_MISMATCH'
+  | 'OUTCOME_MISMATCH';
+
+/** Every check, in the order the verifier runs and reports them. */
+export const CHECKS_2: readonly FailureCode2[] = [
+  'MALFORMED', 'BUNDLE_SIGNATURE', 'SERVER_KEY', 'CEREMONY', 'PUBLIC_KEY', 'ELECTION_KEY', 'ISSUANCE_LOG',
+  'ROSTER_INCONSISTENT', 'QUORUM_NOT_MET', 'COUNT_EXCEEDS_ISSUED', 'DUPLICATE_TOKEN', 'BALLOT_ORDER',
+  'TOKEN_SIGNATURE', 'BALLOT_HASH', 'BALLOT_PROOF', 'MERKLE_ROOT', 'ENCRYPTED_SUM', 'DECRYPTION_SHARE',
+  'TALLY_MISMATCH', 'OUTCOME_MISMATCH',
+];
+
+/** One failed check; `ballot` is the index in `bundle.ballots` when the failure is about one cast. */
+export type Failure2 = { readonly code: FailureCode2; readonly detail: string; readonly ballot?: number };
+
+export type VerifyResult2 = {
+  readonly ok: boolean;
+  readonly failures: readonly Failure2[];
+  /** The tally recomputed from the decryption (null when it could not be computed). */
+  readonly tally: Tally | null;
+  readonly bundle: Bundle2 | null;
+  /** The ceremony fingerprint's transcript, for display (null when the ceremony failed). */
+  readonly transcript: string | null;
+};
+
+export type VerifyOptions2 = {
+  /** Expected server key (hex), e.g. read off the projector or the minutes; checked when given. */
+  readonly serverKey?: string;
+  /** Called as work advances (done of total), so a page can show a progress bar. */
+  readonly onProgress?: (done: number, total: number) => void;
+  /** Token signatures checked per batch (default 256). */
+  readonly batchSize?: number;
+};
+
+/** What the per-cast checks need, so they can run elsewhere (worker threads). */
+export type CastCheckInput = {
+  readonly ballotId: string;
+  readonly publicKey: Uint8Array;
+  readonly electionKey: Uint8Array;
+  readonly shape: BallotShape;
+  readonly casts: readonly { token: Uint8Array; signature: Uint8Array; sealed: Uint8Array }[];
+};
+/** Result of the per-cast checks: indices (into `casts`) of bad token signatures and of bad ballot proofs. */
+export type CastCheckResult = { readonly badTokens: readonly number[]; readonly badProofs: readonly number[] };
+/** Runs the per-cast checks (TOKEN_SIGNATURE, BALLOT_PROOF), e.g. split across threads. */
+export type CastChecker = (input: CastCheckInput) => Promise<CastCheckResult>;
+
+/**
+ * The per-cast checks on one slice: batched token signatures (protocol §4.5) and each
+ * sealed ballot's proofs (protocol §5.3). Pure; a worker thread runs it on its slice.
+ */
+export function checkCasts(input: CastCheckInput, opts: { batchSize?: number; proofs?: boolean; onEach?: (done: number) => void } = {}): CastCheckResult {
+  const batchSize = opts.batchSize ?? 256;
+  const { ballotId, publicKey, electionKey, shape, casts } = input;
+  const badTokens: number[] = [];
+  for (let lo = 0; lo < casts.length; lo += batchSize) {
+    const chunk = casts.slice(lo, lo + batchSize);
+    for (const i of findInvalidTokens(publicKey, ballotId, chunk)) badTokens.push(lo + i);
+  }
+  const badProofs: number[] = [];
+  if (opts.proofs === false) return { badTokens, badProofs };
+  casts.forEach((c, i) => {
+    const th = tokenHash(ballotId, c.token);
+    if (!verifySealedBallot({ ballotId, electionKey, tokenHash: th }, shape, c.sealed)) badProofs.push(i);
+    opts.onEach?.(i + 1);
+  });
+  return { badTokens, badProofs };
+}
+
+/** Verify a v2 audit bundle (parsed JSON) on this thread. Never throws. */
+export function verifyBundle2(json: unknown, opts: VerifyOptions2 = {}): VerifyResult2 {
+  try {
+    const parsed = tryParseBundle2(json);
+    if ('error' in parsed) return malformed(parsed.error.message);
+    const b = parsed.bundle;
+    const input = castInput(b);
+    const total = b.ballots.length + 1;
+    const casts = input
+      ? checkCasts(input, {
+          batchSize: Number.isSafeInteger(opts.batchSize) ? Math.max(1, opts.batchSize!) : 256,
+          onEach: (d) => {
+            if (d % 16 === 0) opts.onProgress?.(d, total);
+          },
+        })
+      : null;
+    const result = run(b, opts, casts);
+    opts.onProgress?.(total, total);
+    return result;
+  } catch (e) {
+    return malformed(`verifier error: ${String((e as Error)?.message ?? e)}`);
+  }
+}
+
+/**
+ * The same checks with the per-cast checks run by `checker` (e.g. on worker threads) while
+ * this thread runs the others. Never throws; a failing checker is reported as MALFORMED.
+ */
+export async function verifyBundle2Async(json: unknown, checker: CastChecker, opts: VerifyOptions2 = {}): Promise<VerifyResult2> {
+  try {
+    const parsed = tryParseBundle2(json);
+    if ('error' in parsed) return malformed(parsed.error.message);
+    const b = parsed.bundle;
+    const input = castInput(b);
+    if (!input) return run(b, opts, null);
+    // Settled into a value at once: a failing checker is never an unhandled rejection.
+    const pending = checker(input).then((r) => ({ r }), (error: unknown) => ({ error }));
+    await new Promise((r) => setTimeout(r, 0));
+    const settled = await pending;
+    if ('error' in settled) return malformed(`verifier error: ${String((settled.error as Error)?.message ?? settled.error)}`);
+    return run(b, opts, settled.r);
+  } catch (e) {
+    return malformed(`verifier error: ${String((e as Error)?.message ?? e)}`);
+  }
+}
+
+function malformed(detail: string): VerifyResult2 {
+  return { ok: false, failures: [{ code: 'MALFORMED', detail }], tally: null, bundle: null, transcript: null };
+}
+
+/** The per-cast check input, or null when a ballot key does not decode (then every cast fails with it). */
+function castInput(b: Bundle2): CastCheckInput | null {
+  try {
+    decodeG2(fromHex(b.publicKey, 96, 'publicKey'));
+    decodeElement(fromHex(b.electionKey, 32, 'electionKey'));
+  } catch {
+    return null;
+  }
+  return {
+    ballotId: b.ballot.id,
+    publicKey: fromHex(b.publicKey, 96, 'publicKey'),
+    electionKey: fromHex(b.electionKey, 32, 'electionKey'),
+    shape: ballotShape(b.ballot),
+    casts: b.ballots.map((x) => ({ token: fromHex(x.token, 32, 'token'), signature: fromHex(x.signature, 48, 'signature'), sealed: fromHex(x.sealed, undefined, 'sealed') })),
+  };
+}
+
+function run(b: Bundle2, opts: VerifyOptions2, casts: CastCheckResult | null): VerifyResult2 {
+  const failures: Failure2[] = [];
+  const fail = (code: FailureCode2, detail: string, ballot?: number) =>
+    failures.push(ballot === undefined ? { code, detail } : { code, detail, ballot });
+  const def = b.ballot;
+  const n = b.ballots.length;
+  const shape = ballotShape(def);
+
+  // BUNDLE_SIGNATURE / SERVER_KEY.
+  if (!bundleSignatureValid2(b)) fail('BUNDLE_SIGNATURE', 'the server signature over the bundle does not verify');
+  if (opts.serverKey !== undefined && opts.serverKey !== b.serverKey)
+    fail('SERVER_KEY', `bundle is signed by ${b.serverKey}, expected ${opts.serverKey}`);
+
+  // CEREMONY: every device signed, every reveal matches its commitment, every device acknowledged.
+  const ceremony = verifyCeremonyRecord(b.ceremony);
+  if (!ceremony.ok) fail('CEREMONY', ceremony.detail);
+  const t = b.ceremony.params.t;
+
+  // PUBLIC_KEY / ELECTION_KEY: the ballot keys are the ceremony's joint keys.
+  if (ceremony.ok && toHex(ceremony.tokenPublicKey) !== b.publicKey) fail('PUBLIC_KEY', 'the token key is not the one the ceremony produced');
+  else if (!ceremony.ok) {
+    try {
+      decodeG2(fromHex(b.publicKey, 96, 'publicKey'), 'publicKey');
+    } catch (e) {
+      fail('PUBLIC_KEY', `token public key is invalid: ${(e as Error).message}`);
+    }
+  }
+  let electionKey: Element | null = null;
+  try {
+    electionKey = decodeElement(fromHex(b.electionKey, 32, 'electionKey'), 'electionKey');
+    if (ceremony.ok && toHex(ceremony.electionKey) !== b.electionKey) fail('ELECTION_KEY', 'the election key is not the one the ceremony produced');
+  } catch (e) {
+    fail('ELECTION_KEY', `election key is invalid: ${(e as Error).message}`);
+  }
+
+  // ISSUANCE_LOG: each log is signed by its device; it names present members only; the roster's
+  // `issued` is backed by the logs (a token needs t devices' partial signatures).
+  const byId = new Map(b.roster.map((m) => [m.memberId, m]));
+  const logs = b.issuanceLogs.map((log, i) => {
+    if (log === null) return null;
+    const device = b.ceremony.params.devices[i];
+    if (!device || !verifyIssuanceLog(def.id, device, log)) {
+      fail('ISSUANCE_LOG', `device ${i + 1}'s issuance log is not signed by that device`);
+      return null;
+    }
+    const stray = log.entries.find((id) => !byId.get(id)?.present);
+    if (stray !== undefined) fail('ISSUANCE_LOG', `device ${i + 1} signed for ${stray}, who is not a present member on the roster`);
+    return log;
+  });
+  const bounds = memberBounds(logs, t);
+  for (const m of b.roster) {
+    const bound = bounds.get(m.memberId) ?? (logs.some((l) => l === null) ? Infinity : 0);
+    if (m.issued > bound) fail('ISSUANCE_LOG', `${m.name} (${m.memberId}) is listed as issued ${m.issued} but the logs allow ${bound}`);
+  }
+
+  // ROSTER_INCONSISTENT / QUORUM_NOT_MET.
+  b.roster.forEach((m) => {
+    if (m.issued > 0 && !m.present) fail('ROSTER_INCONSISTENT', `${m.name} (${m.memberId}) was issued a token but is not marked present`);
+  });
+  const entitled = b.roster.length;
+  const present = b.roster.filter((m) => m.present).length;
+  const issued = b.roster.filter((m) => m.issued > 0).length;
+  if (!quorumMet(def.rule, present, entitled))
+    fail('QUORUM_NOT_MET', `present ${present} of entitled ${entitled} is below the quorum ${def.rule.quorum?.num}/${def.rule.quorum?.den}`);
+
+  // COUNT_EXCEEDS_ISSUED: 收回票 ≤ 发出票, and no more casts than the logs allow tokens.
+  if (n > issued) fail('COUNT_EXCEEDS_ISSUED', `${n} ballots cast but only ${issued} members were issued a token`);
+  const logBound = tokensBound(logs.map((l) => (l === null ? null : l.entries.length)), t);
+  if (n > logBound) fail('COUNT_EXCEEDS_ISSUED', `${n} ballots cast but the scrutineers' issuance logs allow at most ${logBound} tokens`);
+
+  // DUPLICATE_TOKEN / BALLOT_ORDER.
+  const hashes = b.ballots.map((x) => tokenHash(def.id, fromHex(x.token, 32, 'token')));
+  const seen = new Map<string, number>();
+  b.ballots.forEach((x, i) => {
+    const first = seen.get(x.token);
+    if (first !== undefined) fail('DUPLICATE_TOKEN', `ballot ${i} repeats the token of ballot ${first}`, i);
+    else seen.set(x.token, i);
+  });
+  for (let i = 1; i < n; i++)
+    if (compareBytes(hashes[i - 1]!, hashes[i]!) > 0) {
+      fail('BALLOT_ORDER', `ballots ${i - 1} and ${i} are not sorted by token hash`, i);
+      break;
+    }
+
+  // TOKEN_SIGNATURE (run by checkCasts, here or on other threads).
+  const badTokens = casts ? casts.badTokens : b.ballots.map((_, i) => i);
+  for (const i of [...new Set(badTokens)].sort((x, y) => x - y))
+    fail('TOKEN_SIGNATURE', `ballot ${i} has no valid blind signature under the token key`, i);
+
+  // BALLOT_HASH: c is the hash of the sealed ballot.
+  b.ballots.forEach((x, i) => {
+    if (toHex(ballotHash(def.id, fromHex(x.sealed, undefined, 'sealed'))) !== x.commitment)
+      fail('BALLOT_HASH', `ballot ${i}: the commitment hash is not the hash of its sealed ballot`, i);
+  });
+
+  // BALLOT_PROOF: every entry is 0 or 1 and every group's sum is within its bounds.
+  const badProofs = new Set(casts ? casts.badProofs : b.ballots.map((_, i) => i));
+  for (const i of [...badProofs].sort((x, y) => x - y))
+    fail('BALLOT_PROOF', `ballot ${i}: the proofs of its sealed ballot do not verify`, i);
+
+  // MERKLE_ROOT.
+  const root = merkleRoot(b.ballots.map((x) => leafHash(sealedLeaf(def.id, x))));
+  if (toHex(root) !== b.merkleRoot) fail('MERKLE_ROOT', `merkle root is ${toHex(root)}, bundle says ${b.merkleRoot}`);
+
+  // ENCRYPTED_SUM: the published sums are the sums of every published sealed ballot.
+  let sums: Ciphertext[] | null = null;
+  try {
+    const sealed: SealedBallot[] = b.ballots.map((x) => parseSealedBallot(shape, fromHex(x.sealed, undefined, 'sealed')));
+    const recomputed = sumCiphertexts(shape, sealed);
+    recomputed.forEach((c, k) => {
+      if (toHex(encodeCiphertext(c)) !== b.sums[k]) fail('ENCRYPTED_SUM', `sum ${k} is not the sum of the published ballots`);
+    });
+    sums = recomputed;
+  } catch (e) {
+    fail('ENCRYPTED_SUM', `the sums cannot be recomputed: ${(e as Error).message}`);
+  }
+
+  // DECRYPTION_SHARE: at least t shares from distinct devices, each proven against its public share.
+  const good: DecryptionShare[] = [];
+  if (sums && electionKey && ceremony.ok) {
+    for (const d of b.decryption) {
+      const pub = ceremony.electionPublicShares[d.index - 1];
+      let share: DecryptionShare | null = null;
+      try {
+        share = parseDecryptionShare(d, sums.length);
+      } catch {
+        share = null;
+      }
+      if (!pub || !share) {
+        fail('DECRYPTION_SHARE', `decryption share of device ${d.index} is not from a ceremony device`);
+        continue;
+      }
+      const bad = verifyDecryptionShare({ ballotId: def.id, electionKey: fromHex(b.electionKey, 32, 'electionKey') }, decodeElement(pub), sums, share);
+      if (bad.length) fail('DECRYPTION_SHARE', `decryption share of device ${d.index} fails its proof for entr${bad.length > 1 ? 'ies' : 'y'} ${bad.join(', ')}`);
+      else good.push(share);
+    }
+    if (good.length < t) fail('DECRYPTION_SHARE', `${good.length} valid decryption shares, ${t} needed`);
+  } else if (b.decryption.length < t) fail('DECRYPTION_SHARE', `${b.decryption.length} decryption shares, ${t} needed`);
+
+  // TALLY_MISMATCH / OUTCOME_MISMATCH: counts from the decryption; outcomes by the published rule.
+  let tally: Tally | null = null;
+  if (sums && good.length >= t) {
+    const combined = combineDecryptionShares(sums, good.slice(0, t));
+    const counts = combined.map((M) => discreteLog(M, n));
+    const missing = counts.findIndex((c) => c === null);
+    if (missing >= 0) fail('TALLY_MISMATCH', `entry ${missing} does not decrypt to a count between 0 and ${n}`);
+    else tally = tallyFromCounts(def, b.roster, n, counts as number[]);
+  }
+  if (tally) {
+    for (const k of ['entitled', 'present', 'issued', 'cast', 'valid', 'invalid'] as const)
+      if (tally[k] !== b.tally[k]) fail('TALLY_MISMATCH', `${k} is ${tally[k]}, bundle says ${b.tally[k]}`);
+    tally.items.forEach((it, i) => {
+      const claimed = b.tally.items[i]!;
+      for (const o of def.options)
+        if (it.counts[o] !== claimed.counts[o]) fail('TALLY_MISMATCH', `item ${it.itemId}: ${o} is ${it.counts[o]}, bundle says ${claimed.counts[o]}`);
+      if (it.outcome !== claimed.outcome) fail('OUTCOME_MISMATCH', `item ${it.itemId}: outcome is ${it.outcome}, bundle says ${claimed.outcome}`);
+    });
+  } else fail('TALLY_MISMATCH', 'the counts cannot be recomputed from the decryption');
+
+  const order = (c: FailureCode2) => CHECKS_2.indexOf(c);
+  const sorted = failures.map((f, i) => ({ f, i })).sort((x, y) => order(x.f.code) - order(y.f.code) || x.i - y.i).map((x) => x.f);
+  return { ok: sorted.length === 0, failures: sorted, tally, bundle: b, transcript: ceremony.ok ? toHex(ceremony.transcript) : null };
+}
+
+/** Where a receipt stands against a verified v2 bundle (protocol §10.2). */
+export type ReceiptCheck2 =
+  | { readonly status: 'included'; readonly index: number; readonly proof: readonly string[] }
+  | { readonly status: 'missing' } // signed by this bundle's server, for its keys, yet absent: proof of misbehaviour
+  | { readonly status: 'other-keys' } // signed by this server for other ballot keys: proof of a tagged tablet
+  | { readonly status: 'invalid-receipt' }
+  | { readonly status: 'other-ballot' }
+  | { readonly status: 'other-server' };
+
+/** Is the cast behind `receipt` in the bundle, with the same σ and commitment? Never throws. */
+export function checkReceipt2(bundle: Bundle2, receipt: Receipt2): ReceiptCheck2 {
+  try {
+    if (!verifyReceipt2(receipt)) return { status: 'invalid-receipt' };
+    if (receipt.ballotId !== bundle.ballot.id) return { status: 'other-ballot' };
+    if (receipt.serverKey !== bundle.serverKey) return { status: 'other-server' };
+    if (receipt.publicKey !== bundle.publicKey || receipt.electionKey !== bundle.electionKey) return { status: 'other-keys' };
+    const id = bundle.ballot.id;
+    const index = bundle.ballots.findIndex(
+      (x) => toHex(tokenHash(id, fromHex(x.token, 32, 'token'))) === receipt.tokenHash && x.commitment === receipt.commitment && x.signature === receipt.sigma,
+    );
+    if (index < 0) return { status: 'missing' };
+    const leaves = bundle.ballots.map((x) => leafHash(sealedLeaf(id, x)));
+    const proof = inclusionProof(leaves, index);
+    if (!verifyInclusion(leaves[index]!, index, leaves.length, proof, fromHex(bundle.merkleRoot, 32, 'merkleRoot'))) return { status: 'missing' };
+    return { status: 'included', index, proof: proof.map(toHex) };
+  } catch {
+    return { status: 'invalid-receipt' };
+  }
+}
+
+/** Decode the published sums (the identity is allowed: a ballot with no casts). */
+export function publishedSums(b: Bundle2): Ciphertext[] {
+  return b.sums.map((s, k) => decodeSumCiphertext(fromHex(s, 64, `sums[${k}]`)));
+}

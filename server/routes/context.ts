@@ -1,0 +1,120 @@
+/**
+ * @module server/routes/context
+ * What every group of routes shares: the database, the event hub, the crypto pool, the
+ * server key, the clock, the limiters and the helpers that touch more than one group
+ * (codes hashed on the pool, the projector view, closing and publishing a ballot).
+ */
+import type { Context } from 'hono';
+import { toHex } from '../../crypto/index.ts';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import type { CryptoPool } from '../crypto-pool.ts';
+import type { CastQueue } from '../cast-queue.ts';
+import { newCode } from '../codes.ts';
+import type { Db, Store } from '../db.ts';
+import { ApiError } from '../errors.ts';
+import type { Hub } from '../events.ts';
+import { rateLimiter } from '../http.ts';
+import { createIssuanceWaiters } from '../issuance.ts';
+import { getMeeting, rosterOf, type PreparedCode } from '../meetings.ts';
+import { finalizeBallot, decryptionsOf } from '../publish.ts';
+import { ceremonyOf, readyCeremony, scrutinyView } from '../scrutiny.ts';
+import { ballotsOf, ballotView, castsOf, closeBallot, getBallot, storeSums, ballotsWithoutSums } from '../voting.ts';
+import { ballotShape } from '../../crypto/index.ts';
+
+export type AppContext = ReturnType<typeof createContext>;
+
+/** Remote address for rate limiting only; never stored or logged. */
+export function clientKey(c: Context): string {
+  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
+  return env?.incoming?.socket?.remoteAddress ?? 'local';
+}
+
+export function createContext(deps: { store: Store; serverKey: Uint8Array; hub: Hub; pool: CryptoPool; now: () => number; codeSalt: Uint8Array; castQueue: CastQueue }) {
+  const { store, hub, pool, now, codeSalt } = deps;
+  const db: Db = store.db;
+  const waiters = createIssuanceWaiters();
+  const finalizing = new Set<string>();
+
+  /** The fingerprint of a meeting's finished ceremony, or null. */
+  const fingerprintOf = (meetingId: string): string | null => ceremonyOf(db, meetingId)?.row.fingerprint ?? null;
+
+  const ctx = {
+    ...deps,
+    db,
+    waiters,
+    serverPublicKey: toHex(ed25519.getPublicKey(deps.serverKey)),
+    limits: {
+      login: rateLimiter(10, 60_000, now),
+      // Every wrong password costs a full scrypt (~0.1 s) on the event loop: a cap over all clients
+      // keeps a guesser with many addresses from starving casts, and bounds the guessing rate.
+      loginGlobal: rateLimiter(30, 60_000, now),
+      checkin: rateLimiter(10, 60_000, now),
+      checkinGlobal: rateLimiter(200, 60_000, now),
+    },
+    fingerprintOf,
+
+    /** Fresh sign-in codes with their stored forms (slow scrypt hashes, on the worker pool). */
+    async prepareCodes(n: number): Promise<PreparedCode[]> {
+      const codes = Array.from({ length: n }, newCode);
+      const hashes = await pool.codeHashes(codeSalt, codes);
+      return codes.map((code, i) => ({ code, hash: hashes[i]! }));
+    },
+
+    /** A ballot as everybody may see it. */
+    view(ballotId: string) {
+      const { row } = getBallot(db, ballotId);
+      return ballotView(db, row, rosterOf(db, row.meetingId), fingerprintOf(row.meetingId));
+    },
+
+    /** The public projector view of a meeting: counts, the fingerprint and published results only. */
+    screenView(meetingId: string) {
+      const meeting = getMeeting(db, meetingId);
+      const roster = rosterOf(db, meetingId);
+      const fp = fingerprintOf(meetingId);
+      return {
+        meeting: { id: meeting.id, title: meeting.title, status: meeting.status },
+        members: roster.length,
+        present: roster.filter((m) => m.present).length,
+        scrutiny: scrutinyView(db, meetingId, now()),
+        ballots: ballotsOf(db, meetingId).map((b) => ballotView(db, b, roster, fp)),
+      };
+    },
+
+    /**
+     * Close a ballot: no more casts, then the sums from exactly the stored casts (worker pool),
+     * then the scrutineer devices are told to decrypt.
+     */
+    async close(ballotId: string): Promise<void> {
+      closeBallot(store, ballotId);
+      await ctx.computeSums(ballotId);
+    },
+    async computeSums(ballotId: string): Promise<void> {
+      const { row, def } = getBallot(db, ballotId);
+      const sums = await pool.sums(ballotShape(def), castsOf(db, ballotId).map((c) => c.sealed));
+      storeSums(db, ballotId, sums);
+      hub.notify(row.meetingId, 'scrutiny');
+    },
+    /** Sums for ballots closed before a crash cut their computation short. */
+    async resumeSums(): Promise<void> {
+      for (const id of ballotsWithoutSums(db)) await ctx.computeSums(id);
+    },
+
+    /** Publish once t valid decryption shares are in; one attempt at a time per ballot. */
+    async publishIfReady(ballotId: string): Promise<void> {
+      const { row } = getBallot(db, ballotId);
+      if (row.status !== 'closed' || finalizing.has(ballotId)) return;
+      if (decryptionsOf(db, ballotId).length < readyCeremony(db, row.meetingId).t) return;
+      finalizing.add(ballotId);
+      try {
+        await finalizeBallot(store, deps.serverKey, ballotId, pool.castChecker(false));
+        hub.notify(row.meetingId, 'ballot');
+      } catch (e) {
+        if (!(e instanceof ApiError)) throw e;
+        console.error(`[piaojue] publishing ${ballotId} failed: ${e.code}`);
+      } finally {
+        finalizing.delete(ballotId);
+      }
+    },
+  };
+  return ctx;
+}

@@ -1,0 +1,149 @@
+/**
+ * @module server/routes/secretary
+ * The secretary's routes (docs/api.md § Secretary): sign-in, meetings, roster, codes,
+ * scrutineers, ballots and their lifecycle. Every mutating request must come from the
+ * server's own pages (same Origin) with a live secretary session.
+ */
+import { Hono, type Context } from 'hono';
+import { isWellFormed } from '../../crypto/index.ts';
+import { checkPassword, endSession, requireSecretary, secretaryPasswordHash, startSession, type AuthEnv } from '../auth.ts';
+import { definitionFromRequest } from '../ballot.ts';
+import { ApiError, language } from '../errors.ts';
+import { readJson, sameOrigin } from '../http.ts';
+import {
+  activeMeeting, createMeeting, endMeeting, getMeeting, issueCodes, listMeetings, memberView, membersWithoutCode,
+  newId, reissueCode, replaceRoster, rosterOf,
+} from '../meetings.ts';
+import { finalizeBallot } from '../publish.ts';
+import { parseRosterCsv, parseRosterJson, problemText } from '../roster.ts';
+import { nameScrutineers, scrutinyView } from '../scrutiny.ts';
+import { id, list, object, text } from '../validate.ts';
+import { allowReissue, ballotView, ballotsOf, createBallot, getBallot, openBallot } from '../voting.ts';
+import { clientKey, type AppContext } from './context.ts';
+
+export function secretaryRoutes(ctx: AppContext) {
+  const { db, hub, now, limits } = ctx;
+  const secretary = requireSecretary(db, now);
+  const app = new Hono<AuthEnv>();
+  for (const path of ['/secretary/*', '/meetings', '/meetings/*']) app.use(path, sameOrigin());
+
+  app.post('/secretary/login', async (c) => {
+    // Only wrong passwords count towards the limits (a guessing attempt), per client and in all.
+    const who = clientKey(c);
+    if (limits.loginGlobal.exhausted('all') || limits.login.exhausted(who)) throw new ApiError('RATE_LIMITED');
+    const body = object(await readJson(c), ['password']);
+    const stored = secretaryPasswordHash(db);
+    // A lone surrogate has no UTF-8 form, so it cannot be the password (and must not reach scrypt's utf8()).
+    if (typeof body.password !== 'string' || body.password.length > 200 || !isWellFormed(body.password) || !stored || !checkPassword(body.password, stored)) {
+      limits.login.take(who);
+      limits.loginGlobal.take('all');
+      throw new ApiError('BAD_PASSWORD');
+    }
+    endSession(db, c, 'secretary'); // rotate: a fresh id at every login
+    startSession(db, c, 'secretary', null, now());
+    return c.json({ ok: true });
+  });
+  app.post('/secretary/logout', async (c) => {
+    endSession(db, c, 'secretary');
+    return c.json({ ok: true });
+  });
+  app.get('/secretary/me', secretary, (c) => c.json({ signedIn: true, serverKey: ctx.serverPublicKey }));
+
+  app.get('/meetings', secretary, (c) => c.json({ meetings: listMeetings(db) }));
+  app.post('/meetings', secretary, async (c) => {
+    const body = object(await readJson(c), ['title']);
+    return c.json({ meeting: createMeeting(db, text(body.title, 'title'), now()) }, 201);
+  });
+  app.get('/meetings/:mid', secretary, (c) => {
+    const mid = id(c.req.param('mid'), 'meeting');
+    const meeting = getMeeting(db, mid);
+    const roster = rosterOf(db, mid);
+    const fp = ctx.fingerprintOf(mid);
+    return c.json({
+      meeting, members: roster.map(memberView), ballots: ballotsOf(db, mid).map((b) => ballotView(db, b, roster, fp)),
+      scrutiny: scrutinyView(db, mid, now()),
+    });
+  });
+
+  // Roster: the same parser answers the preview (every line as read, problems in words)
+  // and the import (refused with the problems unless every line is valid).
+  const readRoster = async (c: Context) => {
+    const mid = id(c.req.param('mid'), 'meeting');
+    activeMeeting(db, mid);
+    const body = object(await readJson(c, 1024 * 1024), [], ['members', 'csv']);
+    if ((body.members === undefined) === (body.csv === undefined)) throw new ApiError('BAD_REQUEST', 'give either members or csv');
+    if (body.csv !== undefined && typeof body.csv !== 'string') throw new ApiError('BAD_REQUEST', 'csv must be text');
+    const parsed = body.csv !== undefined ? parseRosterCsv(body.csv as string) : parseRosterJson(body.members);
+    const lang = language(c.req.header('accept-language'));
+    const problems = parsed.problems.map((p) => ({ line: p.line, code: p.code, error: problemText(p, lang) }));
+    return { mid, parsed, problems };
+  };
+  app.post('/meetings/:mid/roster/preview', secretary, async (c) => {
+    const { parsed, problems } = await readRoster(c);
+    return c.json({ lines: parsed.lines, problems });
+  });
+  app.post('/meetings/:mid/roster', secretary, async (c) => {
+    const { mid, parsed, problems } = await readRoster(c);
+    if (problems.length) throw new ApiError('ROSTER_INVALID', undefined, { lines: problems });
+    const roster = replaceRoster(db, mid, parsed.rows);
+    hub.notify(mid, 'attendance');
+    return c.json({ members: roster.map(memberView) });
+  });
+  app.post('/meetings/:mid/codes', secretary, async (c) => {
+    const mid = id(c.req.param('mid'), 'meeting');
+    activeMeeting(db, mid);
+    return c.json({ codes: issueCodes(db, mid, await ctx.prepareCodes(membersWithoutCode(db, mid))) });
+  });
+  app.post('/meetings/:mid/members/:memberId/code', secretary, async (c) => {
+    const mid = id(c.req.param('mid'), 'meeting');
+    const memberId = id(c.req.param('memberId'), 'member');
+    activeMeeting(db, mid);
+    const out = reissueCode(db, mid, memberId, (await ctx.prepareCodes(1))[0]!);
+    hub.notify(mid, 'attendance');
+    return c.json(out);
+  });
+  app.post('/meetings/:mid/scrutineers', secretary, async (c) => {
+    const mid = id(c.req.param('mid'), 'meeting');
+    activeMeeting(db, mid);
+    const body = object(await readJson(c), ['t', 'scrutineers']);
+    const names = list(body.scrutineers, 'scrutineers', 15).map((s, i) => text(object(s, ['name'], [], `scrutineers[${i}]`).name, `scrutineers[${i}].name`, 100));
+    if (typeof body.t !== 'number') throw new ApiError('BAD_REQUEST', 't must be a number');
+    const codes = nameScrutineers(db, mid, body.t, names, await ctx.prepareCodes(names.length));
+    hub.notify(mid, 'scrutiny');
+    return c.json({ codes });
+  });
+  app.post('/meetings/:mid/end', secretary, (c) => {
+    const mid = id(c.req.param('mid'), 'meeting');
+    endMeeting(db, mid);
+    hub.notify(mid, 'meeting');
+    return c.json({ ok: true });
+  });
+  app.post('/meetings/:mid/ballots', secretary, async (c) => {
+    const mid = id(c.req.param('mid'), 'meeting');
+    activeMeeting(db, mid);
+    const memberIds = new Set(rosterOf(db, mid).map((m) => m.id));
+    const def = definitionFromRequest(await readJson(c), { ballotId: newId('b'), meetingId: mid, itemId: (i) => `i${i + 1}` }, memberIds);
+    createBallot(db, def);
+    hub.notify(mid, 'ballot');
+    return c.json({ ballot: ctx.view(def.id) }, 201);
+  });
+
+  // Ballot actions by the secretary.
+  const act = (path: string, f: (bid: string, c: Context) => Promise<unknown> | unknown) =>
+    app.post(`/ballots/:bid/${path}`, sameOrigin(), secretary, async (c) => {
+      const bid = id(c.req.param('bid'), 'ballot');
+      await f(bid, c);
+      const { row } = getBallot(db, bid);
+      hub.notify(row.meetingId, 'ballot');
+      return c.json({ ballot: ctx.view(bid) });
+    });
+  act('open', (bid) => openBallot(db, bid));
+  act('close', (bid) => ctx.close(bid));
+  act('finalize', async (bid) => void (await finalizeBallot(ctx.store, ctx.serverKey, bid, ctx.pool.castChecker(false))));
+  act('reissue', async (bid, c) => {
+    const body = object(await readJson(c), ['memberId']);
+    allowReissue(db, bid, id(body.memberId, 'memberId'));
+    hub.notify(getBallot(db, bid).row.meetingId, 'scrutiny');
+  });
+  return app;
+}
