@@ -1,20 +1,22 @@
 /**
  * @module server/rehearse
- * A whole meeting played through the real HTTP API with real crypto: one secretary and
- * one simulated tablet per member, each with its own cookie jar; casts and openings are
- * sent without any cookie, as a tablet does. Used by `npm run rehearse` to rehearse a
- * meeting and by the acceptance tests. The scenario format is documented in docs/rehearse.md.
+ * A whole meeting played through the real HTTP API with real crypto: one secretary, the
+ * scrutineers' devices (n and t from the scenario, default 3 and 2) and one simulated tablet
+ * per member, each with its own cookie jar; casts are sent without any cookie, as a tablet
+ * does. Used by `npm run rehearse` to rehearse a meeting and by the acceptance tests. The
+ * scenario format is documented in docs/rehearse.md.
  */
-import {
-  blindToken, commit, fromHex, newSalt, toHex, unblindSignature, verifyBundle, verifyReceipt, checkReceipt,
-  type Bundle, type Receipt,
-} from '../crypto/index.ts';
+import { checkReceipt2, verifyBundle2, type BallotDefinition, type Bundle2 } from '../crypto/index.ts';
+import { ELIGIBLE_KINDS } from './ballot.ts';
+import { Jar, SimulatedScrutineer, SimulatedTablet, serveWhile, settle } from './simulate.ts';
 
 /** A rehearsal scenario (docs/rehearse.md). */
 export type Scenario = {
   title: string;
   members: { name: string; kind: 'standing' | 'full' | 'alternate'; title?: string }[];
   present: string[];
+  /** The scrutineers (监票人): how many devices and how many are needed; default 3 and 2. */
+  scrutineers?: { n: number; t: number; names?: string[]; offline?: number[] };
   ballots: {
     type: 'decision' | 'consultation';
     title: string;
@@ -30,38 +32,8 @@ export type BallotReport =
   | {
       title: string; entitled: number; present: number; issued: number; cast: number; valid: number;
       items: { label: string; agree: number; disagree: number; abstain: number; outcome: string }[];
-      verified: boolean; failures?: string[]; receiptsIncluded: number; bundle: string | null; bundleJson: Bundle;
+      verified: boolean; failures?: string[]; receiptsIncluded: number; bundle: string | null; bundleJson: Bundle2;
     };
-
-/** A minimal HTTP client with its own cookie jar. */
-class Jar {
-  private cookies = new Map<string, string>();
-  constructor(private readonly base: string, private readonly send: boolean) {}
-  async call(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
-    const headers: Record<string, string> = { Origin: new URL(this.base).origin };
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
-    if (this.send && this.cookies.size) headers.Cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-    const res = await fetch(this.base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    for (const sc of res.headers.getSetCookie()) {
-      const [kv] = sc.split(';');
-      const i = kv!.indexOf('=');
-      this.cookies.set(kv!.slice(0, i), kv!.slice(i + 1));
-    }
-    const text = await res.text();
-    let json: any = null;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = { raw: text };
-    }
-    return { status: res.status, json };
-  }
-  async ok(method: string, path: string, body?: unknown): Promise<any> {
-    const r = await this.call(method, path, body);
-    if (r.status >= 300) throw new Error(`${method} ${path} → ${r.status} ${JSON.stringify(r.json)}`);
-    return r.json;
-  }
-}
 
 function itemOf(it: string | { nominee: string; post: string }): { nominee: string; post: string; label: string } {
   if (typeof it !== 'string') return { ...it, label: `${it.nominee} 拟任 ${it.post}` };
@@ -69,11 +41,12 @@ function itemOf(it: string | { nominee: string; post: string }): { nominee: stri
   return m ? { nominee: m[1]!, post: m[2]!, label: it } : { nominee: it, post: '—', label: it };
 }
 
-const ELIGIBLE: Record<string, string[]> = { decision: ['standing'], consultation: ['standing', 'full', 'alternate'] };
+/** The default scrutiny of a drill: three devices, any two of which suffice. */
+export const DEFAULT_SCRUTINEERS = { n: 3, t: 2 } as const;
 
 /** Run a scenario against a server at `url` whose secretary password is `password`. */
 export async function rehearse(scenario: Scenario, url: string, password: string): Promise<BallotReport[]> {
-  const sec = new Jar(url, true);
+  const sec = new Jar(url);
   await sec.ok('POST', '/api/secretary/login', { password });
   const { meeting } = await sec.ok('POST', '/api/meetings', { title: scenario.title });
   const { members } = await sec.ok('POST', `/api/meetings/${meeting.id}/roster`, {
@@ -82,14 +55,25 @@ export async function rehearse(scenario: Scenario, url: string, password: string
   const { codes } = await sec.ok('POST', `/api/meetings/${meeting.id}/codes`);
   const codeOf = new Map<string, string>(codes.map((c: { name: string; code: string }) => [c.name, c.code]));
   const idOf = new Map<string, string>(members.map((m: { name: string; id: string }) => [m.name, m.id]));
-  const tablets = new Map<string, Jar>();
+
+  // The scrutineers sign in on their devices; the key ceremony runs among them.
+  const sc: NonNullable<Scenario['scrutineers']> = scenario.scrutineers ?? DEFAULT_SCRUTINEERS;
+  const names = sc.names ?? Array.from({ length: sc.n }, (_, i) => `监票人${i + 1}`);
+  const named = await sec.ok('POST', `/api/meetings/${meeting.id}/scrutineers`, { t: sc.t, scrutineers: names.map((name) => ({ name })) });
+  const devices = (named.codes as { code: string }[]).map((c) => new SimulatedScrutineer(url, c.code));
+  for (const d of devices) await d.signIn();
+  await settle(devices);
+
+  const tablets = new Map<string, SimulatedTablet>();
   for (const name of scenario.present) {
-    const jar = new Jar(url, true);
     if (!codeOf.has(name)) throw new Error(`present member ${name} is not on the roster`);
-    await jar.ok('POST', '/api/checkin', { code: codeOf.get(name) });
-    tablets.set(name, jar);
+    const tablet = new SimulatedTablet(url, name);
+    await tablet.checkIn(codeOf.get(name)!);
+    tablets.set(name, tablet);
   }
-  const anon = new Jar(url, false);
+  // Devices the scenario takes offline after the ceremony (t of n still finish the meeting).
+  for (const i of sc.offline ?? []) devices[i - 1]!.online = false;
+
   const reports: BallotReport[] = [];
   for (const spec of scenario.ballots) {
     const items = spec.items.map(itemOf);
@@ -98,42 +82,36 @@ export async function rehearse(scenario: Scenario, url: string, password: string
       type: spec.type, title: spec.title, items: items.map(({ nominee, post }) => ({ nominee, post })),
       ...(spec.rule ? { rule: spec.rule } : {}), ...(recused.length ? { recused } : {}),
     });
+    for (const d of devices) await d.confirm(ballot.id);
     const opened = await sec.call('POST', `/api/ballots/${ballot.id}/open`);
     if (opened.status !== 200) {
       reports.push({ title: spec.title, error: opened.json.error ?? `HTTP ${opened.status}` });
       continue;
     }
-    const publicKey = fromHex(opened.json.ballot.publicKey, 96, 'publicKey');
+    const def: Pick<BallotDefinition, 'id' | 'items' | 'options'> = { id: ballot.id, items: ballot.items, options: ['agree', 'disagree', 'abstain'] };
     const voters = scenario.members.filter(
-      (m) => ELIGIBLE[spec.type]!.includes(m.kind) && scenario.present.includes(m.name) && !(spec.recused ?? []).includes(m.name),
+      (m) => ELIGIBLE_KINDS[spec.type].includes(m.kind) && scenario.present.includes(m.name) && !(spec.recused ?? []).includes(m.name),
     );
     // Every present eligible tablet fetches its token at open, whether or not it will cast.
-    const tokens = await Promise.all(
+    const issuing = Promise.all(
       voters.map(async (m) => {
-        const st = blindToken(ballot.id);
-        const { signed } = await tablets.get(m.name)!.ok('POST', `/api/ballots/${ballot.id}/issue`, { blinded: toHex(st.blinded) });
-        return { st, signature: unblindSignature(st, fromHex(signed, 48, 'signed'), publicKey) };
+        const t = tablets.get(m.name)!;
+        const keys = await t.keys(ballot.id);
+        return { t, keys, tok: await t.token(ballot.id, keys) };
       }),
     );
+    const tokens = await Promise.all([issuing, serveWhile(devices, issuing)]).then(([x]) => x);
     const casts = await Promise.all(
-      tokens.map(async ({ st, signature }, i) => {
+      tokens.map(async ({ t, keys, tok }, i) => {
         const choices = spec.votes[i] ?? null;
-        if (choices === null) return null;
-        const salt = newSalt();
-        const commitment = commit(ballot.id, st.token, choices, salt);
-        const { receipt } = await anon.ok('POST', `/api/ballots/${ballot.id}/cast`, { token: toHex(st.token), signature: toHex(signature), commitment: toHex(commitment) });
-        if (!verifyReceipt(receipt)) throw new Error('server returned a receipt that does not verify');
-        return { token: st.token, choices, salt, receipt: receipt as Receipt };
+        return choices === null ? null : (await t.cast(def, keys, tok, choices)).receipt;
       }),
     );
     await sec.ok('POST', `/api/ballots/${ballot.id}/close`);
-    await Promise.all(
-      casts.map((c) => c && anon.ok('POST', `/api/ballots/${ballot.id}/openings`, { token: toHex(c.token), choices: c.choices, salt: toHex(c.salt) })),
-    );
-    await sec.ok('POST', `/api/ballots/${ballot.id}/finalize`);
-    const bundle = (await anon.ok('GET', `/api/ballots/${ballot.id}/bundle`)) as Bundle;
-    const check = verifyBundle(bundle);
-    const receiptsIncluded = casts.filter((c) => c && checkReceipt(bundle, c.receipt).status === 'included').length;
+    await settle(devices);
+    const bundle = await waitForBundle(sec, ballot.id);
+    const check = verifyBundle2(bundle);
+    const receiptsIncluded = casts.filter((r) => r && checkReceipt2(bundle, r).status === 'included').length;
     const t = bundle.tally;
     reports.push({
       title: spec.title,
@@ -147,4 +125,14 @@ export async function rehearse(scenario: Scenario, url: string, password: string
     });
   }
   return reports;
+}
+
+/** The bundle, once the server has published it after the decryption shares came in. */
+async function waitForBundle(jar: Jar, ballotId: string): Promise<Bundle2> {
+  for (let i = 0; i < 600; i++) {
+    const r = await jar.call('GET', `/api/ballots/${ballotId}/bundle`);
+    if (r.status === 200) return r.json as Bundle2;
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  throw new Error(`ballot ${ballotId} was not published within 30 s`);
 }

@@ -1,0 +1,181 @@
+/**
+ * @module server/simulate
+ * Simulated participants that speak the real HTTP API with real crypto — a cookie-jar HTTP
+ * client, a scrutineer device and a tablet — for the rehearsal drill (server/rehearse.ts),
+ * the tests and the benchmarks. Their protocol decisions are the pure engines the browser
+ * pages use too (crypto/device.ts, crypto/voter.ts), so a drill exercises the same logic.
+ */
+import {
+  ballotKeys, ballotShape, ceremonyStep, confirmAttendance, createDevice, decryptSums, finishIssuance, fromHex,
+  prepareCast, receiptMatches, selectionsOf, signRequests, startIssuance, approveReissue, toHex,
+  type BallotDefinition, type BallotKeys, type CeremonyRecord, type DeviceState, type IssuanceRequest, type OptionId,
+  type PreparedCast, type Receipt2,
+} from '../crypto/index.ts';
+
+/** A minimal HTTP client with its own cookie jar (`send: false`: never sends a cookie). */
+export class Jar {
+  private cookies = new Map<string, string>();
+  constructor(readonly base: string, private readonly send = true, private readonly headers: Record<string, string> = {}) {}
+  async call(method: string, path: string, body?: unknown): Promise<{ status: number; json: any; headers: Headers }> {
+    const headers: Record<string, string> = { Origin: new URL(this.base).origin, ...this.headers };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    if (this.send && this.cookies.size) headers.Cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const res = await fetch(this.base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    for (const sc of res.headers.getSetCookie()) {
+      const [kv] = sc.split(';');
+      const i = kv!.indexOf('=');
+      this.cookies.set(kv!.slice(0, i), kv!.slice(i + 1));
+    }
+    const text = await res.text();
+    let json: any = null;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = { raw: text };
+    }
+    return { status: res.status, json, headers: res.headers };
+  }
+  async ok(method: string, path: string, body?: unknown): Promise<any> {
+    const r = await this.call(method, path, body);
+    if (r.status >= 300) throw new Error(`${method} ${path} → ${r.status} ${JSON.stringify(r.json)}`);
+    return r.json;
+  }
+}
+
+/**
+ * A scrutineer's device: signs in, registers its keys, takes part in the ceremony, confirms
+ * attendance, signs issuance requests and decrypts the sums — all through the real API.
+ * `online = false` makes it ignore everything (a device that went away).
+ */
+export class SimulatedScrutineer {
+  readonly jar: Jar;
+  state: DeviceState | null = null;
+  online = true;
+  constructor(url: string, readonly code: string) {
+    this.jar = new Jar(url);
+  }
+  async signIn(): Promise<void> {
+    const { scrutineer, meeting } = await this.jar.ok('POST', '/api/scrutineer/checkin', { code: this.code });
+    this.state = createDevice(meeting.id, scrutineer.index, scrutineer.name);
+    await this.jar.ok('POST', '/api/scrutineer/keys', { signingKey: this.state.key.signingKey, encryptionKey: this.state.key.encryptionKey });
+  }
+  get index(): number {
+    return this.state!.key.index;
+  }
+  /** One round of everything the device does when it looks at the server. Returns whether it sent anything. */
+  async step(): Promise<boolean> {
+    if (!this.online || !this.state) return false;
+    const view = await this.jar.ok('GET', '/api/scrutineer');
+    let sent = false;
+    if (view.ceremony?.status === 'running') {
+      const r = ceremonyStep(this.state, view.ceremony);
+      this.state = r.state;
+      if (r.send) {
+        await this.jar.ok('POST', '/api/scrutineer/ceremony', r.send);
+        sent = true;
+      }
+    }
+    for (const b of view.ballots as { id: string; status: string; electionKey: string | null; sums: string[] | null; decrypted: boolean }[]) {
+      if (b.status === 'closed' && b.sums && !b.decrypted && this.state.shares) {
+        const r = decryptSums(this.state, b.id, b.electionKey!, b.sums);
+        this.state = r.state;
+        await this.jar.ok('POST', `/api/scrutineer/ballots/${b.id}/decryption`, { share: r.share });
+        sent = true;
+      }
+    }
+    return sent;
+  }
+  /** The scrutineer checks and confirms the attendance of a ballot (present entitled members). */
+  async confirm(ballotId: string): Promise<void> {
+    if (!this.online) return;
+    const view = await this.jar.ok('GET', '/api/scrutineer');
+    const b = (view.ballots as { id: string; entitled: { memberId: string; present: boolean }[] }[]).find((x) => x.id === ballotId)!;
+    const r = confirmAttendance(this.state!, ballotId, b.entitled.filter((m) => m.present).map((m) => m.memberId));
+    this.state = r.state;
+    await this.jar.ok('POST', `/api/scrutineer/ballots/${ballotId}/confirm`, { log: r.log });
+  }
+  /** The scrutineer approves a re-issue for a member on this device. */
+  approve(ballotId: string, memberId: string): void {
+    this.state = approveReissue(this.state!, ballotId, memberId);
+  }
+  /** Sign every pending issuance request (grouped per ballot). Returns how many partials were sent. */
+  async serve(): Promise<number> {
+    if (!this.online || !this.state?.shares) return 0;
+    const { requests } = (await this.jar.ok('GET', '/api/scrutineer/requests')) as { requests: IssuanceRequest[] };
+    let sent = 0;
+    for (const ballotId of new Set(requests.map((r) => r.ballotId))) {
+      const r = signRequests(this.state, ballotId, requests.filter((q) => q.ballotId === ballotId));
+      this.state = r.state;
+      if (r.log) {
+        await this.jar.ok('POST', '/api/scrutineer/partials', { ballotId, partials: r.partials, log: r.log });
+        sent += r.partials.length;
+      }
+    }
+    return sent;
+  }
+}
+
+/** Run every device's step until none sends anything (the ceremony or the decryption settles). */
+export async function settle(devices: readonly SimulatedScrutineer[], rounds = 20): Promise<void> {
+  for (let i = 0; i < rounds; i++) {
+    const sent = await Promise.all(devices.map((d) => d.step()));
+    if (!sent.some(Boolean)) return;
+  }
+}
+
+/** Keep the devices serving issuance requests until `stop` resolves. */
+export function serveWhile(devices: readonly SimulatedScrutineer[], stop: Promise<unknown>): Promise<void> {
+  let done = false;
+  void stop.finally(() => (done = true));
+  return (async () => {
+    while (!done) {
+      const n = await Promise.all(devices.map((d) => d.serve().catch(() => 0)));
+      if (!n.some((x) => x > 0)) await new Promise((r) => setTimeout(r, 20));
+    }
+    await Promise.all(devices.map((d) => d.serve().catch(() => 0)));
+  })();
+}
+
+/** A member's tablet: check-in, key check against the ceremony, threshold issuance, sealed cast. */
+export class SimulatedTablet {
+  readonly jar: Jar;
+  private readonly anon: Jar;
+  constructor(url: string, readonly name: string) {
+    this.jar = new Jar(url);
+    // Casts carry no cookie and the same headers from every tablet.
+    this.anon = new Jar(url, false);
+  }
+  async checkIn(code: string): Promise<{ id: string }> {
+    const { member } = await this.jar.ok('POST', '/api/checkin', { code });
+    return member;
+  }
+  /** The ballot keys as the tablet accepts them: derived from the ceremony record it was given. */
+  async keys(ballotId: string): Promise<BallotKeys> {
+    const view = await this.jar.ok('GET', '/api/tablet');
+    const b = view.ballots.find((x: { id: string }) => x.id === ballotId);
+    return ballotKeys(view.ceremony as CeremonyRecord, { publicKey: b?.publicKey, electionKey: b?.electionKey });
+  }
+  /** Get a token: blind, wait for t partials (asking again while pending), combine, unblind. */
+  async token(ballotId: string, keys: BallotKeys): Promise<{ token: Uint8Array; sigma: Uint8Array; castKey: Uint8Array }> {
+    const st = startIssuance(ballotId);
+    for (let attempt = 0; attempt < 30; attempt++) {
+      const r = await this.jar.ok('POST', `/api/ballots/${ballotId}/issue`, { blinded: toHex(st.blinded) });
+      if (r.status === 'signed') return { token: st.token, sigma: finishIssuance(st, r.partials, keys), castKey: fromHex(r.castKey, 32, 'castKey') };
+    }
+    throw new Error(`${this.name}: no token after 30 attempts`);
+  }
+  /** Seal the choices and cast; the receipt must match exactly this cast. */
+  async cast(def: Pick<BallotDefinition, 'id' | 'items' | 'options'>, keys: BallotKeys, tok: { token: Uint8Array; sigma: Uint8Array; castKey: Uint8Array }, choices: readonly string[]): Promise<{ prepared: PreparedCast; receipt: Receipt2 }> {
+    const prepared = prepareCast(def.id, keys, ballotShape(def), selectionsOf(def.options as OptionId[], choices), tok.token, tok.sigma, tok.castKey);
+    for (let attempt = 0; ; attempt++) {
+      const r = await this.anon.call('POST', `/api/anon/ballots/${def.id}/cast`, prepared.body);
+      if (r.status === 503 && attempt < 50) {
+        await new Promise((res) => setTimeout(res, 200));
+        continue;
+      }
+      if (r.status !== 200) throw new Error(`cast → ${r.status} ${JSON.stringify(r.json)}`);
+      if (!receiptMatches(r.json.receipt, prepared.expect)) throw new Error('the receipt does not match the cast');
+      return { prepared, receipt: r.json.receipt as Receipt2 };
+    }
+  }
+}
