@@ -31,3 +31,4 @@ export * from './assemble2.ts';
 export * from './verify2.ts';
 export * from './device.ts';
 export * from './voter.ts';
+export * from './json.ts';

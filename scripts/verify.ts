@@ -1,7 +1,7 @@
 /**
  * @module scripts/verify
- * The standalone verifier (protocol §10) as a command: reads one audit bundle, runs every
- * check of `verifyBundle`, and prints a readable summary (ballot, rule in words, turnout,
+ * The standalone verifier (protocol §10) as a command: reads one piaojue/2 audit bundle, runs
+ * every check of `verifyBundle2`, and prints a readable summary (ballot, rule in words, turnout,
  * per-item counts and outcomes) or, with `--json`, exactly one JSON object. It depends on the
  * crypto core and Node's fs/process only, so anyone can run it offline on a published bundle.
  *
@@ -12,16 +12,20 @@ import { availableParallelism } from 'node:os';
 import process from 'node:process';
 import { Worker } from 'node:worker_threads';
 import {
-  CHECKS, OUTCOMES, verifyBundle, verifyBundleAsync, type TokenChecker,
-  type BallotType, type Bundle, type Failure, type FailureCode, type Outcome, type Rule, type Tally, type VerifyResult,
+  CHECKS_2 as CHECKS, OUTCOMES, ceremonyFingerprint, fromHex, parseJsonStrict, verifyBundle2, verifyBundle2Async,
+  type BallotType, type Bundle2, type CastChecker, type CastCheckResult, type Failure2 as Failure, type FailureCode2 as FailureCode,
+  type Outcome, type Rule, type Tally, type VerifyResult2 as VerifyResult,
 } from '../crypto/index.ts';
 
 const USAGE = `Usage: npm run verify -- <bundle.json | -> [--server-key HEX] [--json] [--threads N]
        npx tsx scripts/verify.ts <bundle.json | -> [--server-key HEX] [--json] [--threads N]
 
-Verifies a piaojue audit bundle offline (protocol §10): the server's signature, the ballot
-key, the roster and quorum, every token's blind signature, every commitment opening, the
-Merkle root and the tally. "-" reads the bundle from standard input.
+Verifies a piaojue/2 audit bundle offline (protocol §10): the server's signature, the
+scrutineers' key ceremony and issuance logs, the roster and quorum, every token's blind
+signature, every sealed ballot's proofs, the Merkle root, the homomorphic sums, every
+decryption share and the counts. "-" reads the bundle from standard input. The text must be
+UTF-8 JSON without a byte-order mark, duplicate member names or non-integer numbers
+(protocol §7.5).
 
 Options:
   --server-key HEX  the server's Ed25519 public key (64 hex digits) as announced at the
@@ -30,8 +34,8 @@ Options:
   --json            print exactly one JSON object on stdout:
                       {"ok": bool, "failures": [{"code", "detail"}], "tally": {...} | null}
                     where "tally" is the tally recomputed by the verifier.
-  --threads N       check token signatures on N worker threads (default: every core;
-                    1 checks them in this thread).
+  --threads N       check token signatures and ballot proofs on N worker threads
+                    (default: every core; 1 checks them in this thread).
   -h, --help        print this text.
 
 Exit status:
@@ -100,9 +104,9 @@ function readJson(path: string): { value: unknown } | { error: string } {
   }
   if (bytes.length > MAX_BYTES) return { error: tooBig(bytes.length) };
   try {
-    return { value: JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes).replace(/^\uFEFF/, '')) as unknown };
+    return { value: parseJsonStrict(new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes)) };
   } catch (e) {
-    return { error: `${name} is not valid UTF-8 JSON: ${(e as Error).message}` };
+    return { error: `${name} is not strict UTF-8 JSON (protocol §7.5): ${(e as Error).message}` };
   }
 }
 
@@ -139,7 +143,7 @@ function checksRun(pinned: boolean): readonly FailureCode[] {
   return pinned ? CHECKS : CHECKS.filter((c) => c !== 'SERVER_KEY');
 }
 
-function summary(bundle: Bundle, tally: Tally): string[] {
+function summary(bundle: Bundle2, tally: Tally, transcript: string | null): string[] {
   const def = bundle.ballot;
   const lines = [
     `Ballot:   ${def.title}`,
@@ -148,6 +152,7 @@ function summary(bundle: Bundle, tally: Tally): string[] {
     `Rule:     ${ruleInWords(def.type, def.rule, tally)}`,
     `Quorum:   ${quorumInWords(def.rule, tally)}`,
     `Server:   ${bundle.serverKey}`,
+    `Scrutiny: ${bundle.ceremony.params.n} scrutineers, any ${bundle.ceremony.params.t} decrypt; fingerprint ${transcript ? ceremonyFingerprint(fromHex(transcript, 32, 'transcript')) : '(ceremony failed)'}`,
     `Turnout:  entitled ${tally.entitled} · present ${tally.present} · issued ${tally.issued} · cast ${tally.cast} · valid ${tally.valid} · invalid ${tally.invalid}`,
     `Items:`,
   ];
@@ -169,7 +174,7 @@ function report(result: VerifyResult, pinned: boolean): string {
   const ran = checksRun(pinned);
   const lines: string[] = [];
   if (result.bundle && result.tally) {
-    lines.push(...summary(result.bundle, result.tally));
+    lines.push(...summary(result.bundle, result.tally, result.transcript));
     if (!result.ok) lines.push('  (counts above are as recomputed by the verifier)');
     lines.push('');
   }
@@ -194,25 +199,27 @@ function jsonReport(ok: boolean, failures: readonly Pick<Failure, 'code' | 'deta
 
 // ---- main -------------------------------------------------------------------------------
 
-/** Token signatures checked in `threads` worker threads, one contiguous slice each. */
-function threadedChecker(threads: number): TokenChecker {
+/** The per-cast checks (token signatures, ballot proofs) in `threads` worker threads, one contiguous slice each. */
+function threadedChecker(threads: number): CastChecker {
   // The CLI runs under tsx; a worker registers tsx's loader before importing its module.
   const url = new URL('./verify-worker.ts', import.meta.url).href;
   const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(url)}); })`;
-  return async (publicKey, ballotId, items) => {
-    const size = Math.ceil(items.length / threads);
-    const slices = Array.from({ length: threads }, (_, t) => t * size).filter((o) => o < items.length);
+  return async (input) => {
+    const size = Math.ceil(input.casts.length / threads);
+    const slices = Array.from({ length: threads }, (_, t) => t * size).filter((o) => o < input.casts.length);
     const results = await Promise.all(
       slices.map(
         (offset) =>
-          new Promise<number[]>((resolve, reject) => {
-            const w = new Worker(boot, { eval: true, workerData: { publicKey, ballotId, items: items.slice(offset, offset + size) } });
-            w.once('message', (bad: number[]) => resolve(bad.map((i) => i + offset)));
+          new Promise<CastCheckResult>((resolve, reject) => {
+            const w = new Worker(boot, { eval: true, workerData: { ...input, casts: input.casts.slice(offset, offset + size) } });
+            w.once('message', (r: CastCheckResult) =>
+              resolve({ badTokens: r.badTokens.map((i) => i + offset), badProofs: r.badProofs.map((i) => i + offset) }),
+            );
             w.once('error', reject);
           }),
       ),
     );
-    return results.flat();
+    return { badTokens: results.flatMap((r) => r.badTokens), badProofs: results.flatMap((r) => r.badProofs) };
   };
 }
 
@@ -233,9 +240,9 @@ async function main(argv: readonly string[]): Promise<number> {
     return EXIT.unusable;
   }
   const opts = args.serverKey === undefined ? {} : { serverKey: args.serverKey };
-  // Threads pay off only past a few hundred ballots (each worker loads the crypto code).
-  const many = ((input.value as { ballots?: unknown[] })?.ballots?.length ?? 0) >= 256;
-  const result = args.threads > 1 && many ? await verifyBundleAsync(input.value, threadedChecker(args.threads), opts) : verifyBundle(input.value, opts);
+  // Threads pay off only past a few dozen ballots (each worker loads the crypto code).
+  const many = ((input.value as { ballots?: unknown[] })?.ballots?.length ?? 0) >= 32;
+  const result = args.threads > 1 && many ? await verifyBundle2Async(input.value, threadedChecker(args.threads), opts) : verifyBundle2(input.value, opts);
   process.stdout.write(args.json ? jsonReport(result.ok, result.failures, result.tally) : report(result, args.serverKey !== undefined));
   return result.ok ? EXIT.ok : EXIT.failed;
 }
