@@ -24,6 +24,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { abytes, equalBytes, fromHex, isWellFormed, joinBytes, toHex, utf8 } from './bytes.ts';
+import { ed25519Sign, ed25519Verify } from './ed25519.ts';
 import { DST_CEREMONY_COMMIT, DST_CEREMONY_SIGNATURE, DST_COMPLAINT_PROOF, DST_FINGERPRINT, DST_SHARE_KEY, DST_TEST_SEED, DST_TRANSCRIPT } from './dst.ts';
 import { fields, message, u32be } from './encoding.ts';
 import { CryptoInputError, refuse } from './errors.ts';
@@ -280,13 +281,13 @@ function checkSecret(params: CeremonyParams, index: number, secret: DeviceSecret
 }
 
 function sign(secret: DeviceSecret, msg: Uint8Array): string {
-  return toHex(ed25519.sign(msg, secret.signingSecret));
+  return toHex(ed25519Sign(secret.signingSecret, msg));
 }
 
 /** Strict Ed25519 verification under a device's hex key (as receipt.ts); never throws. */
 function verifySig(device: DeviceKey, msg: Uint8Array, signature: string): boolean {
   try {
-    return ed25519.verify(fromHex(signature, DEVICE_SIGNATURE_BYTES, 'signature'), msg, fromHex(device.signingKey, DEVICE_KEY_BYTES, 'signing key'), { zip215: false });
+    return ed25519Verify(fromHex(device.signingKey, DEVICE_KEY_BYTES, 'signing key'), msg, fromHex(signature, DEVICE_SIGNATURE_BYTES, 'signature'));
   } catch {
     return false;
   }

@@ -32,3 +32,4 @@ export * from './verify2.ts';
 export * from './device.ts';
 export * from './voter.ts';
 export * from './json.ts';
+export * from './ed25519.ts';

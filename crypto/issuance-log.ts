@@ -16,6 +16,7 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { abytes, fromHex, toHex, utf8 } from './bytes.ts';
+import { ed25519Sign, ed25519Verify } from './ed25519.ts';
 import type { DeviceKey } from './ceremony.ts';
 import { DST_ISSUANCE_LOG, DST_ISSUANCE_LOG_SIGNATURE } from './dst.ts';
 import { message, u32be } from './encoding.ts';
@@ -70,7 +71,7 @@ export function signIssuanceLog(ballotId: string, device: number, signingSecret:
   abytes(signingSecret, 32, 'signing secret');
   const head = logHead(ballotId, device, signingKey, entries);
   if (toHex(ed25519.getPublicKey(signingSecret)) !== toHex(signingKey)) refuse('BAD_VALUE', 'signingKey is not the key of signingSecret');
-  const signature = toHex(ed25519.sign(headMessage(ballotId, device, entries.length, head), signingSecret));
+  const signature = toHex(ed25519Sign(signingSecret, headMessage(ballotId, device, entries.length, head)));
   return Object.freeze({ device, entries: Object.freeze([...entries]), signature });
 }
 
@@ -85,7 +86,7 @@ export function verifyIssuanceLog(ballotId: string, deviceKey: DeviceKey, log: I
     if (l.device !== deviceKey.index) return false;
     const key = fromHex(deviceKey.signingKey, 32, 'signing key');
     const head = logHead(ballotId, l.device, key, l.entries);
-    return ed25519.verify(fromHex(l.signature, 64, 'signature'), headMessage(ballotId, l.device, l.entries.length, head), key, { zip215: false });
+    return ed25519Verify(key, headMessage(ballotId, l.device, l.entries.length, head), fromHex(l.signature, 64, 'signature'));
   } catch {
     return false;
   }

@@ -7,6 +7,7 @@
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { abytes, fromHex, toHex, utf8 } from './bytes.ts';
+import { ed25519Sign, ed25519Verify } from './ed25519.ts';
 import { DST_RECEIPT } from './dst.ts';
 import { message } from './encoding.ts';
 import { assertId } from './ids.ts';
@@ -33,16 +34,12 @@ export function generateServerKey(seed?: Uint8Array): { secretKey: Uint8Array; p
 
 /** Ed25519 signature of `msg` with the server's secret key. */
 export function serverSign(secretKey: Uint8Array, msg: Uint8Array): Uint8Array {
-  return ed25519.sign(msg, abytes(secretKey, 32, 'server secret key'));
+  return ed25519Sign(secretKey, msg);
 }
 
-/** Ed25519 verification; never throws on bad data (malformed key or signature → false). */
+/** Strict Ed25519 verification (crypto/ed25519.ts); never throws on bad data. */
 export function serverVerify(publicKey: Uint8Array, msg: Uint8Array, signature: Uint8Array): boolean {
-  try {
-    return ed25519.verify(abytes(signature, 64, 'signature'), msg, abytes(publicKey, 32, 'server key'), { zip215: false });
-  } catch {
-    return false;
-  }
+  return ed25519Verify(publicKey, msg, signature);
 }
 
 /** The signed message of a receipt: message(DST_RECEIPT, ballotId, tokenHash, commitment) (protocol §6.2). */
