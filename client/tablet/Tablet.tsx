@@ -1,20 +1,21 @@
 /**
  * @module client/tablet/Tablet
- * The member's tablet (10", both orientations): sign in with the code from the slip (typed
- * or via the QR link), confirm the name, wait, vote item by item with large buttons, review,
- * confirm — then the screen clears. Opening, receipt check and erasure follow by themselves
- * (engine.ts). No choice is shown after casting; navigation never uses history entries, so
- * the back button cannot bring a filled ballot back.
+ * The member's tablet (10", both orientations; usable on a phone): sign in with the code from
+ * the slip (typed or via the QR link), confirm the name, wait, vote item by item with large
+ * buttons under the 系统校验码 to compare with the projector, review, confirm — then the screen
+ * clears. A ballot whose keys are not the key ceremony's is refused with a warning. The
+ * inclusion check and erasure follow by themselves (engine.ts). No choice is shown after
+ * casting; navigation never uses history entries, so the back button cannot bring a filled
+ * ballot back.
  */
 import { createMemo, createSignal, For, Match, onMount, Show, Switch } from 'solid-js';
-import { OPTIONS } from '../../crypto/index.ts';
+import type { OptionId } from '../../crypto/index.ts';
 import { messageOf } from '../api.ts';
 import { t } from '../i18n.ts';
-import type { TabletBallot } from '../types.ts';
 import { ConfirmHost, confirmAsk, LangSwitch, Notice } from '../ui.tsx';
-import { itemLabel, kindWord, optionWord } from '../words.ts';
-import { createTabletEngine, type Activity, type TabletEngine } from './engine.ts';
-import type { BallotRecord } from './store.ts';
+import { itemLabel, kindWord, optionWord, statusWord } from '../words.ts';
+import { BALLOT_OPTIONS, createTabletEngine, type Activity, type KeyCheck, type TabletBallot2, type TabletEngine } from './engine.ts';
+import type { BallotRecord, StoredReceipt } from './store.ts';
 import '../styles/tablet.css';
 
 /** Format typed text as a sign-in code: upper case, look-alike-free alphabet, XXXXX-XXXXX. */
@@ -60,7 +61,7 @@ export default function Tablet() {
             <ConfirmIdentity engine={engine} />
           </Match>
           <Match when={engine.phase() === 'ended'}>
-            <Ended engine={engine} />
+            <Ended />
           </Match>
           <Match when={engine.phase() === 'main'}>
             <MainScreen engine={engine} />
@@ -153,45 +154,32 @@ function ConfirmIdentity(props: { engine: TabletEngine }) {
   );
 }
 
-function Ended(props: { engine: TabletEngine }) {
-  const leftovers = () => Object.values(props.engine.records()).filter((r) => r.check && r.check !== 'included');
+function Ended() {
   return (
     <section class="card status-card" data-testid="ended">
       <h1>{t('tablet.ended')}</h1>
       <p class="lead">{t('tablet.ended.hint')}</p>
-      <For each={leftovers()}>{(rec) => <CheckCard rec={rec} />}</For>
     </section>
   );
 }
 
-/** The ballot the member is filling in, if any: open, eligible, token in hand, not yet confirmed. */
-function votingBallot(engine: TabletEngine): TabletBallot | undefined {
-  return engine.state()?.ballots.find((b) => {
-    const rec = engine.records()[b.id];
-    return b.status === 'open' && b.eligible && !!rec?.signature && !rec.salt;
-  });
+/** The ballot the member is filling in, if any: open, eligible, keys checked, token in hand, not yet confirmed. */
+function votingBallot(engine: TabletEngine): TabletBallot2 | undefined {
+  return engine.state()?.ballots.find((b) => b.status === 'open' && b.eligible && engine.records()[b.id]?.stage === 'signed' && engine.keysFor(b).ok);
 }
 
 function MainScreen(props: { engine: TabletEngine }) {
   const [reviewing, setReviewing] = createSignal<string | null>(null);
   const voting = createMemo(() => votingBallot(props.engine));
   const casting = createMemo(() =>
-    props.engine.state()?.ballots.find((b) => {
-      const rec = props.engine.records()[b.id];
-      return b.status === 'open' && !!rec?.salt && !rec.receipt;
-    }),
+    props.engine.state()?.ballots.find((b) => b.status === 'open' && props.engine.records()[b.id]?.stage === 'casting'),
   );
   return (
     <Switch fallback={<StatusScreen engine={props.engine} />}>
       <Match when={voting()}>
         {(b) => (
           <Show when={reviewing() === b().id} fallback={<BallotForm engine={props.engine} ballot={b()} onReview={() => setReviewing(b().id)} />}>
-            <Review
-              engine={props.engine}
-              ballot={b()}
-              onBack={() => setReviewing(null)}
-              onConfirmed={() => setReviewing(null)}
-            />
+            <Review engine={props.engine} ballot={b()} onBack={() => setReviewing(null)} onConfirmed={() => setReviewing(null)} />
           </Show>
         )}
       </Match>
@@ -200,13 +188,29 @@ function MainScreen(props: { engine: TabletEngine }) {
   );
 }
 
-function BallotForm(props: { engine: TabletEngine; ballot: TabletBallot; onReview: () => void }) {
-  const choices = () => props.engine.records()[props.ballot.id]?.choices ?? [];
+/** The ceremony fingerprint the tablet computed itself, to compare with the projector. */
+function Fingerprint(props: { check: KeyCheck; compact?: boolean }) {
+  return (
+    <Show when={props.check.ok ? props.check.keys.fingerprint : null}>
+      {(fp) => (
+        <div class="fingerprint" classList={{ compact: !!props.compact }} data-testid="fingerprint" data-fingerprint={fp()}>
+          <span class="fingerprint-label">{t('tablet.fingerprint.label')}</span>
+          <span class="fingerprint-value">{fp()}</span>
+          <span class="fingerprint-hint">{t('tablet.fingerprint.hint')}</span>
+        </div>
+      )}
+    </Show>
+  );
+}
+
+function BallotForm(props: { engine: TabletEngine; ballot: TabletBallot2; onReview: () => void }) {
+  const choices = () => props.engine.drafts()[props.ballot.id] ?? [];
   const done = () => choices().filter((c) => c !== null && c !== undefined).length;
   const total = () => props.ballot.items.length;
   return (
     <section class="ballot" aria-labelledby="ballot-h" data-testid="ballot">
       <h1 id="ballot-h" class="ballot-title">{props.ballot.title}</h1>
+      <Fingerprint check={props.engine.keysFor(props.ballot)} />
       <p class="lead">{t('tablet.ballot.instructions')}</p>
       <ol class="items">
         <For each={props.ballot.items}>
@@ -220,8 +224,8 @@ function BallotForm(props: { engine: TabletEngine; ballot: TabletBallot; onRevie
                 </div>
               </div>
               <div class="options" role="radiogroup" aria-label={itemLabel(item)}>
-                <For each={OPTIONS}>
-                  {(o) => {
+                <For each={BALLOT_OPTIONS}>
+                  {(o: OptionId) => {
                     const selected = () => choices()[i()] === o;
                     return (
                       <button
@@ -258,8 +262,8 @@ function BallotForm(props: { engine: TabletEngine; ballot: TabletBallot; onRevie
   );
 }
 
-function Review(props: { engine: TabletEngine; ballot: TabletBallot; onBack: () => void; onConfirmed: () => void }) {
-  const choices = () => props.engine.records()[props.ballot.id]?.choices ?? [];
+function Review(props: { engine: TabletEngine; ballot: TabletBallot2; onBack: () => void; onConfirmed: () => void }) {
+  const choices = () => props.engine.drafts()[props.ballot.id] ?? [];
   const confirm = async () => {
     if (!(await confirmAsk(t('tablet.cast.ask'), t('tablet.cast.yes')))) return;
     props.onConfirmed();
@@ -282,6 +286,7 @@ function Review(props: { engine: TabletEngine; ballot: TabletBallot; onBack: () 
           )}
         </For>
       </ol>
+      <Fingerprint check={props.engine.keysFor(props.ballot)} compact />
       <Notice kind="info">{t('tablet.review.hint')}</Notice>
       <div class="actions-row">
         <button type="button" class="btn btn-secondary btn-xl" onClick={() => props.onBack()} data-testid="review-back">
@@ -296,24 +301,33 @@ function Review(props: { engine: TabletEngine; ballot: TabletBallot; onBack: () 
 }
 
 function Casting(props: { activity: Activity | undefined }) {
-  const a = () => props.activity;
+  const retry = () => {
+    const a = props.activity;
+    return a?.kind === 'casting' && a.attempt > 0 ? a : null;
+  };
+  const failed = () => {
+    const a = props.activity;
+    return a?.kind === 'cast-error' ? a.message : null;
+  };
   return (
     <section class="card status-card" data-testid="casting">
-      <div class="spinner" aria-hidden="true" />
-      <h1>{t('tablet.casting')}</h1>
-      <Show when={a()?.kind === 'casting' && (a() as { attempt: number }).attempt > 0}>
-        <Notice kind="warn" testid="cast-retry">
-          {t('tablet.casting.retry', { n: (a() as { attempt: number }).attempt })}
-        </Notice>
+      <Show when={!failed()}>
+        <div class="spinner" aria-hidden="true" />
+        <h1>{t('tablet.casting')}</h1>
       </Show>
-      <Show when={a()?.kind === 'cast-error'}>
-        <Notice kind="error">{t('tablet.cast.failed', { message: (a() as { message: string }).message })}</Notice>
+      <Show when={retry()}>
+        {(a) => (
+          <Notice kind="warn" testid="cast-retry">
+            {a().busy ? t('tablet.casting.busy') : t('tablet.casting.retry', { n: a().attempt })}
+          </Notice>
+        )}
       </Show>
+      <Show when={failed()}>{(m) => <Notice kind="error" testid="cast-error">{t('tablet.cast.failed', { message: m() })}</Notice>}</Show>
     </section>
   );
 }
 
-/** Everything else: waiting, issuing, cast and waiting, opening, checked. */
+/** Everything else: waiting, issuing, cast and waiting, checked. */
 function StatusScreen(props: { engine: TabletEngine }) {
   const ballots = () => props.engine.state()?.ballots ?? [];
   const focus = createMemo(() => {
@@ -328,7 +342,7 @@ function StatusScreen(props: { engine: TabletEngine }) {
   };
   const earlier = () => {
     const f = focus();
-    return ballots().filter((b) => b !== f && props.engine.records()[b.id]?.check);
+    return ballots().filter((b) => b !== f && props.engine.records()[b.id]?.stage === 'done');
   };
   return (
     <div class="status">
@@ -343,30 +357,41 @@ function StatusScreen(props: { engine: TabletEngine }) {
       </Show>
       <Show when={earlier().length}>
         <ul class="earlier">
-          <For each={earlier()}>
-            {(b) => (
-              <li>
-                {t('tablet.ballotDone', {
-                  title: b.title,
-                  state: checkWord(props.engine.records()[b.id]?.check),
-                })}
-              </li>
-            )}
-          </For>
+          <For each={earlier()}>{(b) => <li>{t('tablet.ballotDone', { title: b.title, state: t('tablet.counted') })}</li>}</For>
         </ul>
       </Show>
     </div>
   );
 }
 
-function checkWord(c: BallotRecord['check']): string {
-  return c === 'included' ? t('tablet.counted') : c === 'unopened' ? t('tablet.notOpened') : t('tablet.missing');
+/** The member must not vote: the ballot's keys are not the key ceremony's. */
+function KeysRefused(props: { reason: Exclude<KeyCheck, { ok: true }>['reason'] }) {
+  return (
+    <div class="refused" data-testid="keys-error" role="alert">
+      <div class="refused-mark" aria-hidden="true">!</div>
+      <h1 class="refused-title">{t('tablet.keys.title')}</h1>
+      <Notice kind="error">
+        <p class="strong">{t('tablet.keys.hint')}</p>
+        <p class="small">{t(`tablet.keys.reason.${props.reason}`)}</p>
+      </Notice>
+    </div>
+  );
 }
 
-function BallotStatus(props: { engine: TabletEngine; ballot: TabletBallot }) {
+function BallotStatus(props: { engine: TabletEngine; ballot: TabletBallot2 }) {
   const rec = () => props.engine.records()[props.ballot.id];
   const a = () => props.engine.activity()[props.ballot.id];
   const b = () => props.ballot;
+  const stage = () => rec()?.stage;
+  const refused = () => {
+    if (b().status !== 'open' || !b().eligible || stage() === 'cast' || stage() === 'done') return null;
+    const kc = props.engine.keysFor(b());
+    return kc.ok ? null : kc;
+  };
+  const message = () => {
+    const x = a();
+    return x && 'message' in x ? x.message : '';
+  };
   return (
     <section class="card status-card" data-testid="ballot-status">
       <p class="status-ballot">{b().title}</p>
@@ -374,109 +399,130 @@ function BallotStatus(props: { engine: TabletEngine; ballot: TabletBallot }) {
         <Match when={b().status === 'open' && !b().eligible}>
           <h1>{t('tablet.notEligible', { title: b().title })}</h1>
         </Match>
+        <Match when={refused()}>{(kc) => <KeysRefused reason={kc().reason} />}</Match>
         <Match when={a()?.kind === 'issue-error'}>
-          <Notice kind="error" testid="issue-error">{t('tablet.issueFailed', { message: (a() as { message: string }).message })}</Notice>
+          <Notice kind="error" testid="issue-error">{t('tablet.issueFailed', { message: message() })}</Notice>
         </Match>
-        <Match when={b().status === 'open' && !rec()?.signature}>
+        <Match when={a()?.kind === 'lost'}>
+          <Notice kind="warn" testid="lost-ballot">{t('tablet.lostBallot')}</Notice>
+        </Match>
+        <Match when={b().status === 'open' && (!rec() || stage() === 'blinding')}>
           <div class="spinner" aria-hidden="true" />
           <h1>{t('tablet.preparing')}</h1>
+          <Show when={a()?.kind === 'issuing' && (a() as { waits: number }).waits > 0}>
+            <p class="muted" data-testid="issue-waiting">{t('tablet.preparing.waiting')}</p>
+          </Show>
         </Match>
         <Match when={a()?.kind === 'cast-error'}>
-          <Notice kind="error">{t('tablet.cast.failed', { message: (a() as { message: string }).message })}</Notice>
+          <Notice kind="error" testid="cast-error">{t('tablet.cast.failed', { message: message() })}</Notice>
         </Match>
-        <Match when={b().status === 'open' && rec()?.receipt}>
+        <Match when={a()?.kind === 'late'}>
+          <Notice kind="warn" testid="late-cast">{t('tablet.lateCast')}</Notice>
+        </Match>
+        <Match when={b().status === 'open' && stage() === 'cast'}>
           <div class="big-check" aria-hidden="true">✓</div>
           <h1 data-testid="cast-done">{t('tablet.cast.done')}</h1>
           <p class="lead">{t('tablet.cast.doneHint')}</p>
+          <ReceiptCode receipt={(rec() as { receipt: StoredReceipt }).receipt} />
         </Match>
-        <Match when={!rec()?.receipt && b().eligible && b().issued}>
+        <Match when={!rec() && b().eligible && b().issued}>
           <Notice kind="warn">{b().status === 'open' ? t('tablet.lostBallot') : t('tablet.lateCast')}</Notice>
         </Match>
-        <Match when={!rec()?.receipt}>
-          <p class="muted">{t(`status.${b().status}`)}</p>
+        <Match when={!rec()}>
+          <p class="muted">{statusWord(b().status)}</p>
         </Match>
-        <Match when={a()?.kind === 'open-error'}>
-          <Notice kind="error">{t('tablet.opening.failed', { message: (a() as { message: string }).message })}</Notice>
+        <Match when={stage() === 'casting' && b().status === 'closed'}>
+          <Notice kind="warn" testid="cast-unconfirmed">{t('tablet.castUnconfirmed')}</Notice>
         </Match>
-        <Match when={b().status === 'closed' && !rec()?.opened}>
-          <div class="spinner" aria-hidden="true" />
-          <h1>{t('tablet.opening')}</h1>
-          <Show when={a()?.kind === 'opening' && (a() as { attempt: number }).attempt > 0}>
-            <Notice kind="warn">{t('tablet.opening.retry', { n: (a() as { attempt: number }).attempt })}</Notice>
-          </Show>
-        </Match>
-        <Match when={b().status === 'closed'}>
+        <Match when={stage() === 'cast' && b().status === 'closed'}>
           <div class="big-check" aria-hidden="true">✓</div>
-          <h1 data-testid="opened">{t('tablet.opened')}</h1>
+          <h1 data-testid="awaiting-result">{t('tablet.awaiting')}</h1>
+          <p class="lead">{t('tablet.awaiting.hint')}</p>
+          <ReceiptCode receipt={(rec() as { receipt: StoredReceipt }).receipt} />
         </Match>
         <Match when={a()?.kind === 'check-error'}>
-          <Notice kind="error">{t('tablet.checkFailed', { message: (a() as { message: string }).message })}</Notice>
+          <Notice kind="error">{t('tablet.checkFailed', { message: message() })}</Notice>
         </Match>
-        <Match when={!rec()?.check}>
+        <Match when={stage() === 'done' || (stage() === 'cast' && (rec() as { check?: string }).check)}>
+          <CheckCard rec={rec()!} void={b().status === 'void'} />
+        </Match>
+        <Match when={true}>
           <div class="spinner" aria-hidden="true" />
           <h1>{t('tablet.checking')}</h1>
         </Match>
-        <Match when={rec()}>{(r) => <CheckCard rec={r()} void={b().status === 'void'} />}</Match>
       </Switch>
     </section>
   );
 }
 
-/** The result of the receipt check, with the receipt code behind a deliberate warning. */
+/** The result of the inclusion check: counted, or what is wrong and what to do. */
 function CheckCard(props: { rec: BallotRecord; void?: boolean }) {
-  const [shown, setShown] = createSignal(false);
-  const [warning, setWarning] = createSignal(false);
+  const status = () => (props.rec.stage === 'done' ? 'included' : props.rec.stage === 'cast' ? props.rec.check : undefined);
   return (
-    <div class="check-card">
+    <div class="check-card" data-testid="check-card" data-status={status()}>
       <Switch>
-        <Match when={props.rec.check === 'included'}>
+        <Match when={status() === 'included'}>
           <div class="big-check ok" aria-hidden="true">✓</div>
           <h1 data-testid="counted">{t('tablet.counted')}</h1>
           <p class="lead">{t('tablet.counted.hint')}</p>
         </Match>
-        <Match when={props.rec.check === 'unopened'}>
-          <Notice kind="warn">{t('tablet.notOpened')}</Notice>
-        </Match>
-        <Match when={props.rec.check === 'missing' || props.rec.check === 'invalid'}>
+        <Match when={status() === 'missing'}>
           <Notice kind="error" title={t('tablet.missing')} testid="not-counted">
             {t('tablet.missing.hint')}
+          </Notice>
+        </Match>
+        <Match when={status() === 'other-keys'}>
+          <Notice kind="error" title={t('tablet.otherKeys')} testid="not-counted">
+            {t('tablet.otherKeys.hint')}
+          </Notice>
+        </Match>
+        <Match when={true}>
+          <Notice kind="error" title={t('tablet.checkInvalid')} testid="not-counted">
+            {t('tablet.checkInvalid.hint', { status: status() ?? '' })}
           </Notice>
         </Match>
       </Switch>
       <Show when={props.void}>
         <Notice kind="warn">{t('tablet.void')}</Notice>
       </Show>
-      <Show when={props.rec.receipt}>
-        <Switch>
-          <Match when={shown()}>
-            <div class="receipt">
-              <p class="field-label">{t('tablet.receipt.label')}</p>
-              <textarea class="receipt-code" readonly rows={6} data-testid="receipt-code" value={JSON.stringify(props.rec.receipt)} />
-              <button type="button" class="btn btn-secondary" onClick={() => setShown(false)}>
-                {t('tablet.receipt.hide')}
-              </button>
-            </div>
-          </Match>
-          <Match when={warning()}>
-            <Notice kind="warn" title={t('tablet.receipt.warnTitle')}>
-              <p>{t('tablet.receipt.warn')}</p>
-              <div class="actions-row">
-                <button type="button" class="btn btn-secondary" onClick={() => setWarning(false)}>
-                  {t('common.cancel')}
-                </button>
-                <button type="button" class="btn btn-danger" data-testid="receipt-confirm" onClick={() => (setWarning(false), setShown(true))}>
-                  {t('tablet.receipt.confirm')}
-                </button>
-              </div>
-            </Notice>
-          </Match>
-          <Match when={true}>
-            <button type="button" class="btn btn-link" data-testid="receipt-show" onClick={() => setWarning(true)}>
-              {t('tablet.receipt.show')}
-            </button>
-          </Match>
-        </Switch>
-      </Show>
+      <Show when={props.rec.stage === 'cast' ? props.rec.receipt : null}>{(r) => <ReceiptCode receipt={r()} />}</Show>
     </div>
+  );
+}
+
+/** The receipt code, behind a deliberate warning (kept only until the inclusion check passes). */
+function ReceiptCode(props: { receipt: StoredReceipt }) {
+  const [shown, setShown] = createSignal(false);
+  const [warning, setWarning] = createSignal(false);
+  return (
+    <Switch>
+      <Match when={shown()}>
+        <div class="receipt">
+          <p class="field-label">{t('tablet.receipt.label')}</p>
+          <textarea class="receipt-code" readonly rows={6} data-testid="receipt-code" value={JSON.stringify(props.receipt)} />
+          <button type="button" class="btn btn-secondary" onClick={() => setShown(false)}>
+            {t('tablet.receipt.hide')}
+          </button>
+        </div>
+      </Match>
+      <Match when={warning()}>
+        <Notice kind="warn" title={t('tablet.receipt.warnTitle')}>
+          <p>{t('tablet.receipt.warn')}</p>
+          <div class="actions-row">
+            <button type="button" class="btn btn-secondary" onClick={() => setWarning(false)}>
+              {t('common.cancel')}
+            </button>
+            <button type="button" class="btn btn-danger" data-testid="receipt-confirm" onClick={() => (setWarning(false), setShown(true))}>
+              {t('tablet.receipt.confirm')}
+            </button>
+          </div>
+        </Notice>
+      </Match>
+      <Match when={true}>
+        <button type="button" class="btn btn-link" data-testid="receipt-show" onClick={() => setWarning(true)}>
+          {t('tablet.receipt.show')}
+        </button>
+      </Match>
+    </Switch>
   );
 }

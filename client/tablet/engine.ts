@@ -1,55 +1,126 @@
 /**
  * @module client/tablet/engine
- * The tablet's work behind the screens, driven by the live state of the meeting: on every
- * event it refetches GET /api/tablet and then, for each ballot, does what that ballot's
- * phase calls for — fetch the blind token when it opens, cast (anonymously, retried until
- * acknowledged), send the opening after the close, check the receipt against the
- * published bundle, erase the secrets once counted. Each step is idempotent and resumes
- * from localStorage after a reload.
+ * The tablet's work behind the screens (protocol `piaojue/2`), driven by the live state of the
+ * meeting: on every event it refetches GET /api/tablet and then, for each ballot, does what
+ * that ballot's phase calls for, with the pure voter engine of crypto/voter.ts:
+ *
+ * 1. keys — `ballotKeys(ceremony, {publicKey, electionKey})` checks the key ceremony's public
+ *    record and that the ballot's keys are the ceremony's, BEFORE anything is blinded; a key
+ *    that is not the ceremony's (a tablet singled out with its own key) is refused and the
+ *    member is told not to vote. The ceremony's fingerprint (系统校验码) is shown on the ballot
+ *    so the member can compare it with the projector.
+ * 2. issuance — blind a token (`startIssuance`), POST the blinded point to
+ *    /api/ballots/:bid/issue, which long-polls for the scrutineers' partial signatures (asking
+ *    again with the same point while `pending`), then combine and unblind (`finishIssuance`).
+ * 3. cast — the member's choices (in memory only) become one-hot selections, sealed by
+ *    `prepareCast`; the cast goes to /api/anon/ballots/:bid/cast without credentials and with
+ *    exactly the same headers from every tablet; 503 BUSY and network failures are retried
+ *    with the identical body; the receipt must match the cast (`receiptMatches`).
+ * 4. inclusion check — after publication the bundle is fetched anonymously and the receipt
+ *    checked against it in the page (`checkReceipt2`); the receipt never leaves the tablet.
+ *
+ * What is stored, and when it is erased, is documented in store.ts. Each step is idempotent
+ * and resumes from localStorage after a reload.
  */
 import { createSignal } from 'solid-js';
 import {
-  blindToken, bundleSignatureValid, checkReceipt, commit, fromHex, newSalt, toHex, tokenHash, tryParseBundle,
-  unblindSignature, verifyReceipt, CryptoInputError, type Receipt,
+  ballotKeys, ballotShape, bundleSignatureValid2, checkReceipt2, finishIssuance, fromHex, prepareCast, receiptMatches,
+  selectionsOf, startIssuance, toHex, tryParseBundle2, CryptoInputError, OPTIONS,
+  type BallotKeys, type CeremonyRecord, type OptionId, type Receipt2,
 } from '../../crypto/index.ts';
-import { ApiFailure, followMeeting, messageOf, request, untilAcknowledged } from '../api.ts';
+import { ApiFailure, backoff, followMeeting, messageOf, request, untilAcknowledged } from '../api.ts';
 import { t } from '../i18n.ts';
 import type { CheckinAnswer, ScreenView, TabletBallot, TabletState } from '../types.ts';
-import { erased, loadAll, removeRecord, saveRecord, type BallotRecord } from './store.ts';
+import {
+  expired, loadAll, removeRecord, saveRecord,
+  type BallotRecord, type CastRecord, type CastingRecord, type StoredKeys,
+} from './store.ts';
+
+/** A ballot as GET /api/tablet gives it (with its publicKey, electionKey and fingerprint once open). */
+export type TabletBallot2 = TabletBallot;
+/** GET /api/tablet in `piaojue/2`: with the finished key ceremony's public record. */
+export type TabletState2 = Omit<TabletState, 'ballots'> & { readonly ceremony: CeremonyRecord | null; readonly ballots: readonly TabletBallot2[] };
 
 /** Which screen the tablet shows when no ballot is being filled in. */
 export type Phase = 'loading' | 'signin' | 'confirm' | 'main' | 'ended' | 'signedOut';
 
+/** The key check of one ballot: the keys to use, or why the tablet refuses the ballot. */
+export type KeyCheck =
+  | { readonly ok: true; readonly keys: BallotKeys }
+  | { readonly ok: false; readonly reason: 'no-ceremony' | 'invalid' | 'changed' };
+
 /** What is happening to a ballot right now (not persisted). */
 export type Activity =
-  | { readonly kind: 'issuing' }
+  | { readonly kind: 'issuing'; readonly waits: number }
   | { readonly kind: 'issue-error'; readonly message: string }
-  | { readonly kind: 'casting'; readonly attempt: number }
+  | { readonly kind: 'lost' }
+  | { readonly kind: 'casting'; readonly attempt: number; readonly busy: boolean }
   | { readonly kind: 'cast-error'; readonly message: string }
-  | { readonly kind: 'opening'; readonly attempt: number }
-  | { readonly kind: 'open-error'; readonly message: string }
+  | { readonly kind: 'late' }
   | { readonly kind: 'checking' }
   | { readonly kind: 'check-error'; readonly message: string };
 
+type IssueAnswer = { status: 'pending' } | { status: 'signed'; partials: { index: number; partial: string }[]; castKey: string };
+
 const POLL_MS = 15_000;
+const PURGE_MS = 60_000;
+
+/** The options of decision and consultation items, in protocol order. */
+export const BALLOT_OPTIONS: readonly OptionId[] = OPTIONS;
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Wait `ms`, or less if the browser comes back online meanwhile. */
+function pause(ms: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      window.removeEventListener('online', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    window.addEventListener('online', done);
+  });
+}
+
+function storedKeys(k: BallotKeys): StoredKeys {
+  return { publicKey: k.publicKey, electionKey: k.electionKey, fingerprint: k.fingerprint };
+}
+
+/** GET a public JSON document without credentials or any custom header. */
+async function anonymousJson(path: string): Promise<unknown> {
+  let res: Response;
+  try {
+    res = await fetch(path, { credentials: 'omit', cache: 'no-store', referrerPolicy: 'no-referrer' });
+  } catch {
+    throw new ApiFailure('NETWORK', 0, t('err.network'));
+  }
+  const json = (await res.json().catch(() => null)) as Record<string, unknown> | null;
+  if (!res.ok) throw new ApiFailure(typeof json?.error === 'string' ? json.error : `HTTP_${res.status}`, res.status, t('err.unexpected', { detail: `HTTP ${res.status}` }));
+  return json;
+}
 
 export function createTabletEngine() {
   const [phase, setPhase] = createSignal<Phase>('loading');
-  const [state, setState] = createSignal<TabletState | null>(null);
+  const [state, setState] = createSignal<TabletState2 | null>(null);
   const [records, setRecords] = createSignal<Record<string, BallotRecord>>(loadAll());
   const [activity, setActivity] = createSignal<Record<string, Activity | undefined>>({});
+  // The member's choices while voting: in memory only, never stored, dropped at the cast.
+  const [drafts, setDrafts] = createSignal<Record<string, readonly (OptionId | null)[]>>({});
   const [pending, setPending] = createSignal<CheckinAnswer | null>(null);
   const [fatal, setFatal] = createSignal<string | null>(null);
   const inflight = new Set<string>();
+  const keyCache = new Map<string, KeyCheck>();
+  let serverKey: string | null = null;
   let stopEvents: (() => void) | null = null;
   let followed: string | null = null;
   let poll: ReturnType<typeof setInterval> | undefined;
   let refreshing: Promise<void> | null = null;
   let again = false;
 
-  const act = (bid: string, a: Activity | undefined) => setActivity((m) => ({ ...m, [bid]: a }));
+  const act = (bid: string, a: Activity | undefined): void => void setActivity((m) => ({ ...m, [bid]: a }));
 
-  function put(rec: BallotRecord): BallotRecord {
+  function put<R extends BallotRecord>(rec: R): R {
     saveRecord(rec);
     setRecords((m) => ({ ...m, [rec.ballotId]: rec }));
     return rec;
@@ -63,12 +134,56 @@ export function createTabletEngine() {
     });
   }
 
+  function dropDraft(bid: string): void {
+    setDrafts((m) => {
+      const { [bid]: _gone, ...rest } = m;
+      return rest;
+    });
+  }
+
+  /** The retention timer: whatever was cast RETENTION_MS ago goes, online or not. */
+  function purge(): void {
+    const now = Date.now();
+    for (const rec of Object.values(records())) if (expired(rec, now)) drop(rec.ballotId);
+  }
+
+  // ---- keys ---------------------------------------------------------------------------------
+
+  /**
+   * Check a ballot's keys against the ceremony record it came with (memoized: the check costs
+   * ~0.1 s). A ballot whose keys are not the ceremony's, or differ from the keys this tablet
+   * already used for it, is refused.
+   */
+  function keysFor(b: TabletBallot2): KeyCheck {
+    const s = state();
+    if (!s?.ceremony || !b.publicKey || !b.electionKey) return { ok: false, reason: 'no-ceremony' };
+    const id = `${JSON.stringify(s.ceremony)}|${b.publicKey}|${b.electionKey}|${b.fingerprint ?? ''}`;
+    let kc = keyCache.get(id);
+    if (!kc) {
+      try {
+        const keys = ballotKeys(s.ceremony, { publicKey: b.publicKey, electionKey: b.electionKey });
+        // The server's own claim of the fingerprint must be the one the tablet computed.
+        kc = b.fingerprint !== null && b.fingerprint !== keys.fingerprint ? { ok: false, reason: 'invalid' } : { ok: true, keys };
+      } catch {
+        kc = { ok: false, reason: 'invalid' };
+      }
+      if (keyCache.size > 20) keyCache.clear();
+      keyCache.set(id, kc);
+    }
+    const rec = records()[b.id];
+    if (kc.ok && rec && 'keys' in rec) {
+      const k = rec.keys;
+      if (k.publicKey !== kc.keys.publicKey || k.electionKey !== kc.keys.electionKey || k.fingerprint !== kc.keys.fingerprint) return { ok: false, reason: 'changed' };
+    }
+    return kc;
+  }
+
   // ---- sign-in ------------------------------------------------------------------------------
 
   async function signIn(code: string): Promise<void> {
     const answer = await request<CheckinAnswer>('tablet', 'POST', '/api/checkin', { code });
-    // Records of ballots from an earlier meeting that were counted are of no further use.
-    for (const rec of Object.values(records())) if (rec.meetingId !== answer.meeting.id && rec.check === 'included') drop(rec.ballotId);
+    // Records of another meeting are of no further use on this tablet.
+    for (const rec of Object.values(records())) if (rec.meetingId !== answer.meeting.id) drop(rec.ballotId);
     setPending(answer);
     setPhase('confirm');
   }
@@ -97,9 +212,9 @@ export function createTabletEngine() {
   }
 
   async function refreshOnce(): Promise<void> {
-    let s: TabletState;
+    let s: TabletState2;
     try {
-      s = await request<TabletState>('tablet', 'GET', '/api/tablet');
+      s = await request<TabletState2>('tablet', 'GET', '/api/tablet');
     } catch (e) {
       if (e instanceof ApiFailure && e.code === 'NOT_CHECKED_IN') return signedOut();
       if (e instanceof ApiFailure && e.transient) {
@@ -115,6 +230,8 @@ export function createTabletEngine() {
     if (s.meeting.status === 'ended') return meetingEnded(s.meeting.id);
     if (phase() !== 'confirm') setPhase('main');
     follow(s.meeting.id);
+    if (serverKey === null)
+      void request<{ serverKey: string }>('anonymous', 'GET', '/api/server-key').then((r) => (serverKey = r.serverKey), () => undefined);
     drive(s);
   }
 
@@ -159,30 +276,38 @@ export function createTabletEngine() {
     if (ended) return meetingEnded(mid);
     stopFollowing();
     setState(null);
+    setDrafts({});
     setPhase('signedOut');
   }
 
-  /**
-   * The meeting is over: erase what was counted and tokens never cast, sign out. Records
-   * whose check did not pass stay as evidence.
-   */
+  /** The meeting is over: erase everything this tablet kept of it, sign out. */
   function meetingEnded(meetingId: string): void {
     stopFollowing();
-    for (const rec of Object.values(records()))
-      if (rec.meetingId === meetingId && (rec.check === 'included' || !rec.receipt)) drop(rec.ballotId);
+    for (const rec of Object.values(records())) if (rec.meetingId === meetingId) drop(rec.ballotId);
+    setDrafts({});
     setState(null);
     setPhase('ended');
   }
 
   // ---- per-ballot work ---------------------------------------------------------------------
 
-  function drive(s: TabletState): void {
+  function drive(s: TabletState2): void {
     for (const b of s.ballots) {
       const rec = records()[b.id];
-      if (b.status === 'open' && b.eligible && !rec?.signature) once(`issue:${b.id}`, () => issue(b));
-      else if (b.status === 'open' && rec?.salt && !rec.receipt) once(`cast:${b.id}`, () => cast(b.id));
-      else if (b.status === 'closed' && rec?.receipt && !rec.opened) once(`open:${b.id}`, () => open(b.id));
-      else if ((b.status === 'published' || b.status === 'void') && rec?.receipt && !rec.check) once(`check:${b.id}`, () => check(b.id));
+      if (b.status === 'open') {
+        if (!b.eligible) continue;
+        const kc = keysFor(b);
+        if (!kc.ok) continue; // refused: nothing is blinded, nothing is cast (the screen says why)
+        if (activity()[b.id]?.kind === 'lost') continue; // another tablet holds this member's token
+        if (!rec || rec.stage === 'blinding') once(`issue:${b.id}`, () => issue(b, kc.keys));
+        else if (rec.stage === 'casting') once(`cast:${b.id}`, () => cast(b.id));
+      } else if (b.status !== 'draft') {
+        // The token of a ballot no longer open can never be used.
+        if (rec?.stage === 'blinding' || rec?.stage === 'signed') drop(b.id);
+        if (drafts()[b.id]) dropDraft(b.id);
+        if ((b.status === 'published' || b.status === 'void') && rec && (rec.stage === 'casting' || (rec.stage === 'cast' && !rec.check)))
+          once(`check:${b.id}`, () => check(b.id));
+      }
     }
   }
 
@@ -192,102 +317,184 @@ export function createTabletEngine() {
     void job().finally(() => inflight.delete(key));
   }
 
-  /** Blind a fresh token (kept before sending), get it signed, unblind and check it. */
-  async function issue(b: TabletBallot): Promise<void> {
-    act(b.id, { kind: 'issuing' });
+  const stillOpen = (bid: string) => state()?.ballots.find((b) => b.id === bid)?.status === 'open';
+
+  /** Blind a fresh token (kept before sending), wait for t partial signatures, combine and unblind. */
+  async function issue(b: TabletBallot2, keys: BallotKeys): Promise<void> {
+    act(b.id, { kind: 'issuing', waits: 0 });
     try {
       let rec = records()[b.id];
-      if (!rec?.token || !rec.r || !rec.blinded) {
-        const st = blindToken(b.id);
+      if (!rec) {
+        const st = startIssuance(b.id);
         rec = put({
-          v: 1, ballotId: b.id, meetingId: b.meetingId, title: b.title,
-          token: toHex(st.token), r: toHex(st.r), blinded: toHex(st.blinded),
-          choices: rec?.choices ?? b.items.map(() => null),
+          v: 2, stage: 'blinding', ballotId: b.id, meetingId: b.meetingId, title: b.title,
+          token: toHex(st.token), r: toHex(st.r), blinded: toHex(st.blinded), keys: storedKeys(keys),
         });
       }
-      const blinded = rec.blinded!;
-      const { signed } = await untilAcknowledged(() => request<{ signed: string }>('tablet', 'POST', `/api/ballots/${b.id}/issue`, { blinded }));
-      const st = { ballotId: b.id, token: fromHex(rec.token, 32, 'token'), r: fromHex(rec.r, 32, 'r'), blinded: fromHex(blinded, 48, 'blinded') };
-      const signature = unblindSignature(st, fromHex(signed, 48, 'signed'), fromHex(b.publicKey, 96, 'publicKey'));
-      put({ ...records()[b.id]!, signature: toHex(signature) });
+      if (rec.stage !== 'blinding') return act(b.id, undefined);
+      const { token, r, blinded } = rec;
+      let answer: IssueAnswer;
+      for (let waits = 0; ; waits++) {
+        answer = await untilAcknowledged(() => request<IssueAnswer>('tablet', 'POST', `/api/ballots/${b.id}/issue`, { blinded }));
+        if (answer.status === 'signed') break;
+        // pending: the scrutineers' devices have not all answered yet; ask again with the same point.
+        if (!stillOpen(b.id)) return act(b.id, undefined);
+        act(b.id, { kind: 'issuing', waits: waits + 1 });
+      }
+      const st = { ballotId: b.id, token: fromHex(token, 32, 'token'), r: fromHex(r, 32, 'r'), blinded: fromHex(blinded, 48, 'blinded') };
+      const sigma = finishIssuance(st, answer.partials, keys);
+      fromHex(answer.castKey, 32, 'castKey');
+      // From here on the blinding state is of no use: r and the blinded point are erased.
+      put({ v: 2, stage: 'signed', ballotId: b.id, meetingId: b.meetingId, title: b.title, token, sigma: toHex(sigma), castKey: answer.castKey, keys: storedKeys(keys) });
       act(b.id, undefined);
     } catch (e) {
+      if (e instanceof ApiFailure && e.code === 'ALREADY_ISSUED') {
+        // The server holds another blinded point for this member: this token can never be signed.
+        drop(b.id);
+        return act(b.id, { kind: 'lost' });
+      }
+      if (e instanceof ApiFailure && e.code === 'BAD_STATE') {
+        act(b.id, undefined);
+        return void refresh();
+      }
       act(b.id, { kind: 'issue-error', message: e instanceof CryptoInputError ? t('err.crypto') : messageOf(e) });
     }
   }
 
-  /** Record a choice while voting (never after the member confirmed). */
-  function choose(bid: string, index: number, option: string): void {
+  /** Record a choice while voting (in memory only). */
+  function choose(bid: string, index: number, option: OptionId): void {
     const rec = records()[bid];
-    if (!rec || rec.salt) return;
-    const choices = [...(rec.choices ?? [])];
-    choices[index] = option;
-    put({ ...rec, choices });
+    const b = state()?.ballots.find((x) => x.id === bid);
+    if (rec?.stage !== 'signed' || !b) return;
+    const current = drafts()[bid] ?? b.items.map(() => null);
+    const next = [...current];
+    next[index] = option;
+    setDrafts((m) => ({ ...m, [bid]: next }));
   }
 
-  /** The member confirmed: fix salt and commitment (kept before sending), then cast. */
+  /** The member confirmed: seal the choices (the randomness lives only inside prepareCast), keep the cast, send it. */
   function confirmCast(bid: string): void {
     const rec = records()[bid];
-    if (!rec?.signature || !rec.token || rec.salt) return;
-    const choices = rec.choices ?? [];
-    if (choices.some((c) => c === null)) return;
-    const salt = newSalt();
-    const commitment = commit(bid, fromHex(rec.token, 32, 'token'), choices as string[], salt);
-    put({ ...rec, salt: toHex(salt), commitment: toHex(commitment) });
+    const b = state()?.ballots.find((x) => x.id === bid);
+    const choices = drafts()[bid];
+    if (rec?.stage !== 'signed' || !b || !choices || choices.length !== b.items.length || choices.some((c) => c === null)) return;
+    const kc = keysFor(b);
+    if (!kc.ok) return;
+    try {
+      const prepared = prepareCast(
+        bid, kc.keys, ballotShape({ items: b.items, options: BALLOT_OPTIONS }), selectionsOf(BALLOT_OPTIONS, choices as OptionId[]),
+        fromHex(rec.token, 32, 'token'), fromHex(rec.sigma, 48, 'sigma'), fromHex(rec.castKey, 32, 'castKey'),
+      );
+      put<CastingRecord>({ v: 2, stage: 'casting', ballotId: bid, meetingId: rec.meetingId, title: rec.title, cast: prepared.body, expect: prepared.expect, keys: rec.keys, castAt: Date.now() });
+    } catch (e) {
+      act(bid, { kind: 'cast-error', message: e instanceof CryptoInputError ? t('err.crypto') : messageOf(e) });
+      return;
+    } finally {
+      // No draft survives the cast, whatever happened.
+      dropDraft(bid);
+    }
     once(`cast:${bid}`, () => cast(bid));
   }
 
-  /** Send the cast without credentials until the server acknowledges it with a receipt. */
+  /**
+   * POST the cast exactly as every tablet does: no credentials, no cookie, no Accept-Language or
+   * other custom header, a body whose size the ballot fixes. 503 BUSY: again after a short pause;
+   * no answer or server trouble: again with backoff. Returns the parsed answer of a 2xx.
+   */
+  async function sendCast(bid: string, body: string): Promise<unknown> {
+    for (let attempt = 0; ; attempt++) {
+      // Erased meanwhile (the meeting ended, the retention timer ran out): stop sending.
+      if (records()[bid]?.stage !== 'casting') throw new ApiFailure('BAD_STATE', 0, t('tablet.lateCast'));
+      let res: Response | null = null;
+      try {
+        res = await fetch(`/api/anon/ballots/${encodeURIComponent(bid)}/cast`, {
+          method: 'POST',
+          credentials: 'omit',
+          cache: 'no-store',
+          referrerPolicy: 'no-referrer',
+          headers: { 'Content-Type': 'application/json' },
+          body,
+        });
+      } catch {
+        res = null;
+      }
+      if (res === null) {
+        act(bid, { kind: 'casting', attempt: attempt + 1, busy: false });
+        await pause(backoff(attempt));
+        continue;
+      }
+      const json = (await res.json().catch(() => null)) as Record<string, unknown> | null;
+      if (res.ok) return json;
+      const code = typeof json?.error === 'string' ? json.error : `HTTP_${res.status}`;
+      if (res.status === 503 || code === 'BUSY') {
+        act(bid, { kind: 'casting', attempt: attempt + 1, busy: true });
+        await sleep(300 + Math.random() * 700);
+        continue;
+      }
+      if (res.status >= 500 || res.status === 429) {
+        act(bid, { kind: 'casting', attempt: attempt + 1, busy: false });
+        await pause(backoff(attempt));
+        continue;
+      }
+      throw new ApiFailure(code, res.status, typeof json?.message === 'string' ? json.message : code);
+    }
+  }
+
+  /** Send the kept cast until the server acknowledges it with a receipt for exactly this cast. */
   async function cast(bid: string): Promise<void> {
-    const rec = records()[bid]!;
-    act(bid, { kind: 'casting', attempt: 0 });
+    const rec = records()[bid];
+    if (rec?.stage !== 'casting') return;
+    act(bid, { kind: 'casting', attempt: 0, busy: false });
     try {
-      const body = { token: rec.token!, signature: rec.signature!, commitment: rec.commitment! };
-      const { receipt } = await untilAcknowledged(
-        () => request<{ receipt: Receipt }>('anonymous', 'POST', `/api/ballots/${bid}/cast`, body),
-        (attempt) => act(bid, { kind: 'casting', attempt }),
-      );
-      const expected = toHex(tokenHash(bid, fromHex(rec.token!, 32, 'token')));
-      if (!verifyReceipt(receipt) || receipt.ballotId !== bid || receipt.commitment !== rec.commitment || receipt.tokenHash !== expected)
-        throw new Error('receipt does not verify');
-      put({ ...records()[bid]!, receipt });
+      const answer = (await sendCast(bid, JSON.stringify(rec.cast))) as { receipt?: unknown } | null;
+      if (serverKey === null) serverKey = (await untilAcknowledged(() => request<{ serverKey: string }>('anonymous', 'GET', '/api/server-key'))).serverKey;
+      const receipt = answer?.receipt;
+      if (!receiptMatches(receipt, rec.expect, serverKey)) throw new Error(t('tablet.receipt.bad'));
+      const r = receipt as Receipt2;
+      // Only what the inclusion check needs stays; token, cast key and the cast body are erased.
+      put<CastRecord>({
+        v: 2, stage: 'cast', ballotId: bid, meetingId: rec.meetingId, title: rec.title,
+        tokenHash: rec.expect.tokenHash, sigma: rec.expect.sigma, commitment: rec.expect.commitment, keys: rec.keys,
+        receipt: { ...r }, castAt: rec.castAt,
+      });
       act(bid, undefined);
     } catch (e) {
-      const late = e instanceof ApiFailure && e.code === 'BAD_STATE';
-      act(bid, { kind: 'cast-error', message: late ? t('tablet.lateCast') : messageOf(e) });
+      if (e instanceof ApiFailure && e.code === 'BAD_STATE') return act(bid, { kind: 'late' });
+      act(bid, { kind: 'cast-error', message: castError(e) });
     }
   }
 
-  /** After the close: reveal choices and salt, anonymously, until accepted. */
-  async function open(bid: string): Promise<void> {
-    const rec = records()[bid]!;
-    act(bid, { kind: 'opening', attempt: 0 });
-    try {
-      await untilAcknowledged(
-        () => request('anonymous', 'POST', `/api/ballots/${bid}/openings`, { token: rec.token, choices: rec.choices, salt: rec.salt }),
-        (attempt) => act(bid, { kind: 'opening', attempt }),
-      );
-      put({ ...records()[bid]!, opened: true });
-      act(bid, undefined);
-    } catch (e) {
-      act(bid, { kind: 'open-error', message: messageOf(e) });
-    }
+  function castError(e: unknown): string {
+    if (!(e instanceof ApiFailure)) return messageOf(e);
+    return e.code === 'DUPLICATE_TOKEN' ? t('tablet.cast.duplicate') : t('tablet.cast.refused', { code: e.code });
   }
 
-  /** After publication: is our cast in the signed bundle? Erase the secrets once it is. */
+  /**
+   * After publication: is our cast in the signed bundle (checkReceipt2, in this page)? The
+   * receipt is never sent anywhere. Counted: everything of the cast is erased. A cast whose
+   * answer never came (stage `casting`) is looked up by token hash, σ and commitment.
+   */
   async function check(bid: string): Promise<void> {
-    const rec = records()[bid]!;
+    const rec = records()[bid];
+    if (!rec || (rec.stage !== 'cast' && rec.stage !== 'casting')) return;
     act(bid, { kind: 'checking' });
     try {
-      const json = await untilAcknowledged(() => request<unknown>('anonymous', 'GET', `/api/ballots/${bid}/bundle`));
-      const parsed = tryParseBundle(json);
-      let status: BallotRecord['check'] = 'invalid';
-      if ('bundle' in parsed && bundleSignatureValid(parsed.bundle)) {
-        const r = checkReceipt(parsed.bundle, rec.receipt!);
-        status = r.status === 'included' ? (r.opened ? 'included' : 'unopened') : r.status === 'missing' ? 'missing' : 'invalid';
+      const json = await untilAcknowledged(() => anonymousJson(`/api/ballots/${encodeURIComponent(bid)}/bundle`));
+      const parsed = tryParseBundle2(json);
+      const bundle = 'bundle' in parsed && bundleSignatureValid2(parsed.bundle) ? parsed.bundle : null;
+      if (rec.stage === 'casting') {
+        const e = rec.expect;
+        const found = bundle?.ballots.some((x) => x.signature === e.sigma && x.commitment === e.commitment && x.token === rec.cast.token);
+        if (found) put({ v: 2, stage: 'done', ballotId: bid, meetingId: rec.meetingId, title: rec.title, check: 'included', castAt: rec.castAt });
+        else {
+          drop(bid);
+          return act(bid, { kind: 'late' });
+        }
+        return act(bid, undefined);
       }
-      const next = { ...records()[bid]!, check: status };
-      put(status === 'included' ? erased(next) : next);
+      const status = bundle ? checkReceipt2(bundle, rec.receipt as Receipt2).status : 'bad-bundle';
+      if (status === 'included') put({ v: 2, stage: 'done', ballotId: bid, meetingId: rec.meetingId, title: rec.title, check: 'included', castAt: rec.castAt });
+      else put<CastRecord>({ ...rec, check: status });
       act(bid, undefined);
     } catch (e) {
       act(bid, { kind: 'check-error', message: messageOf(e) });
@@ -297,6 +504,8 @@ export function createTabletEngine() {
   // ---- start --------------------------------------------------------------------------------
 
   function start(): void {
+    purge();
+    setInterval(purge, PURGE_MS);
     window.addEventListener('online', () => void refresh());
     // A page restored from the back/forward cache must not show stale state.
     window.addEventListener('pageshow', (ev) => {
@@ -305,7 +514,7 @@ export function createTabletEngine() {
     void refresh();
   }
 
-  return { phase, setPhase, state, records, activity, pending, fatal, signIn, confirmIdentity, choose, confirmCast, refresh, start };
+  return { phase, setPhase, state, records, activity, drafts, pending, fatal, keysFor, signIn, confirmIdentity, choose, confirmCast, refresh, start };
 }
 
 export type TabletEngine = ReturnType<typeof createTabletEngine>;

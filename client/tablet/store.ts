@@ -1,53 +1,106 @@
 /**
  * @module client/tablet/store
- * What a tablet keeps of each ballot in localStorage, keyed by ballot id, so that a reload
- * or a crash loses nothing: the blinding state (kept before the issue request, so a retry
- * sends the same blinded point and gets the same answer), the unblinded signature, the
- * choices (the draft while voting, then the cast ones), salt and commitment (kept before
- * the cast request, so a retry sends the same cast), the receipt, and how the check ended.
- * Once the published bundle shows the ballot counted, token, salt and choices are erased.
+ * What a tablet keeps of each ballot in localStorage (`piaojue.ballot.<ballotId>`), and for
+ * how long. Assume whoever takes the tablet after the meeting reads all of it: nothing here
+ * may tell how the member voted, and what links the member to a cast is erased early.
+ *
+ * Never stored, anywhere (not in localStorage, sessionStorage, IndexedDB or the URL):
+ * - the choices: the draft lives in the page's memory only and is dropped the moment the
+ *   member confirms (a reload while voting starts the ballot afresh);
+ * - the encryption randomness: it exists only inside `prepareCast` (crypto/voter.ts).
+ *
+ * A record goes through these stages (byte fields lowercase hex):
+ * 1. `blinding` — {token, r, blinded}: kept before the issue request so a retry or a reload
+ *    sends the same blinded point (another one is refused with ALREADY_ISSUED). Replaced by
+ *    stage 2 as soon as σ is unblinded: r and the blinded point are then erased.
+ * 2. `signed` — {token, sigma, castKey, keys}: exactly what the cast needs.
+ * 3. `casting` — {cast (the body as sent: token, σ, sealed ballot, commitment, MAC), expect,
+ *    keys}: written when the member confirms, before the first send, so a retry (offline,
+ *    reload, BUSY) repeats the identical cast. The sealed ballot is encrypted; without the
+ *    randomness it shows nothing more than the public audit bundle does.
+ * 4. `cast` — {tokenHash, sigma, commitment, keys, receipt, castAt}: only what the inclusion
+ *    check needs; token, castKey and the body are erased when the receipt arrives.
+ * 5. `done` — {check}: the check passed; the receipt and everything of stage 4 are erased.
+ *    Only the ballot's id, title and "counted" remain, so a reload does not raise an alarm.
+ * A failed check keeps stage 4 (with `check` set) as evidence to show the scrutineers.
+ *
+ * Erasure: stage 4 becomes stage 5 once the check passes; every record of a meeting is
+ * removed when the meeting ends; any cast record (stages 3–5, and failed checks) is removed
+ * RETENTION_MS after the cast, checked at start-up and every minute, even offline; stages 1–2
+ * are removed once their ballot is no longer open (the token can no longer be used).
  */
-import type { Receipt } from '../../crypto/index.ts';
 
-/** Outcome of the receipt check against the published bundle. */
-export type CheckStatus = 'included' | 'unopened' | 'missing' | 'invalid';
+/** Keys derived from the checked ceremony (crypto/voter.ts `ballotKeys`), as the tablet used them. */
+export type StoredKeys = { readonly publicKey: string; readonly electionKey: string; readonly fingerprint: string };
 
-/** One ballot's record on this tablet (byte fields are lowercase hex). */
-export type BallotRecord = {
-  readonly v: 1;
+/** Outcome of the inclusion check against the published bundle (crypto/verify2.ts `checkReceipt2`, plus a bad bundle). */
+export type CheckStatus = 'included' | 'missing' | 'other-keys' | 'invalid-receipt' | 'other-ballot' | 'other-server' | 'bad-bundle';
+
+/** The cast body as sent to POST /api/anon/ballots/:bid/cast. */
+export type CastBody = { readonly token: string; readonly signature: string; readonly sealed: string; readonly commitment: string; readonly mac: string };
+
+/** What a receipt must say (crypto/voter.ts `PreparedCast['expect']`). */
+export type Expect = {
   readonly ballotId: string;
-  readonly meetingId: string;
-  readonly title: string;
-  readonly token?: string;
-  readonly r?: string;
-  readonly blinded?: string;
-  readonly signature?: string;
-  /** One option id (or null while undecided) per item. */
-  readonly choices?: readonly (string | null)[];
-  /** Present once the member confirmed: from then on the choices are never shown again. */
-  readonly salt?: string;
-  readonly commitment?: string;
-  readonly receipt?: Receipt;
-  readonly opened?: boolean;
-  readonly check?: CheckStatus;
-  /** Token, salt and choices have been erased. */
-  readonly erased?: boolean;
+  readonly tokenHash: string;
+  readonly sigma: string;
+  readonly commitment: string;
+  readonly publicKey: string;
+  readonly electionKey: string;
 };
 
-const PREFIX = 'piaojue.ballot.';
+/** A v2 receipt as the server signed it (crypto/bundle2.ts `Receipt2`). */
+export type StoredReceipt = Expect & { readonly serverKey: string; readonly signature: string };
 
-/** Every record on this tablet. */
+type Base = { readonly v: 2; readonly ballotId: string; readonly meetingId: string; readonly title: string };
+
+export type BlindingRecord = Base & { readonly stage: 'blinding'; readonly token: string; readonly r: string; readonly blinded: string; readonly keys: StoredKeys };
+export type SignedRecord = Base & { readonly stage: 'signed'; readonly token: string; readonly sigma: string; readonly castKey: string; readonly keys: StoredKeys };
+export type CastingRecord = Base & { readonly stage: 'casting'; readonly cast: CastBody; readonly expect: Expect; readonly keys: StoredKeys; readonly castAt: number };
+export type CastRecord = Base & {
+  readonly stage: 'cast';
+  readonly tokenHash: string;
+  readonly sigma: string;
+  readonly commitment: string;
+  readonly keys: StoredKeys;
+  readonly receipt: StoredReceipt;
+  readonly castAt: number;
+  /** Set when the check ran and did not pass (kept as evidence until the meeting ends or the timer). */
+  readonly check?: Exclude<CheckStatus, 'included'>;
+};
+export type DoneRecord = Base & { readonly stage: 'done'; readonly check: 'included'; readonly castAt: number };
+
+/** One ballot's record on this tablet. */
+export type BallotRecord = BlindingRecord | SignedRecord | CastingRecord | CastRecord | DoneRecord;
+
+/** How long after the cast anything of it stays on the tablet, whatever happens (2 hours). */
+export const RETENTION_MS = 2 * 60 * 60 * 1000;
+
+const PREFIX = 'piaojue.ballot.';
+const STAGES = ['blinding', 'signed', 'casting', 'cast', 'done'] as const;
+
+/** Every record on this tablet (records of another format are dropped). */
 export function loadAll(): Record<string, BallotRecord> {
   const out: Record<string, BallotRecord> = {};
   try {
+    const keys: string[] = [];
     for (let i = 0; i < localStorage.length; i++) {
       const key = localStorage.key(i);
-      if (!key?.startsWith(PREFIX)) continue;
-      const rec = JSON.parse(localStorage.getItem(key) ?? 'null') as BallotRecord | null;
-      if (rec && rec.v === 1 && rec.ballotId === key.slice(PREFIX.length)) out[rec.ballotId] = rec;
+      if (key?.startsWith(PREFIX)) keys.push(key);
+    }
+    for (const key of keys) {
+      let rec: BallotRecord | null = null;
+      try {
+        rec = JSON.parse(localStorage.getItem(key) ?? 'null') as BallotRecord | null;
+      } catch {
+        rec = null;
+      }
+      if (rec && rec.v === 2 && STAGES.includes(rec.stage) && rec.ballotId === key.slice(PREFIX.length)) out[rec.ballotId] = rec;
+      // An unreadable record or one of the old protocol (which held choices) is erased.
+      else localStorage.removeItem(key);
     }
   } catch {
-    /* storage unavailable or corrupt: start empty */
+    /* storage unavailable: start empty */
   }
   return out;
 }
@@ -65,7 +118,13 @@ export function removeRecord(ballotId: string): void {
   }
 }
 
-/** The record without the secrets that link it to the published choices (kept: receipt and check). */
-export function erased(rec: BallotRecord): BallotRecord {
-  return { v: 1, ballotId: rec.ballotId, meetingId: rec.meetingId, title: rec.title, receipt: rec.receipt, opened: rec.opened, check: rec.check, erased: true };
+/** When a record was cast (stages 3–5), or null. */
+export function castTime(rec: BallotRecord): number | null {
+  return rec.stage === 'casting' || rec.stage === 'cast' || rec.stage === 'done' ? rec.castAt : null;
+}
+
+/** Whether the retention timer has run out for `rec` at `now`. */
+export function expired(rec: BallotRecord, now: number): boolean {
+  const at = castTime(rec);
+  return at !== null && now - at >= RETENTION_MS;
 }

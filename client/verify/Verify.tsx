@@ -1,12 +1,14 @@
 /**
  * @module client/verify/Verify
- * The public verifier: load an audit bundle by address (`?bundle=/api/ballots/…/bundle`)
- * or from a file, verify it in a Web Worker with a progress bar, show every check of
- * crypto/verify.ts in plain words, the recomputed result, and check a pasted receipt
- * (included with its Merkle proof, or missing: proof that the server misbehaved).
+ * The public verifier of `piaojue/2` bundles: load an audit bundle by address
+ * (`?bundle=/api/ballots/…/bundle`) or from a file, verify it in a Web Worker with a progress
+ * bar, show every check of crypto/verify2.ts in plain words (a failed one with its code, what
+ * it means and the details), the key ceremony's fingerprint (系统校验码) to compare with the
+ * one shown in the room, the result recomputed from the decryption, and check a pasted receipt
+ * (included with its Merkle proof; missing or signed for other keys: proof of misbehaviour).
  */
-import { createSignal, For, Match, onCleanup, onMount, Show, Switch } from 'solid-js';
-import { CHECKS, type Failure, type FailureCode, type Tally } from '../../crypto/index.ts';
+import { createSignal, For, onCleanup, onMount, Show } from 'solid-js';
+import { CHECKS_2, type Failure2, type FailureCode2, type Tally } from '../../crypto/index.ts';
 import { t, type Key } from '../i18n.ts';
 import { ResultTable } from '../result.tsx';
 import { LangSwitch, Notice, ProgressBar } from '../ui.tsx';
@@ -155,9 +157,9 @@ export default function Verify() {
 }
 
 function Report(props: { result: Result; usedKey: boolean }) {
-  const failed = (code: FailureCode): readonly Failure[] => props.result.failures.filter((f) => f.code === code);
+  const failed = (code: FailureCode2): readonly Failure2[] => props.result.failures.filter((f) => f.code === code);
   const malformed = () => failed('MALFORMED').length > 0;
-  const state = (code: FailureCode): 'pass' | 'fail' | 'skip' => {
+  const state = (code: FailureCode2): 'pass' | 'fail' | 'skip' => {
     if (failed(code).length) return 'fail';
     if (malformed() && code !== 'MALFORMED') return 'skip';
     if (code === 'SERVER_KEY' && !props.usedKey) return 'skip';
@@ -173,6 +175,16 @@ function Report(props: { result: Result; usedKey: boolean }) {
         {(s) => (
           <section class="card">
             <h2>{t('verify.ballot', { title: s().ballot.title, type: typeWord(s().ballot.type) })}</h2>
+            <div class="fingerprint-box" data-testid="verify-fingerprint" data-fingerprint={props.result.fingerprint ?? ''}>
+              <span class="strong">{t('verify.fingerprint')}</span>
+              <Show when={props.result.fingerprint} fallback={<span class="fingerprint-none">{t('verify.fingerprint.none')}</span>}>
+                {(fp) => <span class="fingerprint-digits mono">{fp()}</span>}
+              </Show>
+              <span class="muted small">{t('verify.fingerprint.hint')}</span>
+            </div>
+            <p class="muted small">
+              {t('verify.scrutineers', { names: s().scrutineers.join('、'), n: s().scrutineers.length, t: s().t, d: s().decrypted.length })}
+            </p>
             <p class="muted mono small break">{t('verify.bundleKey', { key: s().serverKey })}</p>
             <Show when={props.result.tally}>{(tally) => <Tally summary={s()} tally={tally()} ok={props.result.ok} />}</Show>
           </section>
@@ -181,13 +193,22 @@ function Report(props: { result: Result; usedKey: boolean }) {
       <section class="card">
         <h2>{t('verify.checks')}</h2>
         <ol class="checks" data-testid="checks">
-          <For each={CHECKS}>
+          <For each={CHECKS_2}>
             {(code) => (
               <li class={`check-row check-${state(code)}`} data-testid={`check-${code}`} data-state={state(code)}>
                 <span class="check-mark" aria-hidden="true">{state(code) === 'pass' ? '✓' : state(code) === 'fail' ? '✗' : '–'}</span>
                 <span class="check-text">
                   {t(`check.${code}` as Key)}
+                  <Show when={state(code) === 'fail'}>
+                    <span class="check-why" data-testid={`why-${code}`}>
+                      <span class="check-code mono">{code}</span>
+                      {t(`checkWhy.${code}` as Key)}
+                    </span>
+                  </Show>
                   <For each={failed(code).slice(0, 5)}>{(f) => <span class="check-detail mono">{f.detail}</span>}</For>
+                  <Show when={failed(code).length > 5}>
+                    <span class="check-detail">{t('verify.moreFailures', { n: failed(code).length - 5 })}</span>
+                  </Show>
                 </span>
                 <span class="check-state">{state(code) === 'pass' ? t('verify.pass') : state(code) === 'fail' ? t('verify.failed') : t('verify.skipped')}</span>
               </li>
@@ -219,41 +240,41 @@ function Tally(props: { summary: BundleSummary; tally: Tally; ok: boolean }) {
 
 function ReceiptResult(props: { answer: ReceiptAnswer }) {
   const a = () => props.answer;
+  const included = () => {
+    const x = a();
+    return x.status === 'included' ? x : null;
+  };
+  const simple: Record<string, { kind: 'error' | 'warn'; key: Key }> = {
+    missing: { kind: 'error', key: 'verify.receipt.missing' },
+    'other-keys': { kind: 'error', key: 'verify.receipt.otherKeys' },
+    'invalid-receipt': { kind: 'error', key: 'verify.receipt.invalid' },
+    'other-ballot': { kind: 'warn', key: 'verify.receipt.otherBallot' },
+    'other-server': { kind: 'warn', key: 'verify.receipt.otherServer' },
+    'no-bundle': { kind: 'warn', key: 'verify.receipt.noBundle' },
+    'bad-json': { kind: 'error', key: 'verify.receipt.badJson' },
+  };
   return (
     <div data-testid="receipt-result" data-status={a().status}>
-      <Switch>
-        <Match when={a().status === 'included'}>
-          {(() => {
-            const inc = a() as { index: number; proof: readonly string[]; opened: boolean };
-            return (
-              <Notice kind={inc.opened ? 'ok' : 'warn'}>
-                <p>{inc.opened ? t('verify.receipt.included', { index: inc.index + 1 }) : t('verify.receipt.includedUnopened', { index: inc.index + 1 })}</p>
-                <details>
-                  <summary>{t('verify.proof')}</summary>
-                  <ol class="proof mono small">
-                    <For each={inc.proof}>{(h) => <li>{h}</li>}</For>
-                  </ol>
-                </details>
-              </Notice>
-            );
-          })()}
-        </Match>
-        <Match when={a().status === 'missing'}>
-          <Notice kind="error">{t('verify.receipt.missing')}</Notice>
-        </Match>
-        <Match when={a().status === 'other-ballot'}>
-          <Notice kind="warn">{t('verify.receipt.otherBallot')}</Notice>
-        </Match>
-        <Match when={a().status === 'other-server'}>
-          <Notice kind="warn">{t('verify.receipt.otherServer')}</Notice>
-        </Match>
-        <Match when={a().status === 'bad-json'}>
-          <Notice kind="error">{t('verify.receipt.badJson')}</Notice>
-        </Match>
-        <Match when={true}>
-          <Notice kind="error">{t('verify.receipt.invalid')}</Notice>
-        </Match>
-      </Switch>
+      <Show
+        when={included()}
+        fallback={
+          <Notice kind={simple[a().status]?.kind ?? 'error'}>
+            <p>{t(simple[a().status]?.key ?? 'verify.receipt.invalid')}</p>
+          </Notice>
+        }
+      >
+        {(inc) => (
+          <Notice kind="ok">
+            <p>{t('verify.receipt.included', { index: inc().index + 1 })}</p>
+            <details>
+              <summary>{t('verify.proof')}</summary>
+              <ol class="proof mono small">
+                <For each={inc().proof}>{(h) => <li>{h}</li>}</For>
+              </ol>
+            </details>
+          </Notice>
+        )}
+      </Show>
     </div>
   );
 }

@@ -1,14 +1,14 @@
 /**
  * @module client/verify/verify.worker
- * Runs crypto/verify.ts off the page's thread: verifyBundle with progress messages, then
- * checkReceipt against the bundle it keeps. The page never freezes, whatever the size.
+ * Runs crypto/verify2.ts off the page's thread: verifyBundle2 with progress messages, then
+ * checkReceipt2 against the bundle it keeps. The page never freezes, whatever the size.
  */
 /// <reference lib="webworker" />
-import { checkReceipt, verifyBundle, type Bundle, type Receipt } from '../../crypto/index.ts';
+import { ceremonyFingerprint, checkReceipt2, fromHex, verifyBundle2, type Bundle2, type Receipt2 } from '../../crypto/index.ts';
 import type { FromWorker, ToWorker } from './protocol.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
-let bundle: Bundle | null = null;
+let bundle: Bundle2 | null = null;
 const post = (m: FromWorker) => self.postMessage(m);
 
 self.onmessage = (ev: MessageEvent<ToWorker>) => {
@@ -20,13 +20,12 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
     try {
       json = JSON.parse(msg.text);
     } catch (e) {
-      post({ kind: 'result', ok: false, failures: [{ code: 'MALFORMED', detail: `not JSON: ${(e as Error).message}` }], tally: null, summary: null, ms: 0 });
+      post({ kind: 'result', ok: false, failures: [{ code: 'MALFORMED', detail: `not JSON: ${(e as Error).message}` }], tally: null, summary: null, fingerprint: null, ms: 0 });
       return;
     }
     let last = 0;
-    const result = verifyBundle(json, {
+    const result = verifyBundle2(json, {
       ...(msg.serverKey ? { serverKey: msg.serverKey } : {}),
-      batchSize: 64,
       onProgress: (done, total) => {
         const now = performance.now();
         if (now - last > 50 || done === total) {
@@ -37,15 +36,27 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
     });
     bundle = result.bundle;
     const b = result.bundle;
+    let fingerprint: string | null = null;
+    try {
+      fingerprint = result.transcript ? ceremonyFingerprint(fromHex(result.transcript, 32, 'transcript')) : null;
+    } catch {
+      fingerprint = null;
+    }
     post({
       kind: 'result',
       ok: result.ok,
       failures: result.failures,
       tally: result.tally,
-      summary: b ? { ballot: b.ballot, serverKey: b.serverKey, merkleRoot: b.merkleRoot, casts: b.ballots.length, claimed: b.tally } : null,
+      summary: b
+        ? {
+            ballot: b.ballot, serverKey: b.serverKey, merkleRoot: b.merkleRoot, casts: b.ballots.length, claimed: b.tally,
+            scrutineers: b.ceremony.params.devices.map((d) => d.name), t: b.ceremony.params.t, decrypted: b.decryption.map((d) => d.index),
+          }
+        : null,
+      fingerprint,
       ms: Math.round(performance.now() - started),
     });
   } else if (msg.kind === 'receipt') {
-    post({ kind: 'receipt', check: bundle ? checkReceipt(bundle, msg.receipt as Receipt) : { status: 'no-bundle' } });
+    post({ kind: 'receipt', check: bundle ? checkReceipt2(bundle, msg.receipt as Receipt2) : { status: 'no-bundle' } });
   }
 };

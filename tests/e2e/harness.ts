@@ -19,6 +19,7 @@ export const PASSWORD = 'e2e-password';
 export const VIEWPORTS = {
   tabletLandscape: { width: 1280, height: 800 },
   tabletPortrait: { width: 800, height: 1280 },
+  phone: { width: 360, height: 640 },
   secretary: { width: 1440, height: 900 },
   projector: { width: 1920, height: 1080 },
   verifier: { width: 1280, height: 900 },
@@ -104,6 +105,17 @@ export async function until<T>(probe: () => Promise<T> | T, what: string, ms = 2
 /** Wait until a test id is visible. */
 export async function visible(page: Page, testid: string, ms = 20_000): Promise<void> {
   await page.getByTestId(testid).first().waitFor({ state: 'visible', timeout: ms });
+}
+
+/** A POST from the page with its own cookies (the browser adds the Origin header), as JSON. */
+export async function apiPost(page: Page, path: string, body: unknown): Promise<{ status: number; json: any }> {
+  return page.evaluate(
+    async ([p, b]) => {
+      const res = await fetch(p as string, { method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(b) });
+      return { status: res.status, json: await res.json().catch(() => null) };
+    },
+    [path, body] as const,
+  );
 }
 
 /** JSON from the API with the page's own cookies (what that browser could see). */
