@@ -1,14 +1,14 @@
 /**
  * @module client/api
- * The one way the client talks to the server. Three callers, as in docs/api.md:
- * `secretary` and `tablet` send the same-origin cookie; `anonymous` sends no credentials
+ * The one way the client talks to the server. Four callers, as in docs/api.md:
+ * `secretary`, `tablet` and `scrutineer` send the same-origin cookie; `anonymous` sends no credentials
  * at all (`credentials: 'omit'`), which is how casts and openings stay unlinkable.
  * Every failure becomes an `ApiFailure` carrying the server's stable code and its
  * localized message, or NETWORK when the request never got an answer.
  */
-import { acceptLanguage, t } from './i18n.ts';
+import { acceptLanguage, codeText, t } from './i18n.ts';
 
-export type Caller = 'secretary' | 'tablet' | 'anonymous';
+export type Caller = 'secretary' | 'tablet' | 'scrutineer' | 'anonymous';
 
 /** A refused or failed request: `code` is the server's error code, or NETWORK / HTTP_<status>. */
 export class ApiFailure extends Error {
@@ -94,7 +94,8 @@ export async function untilAcknowledged<T>(send: () => Promise<T>, onRetry?: (at
 
 /** The message to show for any error. */
 export function messageOf(e: unknown): string {
-  if (e instanceof ApiFailure) return e.message;
+  // The page's own words for a code when it has them (they follow a language switch), else the server's.
+  if (e instanceof ApiFailure) return codeText(e.code) ?? e.message;
   return t('err.unexpected', { detail: String((e as Error)?.message ?? e) });
 }
 
@@ -118,7 +119,7 @@ export function followMeeting<V>(meetingId: string, onChange: (view: V | null) =
   const connect = () => {
     if (stopped) return;
     es = new EventSource(`/api/meetings/${encodeURIComponent(meetingId)}/events`);
-    for (const kind of ['state', 'attendance', 'ballot', 'published', 'meeting']) es.addEventListener(kind, handler as EventListener);
+    for (const kind of ['state', 'attendance', 'ballot', 'scrutiny', 'published', 'meeting']) es.addEventListener(kind, handler as EventListener);
     es.onerror = () => {
       // The browser retries by itself while CONNECTING; when it gives up (CLOSED), start over.
       if (es?.readyState === EventSource.CLOSED) {

@@ -1,8 +1,8 @@
 /**
  * @module client/main
- * Entry of the single-page client. The server answers /, /secretary(/…), /screen/:id and
- * /verify with this same page; a small router on location.pathname picks the page and
- * loads it as its own chunk, so a tablet never downloads the secretary console.
+ * Entry of the single-page client. The server answers /, /secretary(/…), /scrutineer,
+ * /screen/:id and /verify with this same page; a small router on location.pathname picks
+ * the page and loads it as its own chunk, so a tablet never downloads the secretary console.
  */
 import { lazy, type Component } from 'solid-js';
 import { render } from 'solid-js/web';
@@ -13,11 +13,13 @@ const Tablet = lazy(() => import('./tablet/Tablet.tsx'));
 const Secretary = lazy(() => import('./secretary/Secretary.tsx'));
 const Screen = lazy(() => import('./screen/Screen.tsx'));
 const Verify = lazy(() => import('./verify/Verify.tsx'));
+const Scrutineer = lazy(() => import('./scrutineer/Scrutineer.tsx'));
 
 /** Which page a path shows. */
-export function route(pathname: string): { page: 'tablet' | 'secretary' | 'screen' | 'verify' | 'none'; id?: string } {
+export function route(pathname: string): { page: 'tablet' | 'secretary' | 'scrutineer' | 'screen' | 'verify' | 'none'; id?: string } {
   if (pathname === '/' || pathname === '/index.html') return { page: 'tablet' };
   if (pathname === '/secretary' || pathname.startsWith('/secretary/')) return { page: 'secretary' };
+  if (pathname === '/scrutineer' || pathname === '/scrutineer/') return { page: 'scrutineer' };
   const screen = /^\/screen\/([A-Za-z0-9_-]{1,64})\/?$/.exec(pathname);
   if (screen) return { page: 'screen', id: screen[1]! };
   if (pathname === '/verify' || pathname === '/verify/') return { page: 'verify' };
@@ -34,6 +36,8 @@ function App() {
       return <Tablet />;
     case 'secretary':
       return <Secretary />;
+    case 'scrutineer':
+      return <Scrutineer />;
     case 'screen':
       return <Screen meetingId={r.id!} />;
     case 'verify':

@@ -19,14 +19,35 @@ export type BallotView = {
   readonly rule: Rule;
   readonly recused: readonly string[];
   readonly publicKey: string | null;
+  /** The ceremony's election key (sealed ballots), once open. */
+  readonly electionKey: string | null;
+  /** The ceremony fingerprint (系统校验码), once open. */
+  readonly fingerprint: string | null;
   readonly entitled: number;
   readonly present: number;
   readonly issued: number;
   readonly cast: number;
-  readonly openings: number;
+  /** Scrutineer devices that confirmed the attendance (清点人数) of this ballot. */
+  readonly confirmations: number;
+  /** Valid decryption shares received after the close. */
+  readonly decryptions: number;
   readonly quorumMet: boolean;
   readonly result: Tally | null;
 };
+
+/** Ceremony states of `ScrutinyView` (docs/api.md). */
+export type CeremonyStatus = 'unnamed' | 'waiting' | 'running' | 'ready' | 'failed';
+
+/** `ScrutinyView` of docs/api.md: the scrutineers, their devices and the key ceremony (never a code). */
+export type ScrutinyView = {
+  readonly n: number;
+  readonly t: number;
+  readonly scrutineers: readonly { readonly index: number; readonly name: string; readonly hasCode: boolean; readonly registered: boolean; readonly online: boolean }[];
+  readonly ceremony: { readonly status: CeremonyStatus; readonly fingerprint: string | null; readonly failure: string | null };
+};
+
+/** A scrutineer's sign-in code as returned once by POST /api/meetings/:mid/scrutineers. */
+export type ScrutineerCode = { readonly index: number; readonly name: string; readonly code: string };
 
 /** A ballot as the tablet sees it: whether this member votes on it and was issued a token. */
 export type TabletBallot = Omit<BallotView, 'issued'> & { readonly eligible: boolean; readonly issued: boolean };
@@ -58,7 +79,7 @@ export type MemberView = {
 };
 
 /** GET /api/meetings/:mid. */
-export type MeetingDetail = { readonly meeting: MeetingSummary; readonly members: readonly MemberView[]; readonly ballots: readonly BallotView[] };
+export type MeetingDetail = { readonly meeting: MeetingSummary; readonly members: readonly MemberView[]; readonly ballots: readonly BallotView[]; readonly scrutiny: ScrutinyView };
 
 /** A sign-in code as returned once by POST /codes or a re-issue. */
 export type IssuedCode = { readonly memberId: string; readonly name: string; readonly code: string };
@@ -68,5 +89,6 @@ export type ScreenView = {
   readonly meeting: { readonly id: string; readonly title: string; readonly status: MeetingStatus };
   readonly members: number;
   readonly present: number;
+  readonly scrutiny: ScrutinyView;
   readonly ballots: readonly BallotView[];
 };

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { AuthEnv } from './auth.ts';
 
 const DIST = resolve(dirname(fileURLToPath(import.meta.url)), '../dist/client');
-const PAGES = ['/', '/secretary', '/secretary/*', '/screen/*', '/verify'];
+const PAGES = ['/', '/secretary', '/secretary/*', '/screen/*', '/verify', '/scrutineer'];
 
 /** Route installer for the built client. */
 export function serveClient(dist = DIST) {

@@ -2,14 +2,17 @@
  * @module client/screen/Screen
  * The projector (1920×1080): meeting title, attendance and quorum, the current ballot with
  * a progress bar of ballots cast against ballots issued — there are no partial counts
- * before publication — and the result table once published. No controls; live via the
- * meeting's event stream, whose events carry this very view.
+ * before publication — then the scrutineers' decryption progress, and the result table once
+ * published. Before and during voting a side panel shows the 系统校验码 (the key ceremony's
+ * fingerprint, which the scrutineers' devices and every tablet must show too) and which
+ * scrutineers signed in. No controls; live via the meeting's event stream, whose events
+ * carry this very view.
  */
 import { createMemo, createSignal, For, Match, onCleanup, onMount, Show, Switch } from 'solid-js';
 import { followMeeting, messageOf, request } from '../api.ts';
 import { t } from '../i18n.ts';
 import { ResultTable } from '../result.tsx';
-import type { BallotView, ScreenView } from '../types.ts';
+import type { BallotView, ScreenView, ScrutinyView } from '../types.ts';
 import { Notice, ProgressBar } from '../ui.tsx';
 import { fingerprint, itemLabel, quorumSentence, ruleSentence, statusWord, typeWord } from '../words.ts';
 import '../styles/screen.css';
@@ -41,9 +44,9 @@ export default function Screen(props: { meetingId: string }) {
     void load();
     void request<{ serverKey: string }>('anonymous', 'GET', '/api/server-key').then((k) => setServerKey(k.serverKey), () => undefined);
     const stop = followMeeting<ScreenView>(props.meetingId, (v) => (v ? setView(v) : void load()));
-    // Issuance sends no event, so 已发票 would lag while a ballot is open: poll meanwhile.
+    // A slow poll besides the events, while a ballot is live.
     const poll = setInterval(() => {
-      if (view()?.ballots.some((b) => b.status === 'open')) void load();
+      if (view()?.ballots.some((b) => b.status === 'open' || b.status === 'closed')) void load();
     }, 3000);
     onCleanup(() => {
       stop();
@@ -51,6 +54,8 @@ export default function Screen(props: { meetingId: string }) {
     });
   });
   const ballot = createMemo(() => currentBallot(view()?.ballots ?? []));
+  /** The side panel (fingerprint, scrutineers) stays up until a result takes the screen. */
+  const side = () => view()?.meeting.status === 'active' && (!ballot() || ['draft', 'open', 'closed'].includes(ballot()!.status));
 
   return (
     <div class="screen">
@@ -66,19 +71,31 @@ export default function Screen(props: { meetingId: string }) {
                 {t('screen.attendance', { total: v().members, present: v().present })}
               </p>
             </header>
-            <main class="screen-main">
-              <Switch>
-                <Match when={v().meeting.status === 'ended' && (!ballot() || ballot()!.status === 'draft')}>
-                  <p class="screen-waiting">{t('screen.ended')}</p>
-                </Match>
-                <Match when={ballot()}>{(b) => <BallotPanel ballot={b()} />}</Match>
-                <Match when={true}>
-                  <p class="screen-waiting" data-testid="screen-waiting">{t('screen.noBallot')}</p>
-                </Match>
-              </Switch>
-            </main>
+            <div class="screen-body" classList={{ 'with-side': !!side() }}>
+              <main class="screen-main">
+                <Switch>
+                  <Match when={v().meeting.status === 'ended' && (!ballot() || ballot()!.status === 'draft')}>
+                    <p class="screen-waiting">{t('screen.ended')}</p>
+                  </Match>
+                  <Match when={ballot()}>{(b) => <BallotPanel ballot={b()} t={v().scrutiny.t} />}</Match>
+                  <Match when={true}>
+                    <p class="screen-waiting" data-testid="screen-waiting">{t('screen.noBallot')}</p>
+                  </Match>
+                </Switch>
+              </main>
+              <Show when={side()}>
+                <ScrutinyPanel scrutiny={v().scrutiny} />
+              </Show>
+            </div>
             <footer class="screen-footer">
               <span>{t('app.name')}</span>
+              <Show when={!side() && v().scrutiny.ceremony.fingerprint}>
+                {(fp) => (
+                  <span class="mono" data-testid="screen-fingerprint-small">
+                    {t('screen.fingerprint')}：{fp()}
+                  </span>
+                )}
+              </Show>
               <Show when={serverKey()}>{(k) => <span class="mono">{t('screen.serverKey', { fp: fingerprint(k()) })}</span>}</Show>
             </footer>
           </>
@@ -88,7 +105,42 @@ export default function Screen(props: { meetingId: string }) {
   );
 }
 
-function BallotPanel(props: { ballot: BallotView }) {
+/** The 系统校验码 in large digits and the scrutineers with 已登录 ✓. */
+function ScrutinyPanel(props: { scrutiny: ScrutinyView }) {
+  const fp = () => (props.scrutiny.ceremony.status === 'ready' ? props.scrutiny.ceremony.fingerprint : null);
+  return (
+    <aside class="screen-side" data-testid="screen-scrutiny">
+      <div class="screen-fp-box" classList={{ pending: !fp() }}>
+        <p class="screen-fp-label">{t('screen.fingerprint')}</p>
+        <Show when={fp()} fallback={<p class="screen-fp-pending">{t('screen.fingerprintPending')}</p>}>
+          {(f) => (
+            <>
+              <p class="screen-fp mono" data-testid="screen-fingerprint">
+                <For each={f().split(' ')}>{(g) => <span>{g}</span>}</For>
+              </p>
+              <p class="screen-fp-hint">{t('screen.fingerprintHint')}</p>
+            </>
+          )}
+        </Show>
+      </div>
+      <Show when={props.scrutiny.n > 0}>
+        <p class="screen-side-h">{t('screen.scrutineers')}</p>
+        <ul class="screen-scrutineers">
+          <For each={props.scrutiny.scrutineers}>
+            {(x) => (
+              <li classList={{ on: x.registered }} data-testid="screen-scrutineer">
+                <span class="screen-scr-name">{x.name}</span>
+                <span class="screen-scr-state">{x.registered ? `${t('screen.signedIn')} ✓` : t('screen.notSignedIn')}</span>
+              </li>
+            )}
+          </For>
+        </ul>
+      </Show>
+    </aside>
+  );
+}
+
+function BallotPanel(props: { ballot: BallotView; t: number }) {
   const b = () => props.ballot;
   return (
     <section class={`screen-ballot status-${b().status}`} data-testid="screen-ballot" data-status={b().status}>
@@ -120,8 +172,9 @@ function BallotPanel(props: { ballot: BallotView }) {
           <ProgressBar class="screen-progress" value={b().cast} max={Math.max(b().issued, 1)} label={t('screen.castProgress', { cast: b().cast, issued: b().issued })} />
         </Match>
         <Match when={b().status === 'closed'}>
-          <p class="screen-figure" data-testid="screen-progress">{t('screen.openingProgress', { openings: b().openings, cast: b().cast })}</p>
-          <ProgressBar class="screen-progress" value={b().openings} max={Math.max(b().cast, 1)} label={t('screen.openingProgress', { openings: b().openings, cast: b().cast })} />
+          <p class="screen-figure screen-figure-closed" data-testid="screen-progress">{t('screen.decrypting', { k: b().decryptions, t: props.t })}</p>
+          <ProgressBar class="screen-progress screen-progress-closed" value={b().decryptions} max={Math.max(props.t, 1)} label={t('screen.decrypting', { k: b().decryptions, t: props.t })} />
+          <p class="screen-counts">{t('screen.castProgress', { cast: b().cast, issued: b().issued })}</p>
         </Match>
         <Match when={b().result}>
           {(r) => (

@@ -88,7 +88,7 @@ export default function Attendance(props: { ctx: MeetingCtx }) {
               <p class="big-code mono">{c().code}</p>
             </Notice>
             <div class="inline-form">
-              <button type="button" class="btn btn-primary" onClick={() => window.print()}>
+              <button type="button" class="btn btn-primary" onClick={() => props.ctx.print('members')}>
                 {t('sec.codes.print')}
               </button>
             </div>

@@ -2,10 +2,13 @@
  * @module client/secretary/Ballots
  * Ballots of a meeting: create one from the two templates (常委会票决 for standing
  * members, 全委会征求意见 for all members) with items, the rule in words and recusals;
- * then open, watch 已投 / 已发, close, watch 已开启, count and publish, and read the result
- * with links to the audit bundle and the verifier. Also re-issue a ballot to a lost tablet.
+ * then open (once the scrutineers' keys are ready, at least t scrutineers confirmed the
+ * attendance and the quorum holds), watch 已投 / 已发, close, watch the scrutineers' devices
+ * decrypt (publication is automatic once t shares are in; 公布结果 only retries), and read
+ * the result with links to the audit bundle and the verifier. Also re-issue a ballot to a
+ * lost tablet (each scrutineer then approves it on their device).
  */
-import { createMemo, createSignal, For, Index, Match, Show, Switch } from 'solid-js';
+import { createMemo, createSignal, For, Index, Match, onCleanup, Show, Switch } from 'solid-js';
 import { defaultRule, type BallotType } from '../../crypto/index.ts';
 import { messageOf } from '../api.ts';
 import { t } from '../i18n.ts';
@@ -15,6 +18,7 @@ import { confirmAsk, Notice, ProgressBar } from '../ui.tsx';
 import { kindWord, quorumSentence, ruleSentence, statusWord, typeWord } from '../words.ts';
 import { QuorumLine } from './Attendance.tsx';
 import type { MeetingCtx } from './Meeting.tsx';
+import { ScrutinyStatus } from './Scrutiny.tsx';
 import { sec } from './session.ts';
 
 const ELIGIBLE: Record<BallotType, readonly string[]> = { decision: ['standing'], consultation: ['standing', 'full', 'alternate'] };
@@ -25,6 +29,10 @@ export default function Ballots(props: { ctx: MeetingCtx }) {
   const active = () => d().meeting.status === 'active';
   return (
     <section class="tab-panel" data-testid="ballots-panel">
+      <div class="card scrutiny-card">
+        <h2 class="small-heading">{t('sec.scr.heading')}</h2>
+        <ScrutinyStatus scrutiny={d().scrutiny} compact />
+      </div>
       <Show when={active()}>
         <Show
           when={creating()}
@@ -161,12 +169,36 @@ function BallotCard(props: { ctx: MeetingCtx; ballotId: string }) {
   const reissueCandidates = (): MemberView[] =>
     props.ctx.detail().members.filter((m) => m.present && ELIGIBLE[b().type].includes(m.kind) && !b().recused.includes(m.id));
 
+  const scrutiny = () => props.ctx.detail().scrutiny;
+  const threshold = () => scrutiny().t;
+  /** Why 开始表决 cannot be pressed yet (empty: it can). */
+  const blockers = (): string[] => {
+    const out: string[] = [];
+    if (scrutiny().ceremony.status !== 'ready') out.push(t('sec.ballot.why.keys'));
+    else if (b().confirmations < threshold()) out.push(t('sec.ballot.why.confirm', { k: b().confirmations, t: threshold() }));
+    if (b().rule.quorum && !b().quorumMet) out.push(t('sec.ballot.why.quorum'));
+    return out;
+  };
+  // Publication follows the t-th decryption share by itself; 公布结果 appears only if the
+  // ballot stays closed with enough shares for a while (a failed attempt to retry).
+  const [now, setNow] = createSignal(Date.now());
+  const tick = setInterval(() => setNow(Date.now()), 1000);
+  onCleanup(() => clearInterval(tick));
+  let enoughSince: number | null = null;
+  const stuck = createMemo(() => {
+    const enough = b().status === 'closed' && threshold() > 0 && b().decryptions >= threshold();
+    if (!enough) {
+      enoughSince = null;
+      return false;
+    }
+    enoughSince ??= now();
+    return now() - enoughSince >= 5000;
+  });
+
   const act = async (action: 'open' | 'close' | 'finalize') => {
     setError(null);
     setNote(null);
     if (action === 'close' && !(await confirmAsk(t('sec.ballot.closeConfirm', { title: b().title, cast: b().cast, issued: b().issued }), t('sec.ballot.close'), true))) return;
-    const unopened = b().cast - b().openings;
-    if (action === 'finalize' && unopened > 0 && !(await confirmAsk(t('sec.ballot.finalizeConfirm', { n: unopened }), t('sec.ballot.finalize'), true))) return;
     try {
       await sec('POST', `/api/ballots/${b().id}/${action}`);
       await props.ctx.reload();
@@ -217,11 +249,26 @@ function BallotCard(props: { ctx: MeetingCtx; ballotId: string }) {
       <Switch>
         <Match when={b().status === 'draft'}>
           <ul class="quorum-list">
-            <QuorumLine title={t('sec.ballot.turnout', { entitled: b().entitled, present: b().present })} entitled={b().entitled} present={b().present} met={b().quorumMet} needed={b().rule.quorum !== null} />
+            <QuorumLine title={t('sec.attendance.heading')} entitled={b().entitled} present={b().present} met={b().quorumMet} needed={b().rule.quorum !== null} />
+            <li class="quorum-line">
+              <span data-testid="confirmations">{t('sec.ballot.confirmations', { k: b().confirmations, t: threshold() })}</span>
+              <Show when={threshold() > 0}>
+                <span class={`pill ${b().confirmations >= threshold() ? 'pill-ok' : 'pill-bad'}`}>
+                  {b().confirmations >= threshold() ? '✓' : t('sec.ballot.confirmMissing', { n: threshold() - b().confirmations })}
+                </span>
+              </Show>
+            </li>
           </ul>
-          <button type="button" class="btn btn-primary btn-big" onClick={() => void act('open')} data-testid="ballot-open">
-            {t('sec.ballot.open')}
-          </button>
+          <div class="open-row">
+            <button type="button" class="btn btn-primary btn-big" disabled={blockers().length > 0} onClick={() => void act('open')} data-testid="ballot-open">
+              {t('sec.ballot.open')}
+            </button>
+            <Show when={blockers().length}>
+              <ul class="open-why" data-testid="open-why">
+                <For each={blockers()}>{(w) => <li>{w}</li>}</For>
+              </ul>
+            </Show>
+          </div>
         </Match>
         <Match when={b().status === 'open'}>
           <p class="big-figure" data-testid="cast-of">{t('sec.ballot.castOf', { cast: b().cast, issued: b().issued })}</p>
@@ -245,12 +292,16 @@ function BallotCard(props: { ctx: MeetingCtx; ballotId: string }) {
           </details>
         </Match>
         <Match when={b().status === 'closed'}>
-          <p class="big-figure" data-testid="opened-of">{t('sec.ballot.openedOf', { openings: b().openings, cast: b().cast })}</p>
-          <ProgressBar value={b().openings} max={Math.max(b().cast, 1)} label={t('sec.ballot.openedOf', { openings: b().openings, cast: b().cast })} />
+          <p class="big-figure" data-testid="decrypted-of">{t('sec.ballot.decrypting', { k: b().decryptions, t: threshold() })}</p>
+          <ProgressBar value={b().decryptions} max={Math.max(threshold(), 1)} label={t('sec.ballot.decrypting', { k: b().decryptions, t: threshold() })} />
+          <p class="muted">{t('sec.ballot.decryptingHint', { t: threshold() })}</p>
           <p class="muted">{t('sec.ballot.castOf', { cast: b().cast, issued: b().issued })}</p>
-          <button type="button" class="btn btn-primary btn-big" onClick={() => void act('finalize')} data-testid="ballot-finalize">
-            {t('sec.ballot.finalize')}
-          </button>
+          <Show when={stuck()}>
+            <Notice kind="warn">{t('sec.ballot.publishRetry')}</Notice>
+            <button type="button" class="btn btn-primary btn-big" onClick={() => void act('finalize')} data-testid="ballot-finalize">
+              {t('sec.ballot.finalize')}
+            </button>
+          </Show>
         </Match>
         <Match when={b().result}>
           {(r) => (

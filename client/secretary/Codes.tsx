@@ -1,13 +1,14 @@
 /**
  * @module client/secretary/Codes
  * Sign-in codes and the printable A4 sheet of sign-in slips (name, title, code, and a QR
- * code of `${origin}/?code=CODE` that opens the tablet page with the code filled in).
+ * code of `${origin}/?code=CODE` that opens the tablet page with the code filled in; for a
+ * scrutineer, `${origin}/scrutineer?code=CODE`, the scrutineer page).
  * Codes come back from the server once, in plaintext; they live only in page memory.
  */
 import { createSignal, For, Show } from 'solid-js';
 import { messageOf } from '../api.ts';
 import { t } from '../i18n.ts';
-import type { IssuedCode, MemberView } from '../types.ts';
+import type { IssuedCode, MemberView, ScrutineerCode } from '../types.ts';
 import { Notice, QrCode } from '../ui.tsx';
 import type { MeetingCtx } from './Meeting.tsx';
 import { MemberTable } from './Roster.tsx';
@@ -17,6 +18,14 @@ import { sec } from './session.ts';
 export function codeLink(code: string): string {
   return `${location.origin}/?code=${encodeURIComponent(code)}`;
 }
+
+/** The QR payload of a scrutineer's code: the scrutineer page with the code prefilled. */
+export function scrutineerLink(code: string): string {
+  return `${location.origin}/scrutineer?code=${encodeURIComponent(code)}`;
+}
+
+/** One printable slip: a member's sign-in code, or a scrutineer's. */
+export type SlipData = (IssuedCode & { readonly role?: 'member' }) | (ScrutineerCode & { readonly role: 'scrutineer' });
 
 export default function Codes(props: { ctx: MeetingCtx }) {
   const [error, setError] = createSignal<string | null>(null);
@@ -43,7 +52,7 @@ export default function Codes(props: { ctx: MeetingCtx }) {
           <button type="button" class="btn btn-primary" disabled={ended() || d().members.length === 0} onClick={() => void generate()} data-testid="codes-generate">
             {t('sec.codes.generate')}
           </button>
-          <button type="button" class="btn btn-secondary" disabled={props.ctx.slips().length === 0} onClick={() => window.print()} data-testid="codes-print">
+          <button type="button" class="btn btn-secondary" disabled={props.ctx.slips().length === 0} onClick={() => props.ctx.print('members')} data-testid="codes-print">
             {t('sec.codes.print')}
           </button>
         </div>
@@ -64,28 +73,31 @@ export default function Codes(props: { ctx: MeetingCtx }) {
 }
 
 /** A sheet of sign-in slips: on screen a preview, on paper A4 with eight slips per page. */
-export function SlipSheet(props: { slips: readonly IssuedCode[]; members: readonly MemberView[]; meetingTitle: string; class: string }) {
+export function SlipSheet(props: { slips: readonly SlipData[]; members: readonly MemberView[]; meetingTitle: string; class: string; testid?: string }) {
   const titleOf = (id: string) => props.members.find((m) => m.id === id)?.title ?? '';
   return (
-    <div class={`slip-sheet ${props.class}`} data-testid={props.class === 'slip-preview' ? 'slips' : undefined}>
+    <div class={`slip-sheet ${props.class}`} data-testid={props.testid ?? (props.class === 'slip-preview' ? 'slips' : undefined)}>
       <For each={props.slips}>
-        {(s) => (
-          <article class="slip" data-testid="slip" data-code={s.code} data-name={s.name}>
-            <div class="slip-text">
-              <p class="slip-head">
-                {t('sec.slip.title')} · {props.meetingTitle}
-              </p>
-              <p class="slip-name">{s.name}</p>
-              <p class="slip-title">{titleOf(s.memberId)}</p>
-              <p class="slip-code mono">{s.code}</p>
-              <p class="slip-help">{t('sec.slip.instructions')}</p>
-              <p class="slip-url mono">{location.origin}/</p>
-            </div>
-            <div class="slip-qr">
-              <QrCode text={codeLink(s.code)} label={s.code} />
-            </div>
-          </article>
-        )}
+        {(s) => {
+          const scr = s.role === 'scrutineer';
+          return (
+            <article class="slip" classList={{ 'slip-scrutineer': scr }} data-testid="slip" data-code={s.code} data-name={s.name} data-role={scr ? 'scrutineer' : 'member'}>
+              <div class="slip-text">
+                <p class="slip-head">
+                  {scr ? t('sec.slip.scrTitle') : t('sec.slip.title')} · {props.meetingTitle}
+                </p>
+                <p class="slip-name">{s.name}</p>
+                <p class="slip-title">{s.role === 'scrutineer' ? t('sec.slip.scrRole') : titleOf(s.memberId)}</p>
+                <p class="slip-code mono">{s.code}</p>
+                <p class="slip-help">{scr ? t('sec.slip.scrInstructions') : t('sec.slip.instructions')}</p>
+                <p class="slip-url mono">{location.origin}/{scr ? 'scrutineer' : ''}</p>
+              </div>
+              <div class="slip-qr">
+                <QrCode text={scr ? scrutineerLink(s.code) : codeLink(s.code)} label={s.code} />
+              </div>
+            </article>
+          );
+        }}
       </For>
     </div>
   );

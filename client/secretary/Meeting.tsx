@@ -1,32 +1,42 @@
 /**
  * @module client/secretary/Meeting
- * One meeting in the console: header (title, projector link, end meeting), four tabs
- * (roster, sign-in codes, attendance, ballots), live through the meeting's event stream.
- * Sign-in codes exist in plaintext only in this page's memory, for printing.
+ * One meeting in the console: header (title, projector link, end meeting), five tabs
+ * (roster, sign-in codes, scrutineers, attendance, ballots), live through the meeting's event
+ * stream. Sign-in codes exist in plaintext only in this page's memory, for printing.
  */
 import { createSignal, For, Match, onCleanup, onMount, Show, Switch } from 'solid-js';
 import { followMeeting, messageOf } from '../api.ts';
 import { t, type Key } from '../i18n.ts';
-import type { IssuedCode, MeetingDetail } from '../types.ts';
+import type { MeetingDetail } from '../types.ts';
 import { confirmAsk, Notice } from '../ui.tsx';
 import Attendance from './Attendance.tsx';
 import Ballots from './Ballots.tsx';
-import Codes, { SlipSheet } from './Codes.tsx';
+import Codes, { SlipSheet, type SlipData } from './Codes.tsx';
 import Roster from './Roster.tsx';
+import Scrutiny from './Scrutiny.tsx';
 import { go, sec } from './session.ts';
 
-/** Refresh interval while a ballot is open (the event stream says nothing of issuance). */
+/** Refresh interval while a ballot is open or closed (issuance and decryption move fast). */
 const POLL_OPEN_MS = 3000;
+/** Refresh interval otherwise while scrutineers are named: their devices' "online" lamps. */
+const POLL_SCRUTINY_MS = 5000;
 
-export type Tab = 'roster' | 'codes' | 'attendance' | 'ballots';
-const TABS: readonly Tab[] = ['roster', 'codes', 'attendance', 'ballots'];
+export type Tab = 'roster' | 'codes' | 'scrutiny' | 'attendance' | 'ballots';
+const TABS: readonly Tab[] = ['roster', 'codes', 'scrutiny', 'attendance', 'ballots'];
 
-/** What every tab gets: the live detail, a refetch, and the printable slips. */
+/**
+ * What every tab gets: the live detail, a refetch, and the printable slips — the members'
+ * and the scrutineers' kept apart, so naming the scrutineers never drops unprinted member codes.
+ */
 export type MeetingCtx = {
   readonly detail: () => MeetingDetail;
   readonly reload: () => Promise<void>;
-  readonly slips: () => readonly IssuedCode[];
-  readonly setSlips: (s: readonly IssuedCode[]) => void;
+  readonly slips: () => readonly SlipData[];
+  readonly setSlips: (s: readonly SlipData[]) => void;
+  readonly scrutineerSlips: () => readonly SlipData[];
+  readonly setScrutineerSlips: (s: readonly SlipData[]) => void;
+  /** Print one of the two sheets. */
+  readonly print: (which: 'members' | 'scrutineers') => void;
   readonly setTab: (t: Tab) => void;
 };
 
@@ -34,7 +44,13 @@ export default function Meeting(props: { meetingId: string }) {
   const [detail, setDetail] = createSignal<MeetingDetail | null>(null);
   const [error, setError] = createSignal<string | null>(null);
   const [tab, setTab] = createSignal<Tab>('roster');
-  const [slips, setSlips] = createSignal<readonly IssuedCode[]>([]);
+  const [slips, setSlips] = createSignal<readonly SlipData[]>([]);
+  const [scrutineerSlips, setScrutineerSlips] = createSignal<readonly SlipData[]>([]);
+  const [printing, setPrinting] = createSignal<'members' | 'scrutineers'>('members');
+  const print = (which: 'members' | 'scrutineers') => {
+    setPrinting(which);
+    window.print();
+  };
   let first = true;
 
   const reload = async () => {
@@ -53,10 +69,18 @@ export default function Meeting(props: { meetingId: string }) {
   onMount(() => {
     void reload();
     const stop = followMeeting(props.meetingId, () => void reload());
-    // Issuance sends no event, so 已发 would lag while a ballot is open: poll meanwhile.
+    // Poll too: the lamps of the scrutineers' devices go out without any event.
+    let last = 0;
     const poll = setInterval(() => {
-      if (detail()?.ballots.some((b) => b.status === 'open')) void reload();
-    }, POLL_OPEN_MS);
+      const d = detail();
+      if (!d || d.meeting.status !== 'active') return;
+      const busy = d.ballots.some((b) => b.status === 'open' || b.status === 'closed');
+      const every = busy ? POLL_OPEN_MS : d.scrutiny.n > 0 ? POLL_SCRUTINY_MS : 0;
+      if (every && Date.now() - last >= every - 100) {
+        last = Date.now();
+        void reload();
+      }
+    }, 1000);
     onCleanup(() => {
       stop();
       clearInterval(poll);
@@ -90,7 +114,7 @@ export default function Meeting(props: { meetingId: string }) {
         <Show when={error()}>{(m) => <Notice kind="error" testid="meeting-error">{m()}</Notice>}</Show>
         <Show when={detail()}>
           {(d) => {
-            const ctx: MeetingCtx = { detail: () => detail()!, reload, slips, setSlips, setTab };
+            const ctx: MeetingCtx = { detail: () => detail()!, reload, slips, setSlips, scrutineerSlips, setScrutineerSlips, print, setTab };
             const ended = () => d().meeting.status === 'ended';
             return (
               <>
@@ -133,6 +157,9 @@ export default function Meeting(props: { meetingId: string }) {
                   <Match when={tab() === 'codes'}>
                     <Codes ctx={ctx} />
                   </Match>
+                  <Match when={tab() === 'scrutiny'}>
+                    <Scrutiny ctx={ctx} />
+                  </Match>
                   <Match when={tab() === 'attendance'}>
                     <Attendance ctx={ctx} />
                   </Match>
@@ -145,7 +172,7 @@ export default function Meeting(props: { meetingId: string }) {
           }}
         </Show>
       </main>
-      <SlipSheet slips={slips()} members={detail()?.members ?? []} meetingTitle={detail()?.meeting.title ?? ''} class="print-only" />
+      <SlipSheet slips={printing() === 'scrutineers' ? scrutineerSlips() : slips()} members={detail()?.members ?? []} meetingTitle={detail()?.meeting.title ?? ''} class="print-only" />
     </>
   );
 }
