@@ -9,13 +9,16 @@
  * Σm ∈ [min, max]. Every proof is bound to the ballot, the election key, the token hash and
  * its position, so a ballot cannot be replayed under another token or reshuffled.
  *
- * Sealing uses noble's constant-time multiplication only, and the same operations for the
- * real and the simulated branches. Verification (the verifier's hot path) works on public
- * data: it splits each point into 2^(32i) multiples and evaluates all the multiplications of
- * a branch as one multi-scalar walk with shared doublings (not constant time).
+ * Proofs are in commitment form: each branch j carries its commitments (A_j, B_j) as well as
+ * (c_j, s_j), so a verifier checks the challenge hashes first and then every verification
+ * equation of one ballot — or of many — at once, as one random linear combination evaluated
+ * by one multi-scalar multiplication (small-exponent batch verification, Bellare–Garay–Rabin
+ * 1998). Sealing uses noble's constant-time multiplication only, and the same operations for
+ * the real and the simulated branches. All point arithmetic is @noble/curves'.
  */
+import { mulAddUnsafe, pippenger, type CurvePointCons } from '@noble/curves/abstract/curve.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { abytes, fromHex, joinBytes, toHex, utf8 } from './bytes.ts';
+import { abytes, fromHex, joinBytes, randomBytes, toHex, utf8 } from './bytes.ts';
 import { DST_BALLOT_HASH, DST_BALLOT_PROOF } from './dst.ts';
 import { fields, message, u32be } from './encoding.ts';
 import { refuse } from './errors.ts';
@@ -121,12 +124,21 @@ export function sumCiphertextFromHex(hex: unknown, name = 'sum'): Ciphertext {
   return decodeSumCiphertext(fromHex(hex, CIPHERTEXT_BYTES, name), name);
 }
 
+
 // ── Sealed ballots: types and wire format ─────────────────────────────────────────────────
 
-/** A proof that a ciphertext encrypts some m ∈ [lo, hi]: (c_j, s_j) for j = lo…hi (protocol §5.3). */
+/** The commitments (A_j, B_j) of branch j of an interval proof (protocol §5.3). */
+export type BranchCommitment = { readonly A: Element; readonly B: Element };
+
+/**
+ * A proof that a ciphertext (α, β) encrypts some m ∈ [lo, hi] (protocol §5.3): for each
+ * j = lo…hi (index k = j − lo) the commitments (A_j, B_j), the challenge c_j and the response
+ * s_j, with s_j·G = A_j + c_j·α, s_j·Y = B_j + c_j·(β − j·G) and Σ c_j ≡ c (mod ℓ).
+ */
 export type IntervalProof = {
   readonly lo: number;
   readonly hi: number;
+  readonly commitments: readonly BranchCommitment[];
   readonly challenges: readonly bigint[];
   readonly responses: readonly bigint[];
 };
@@ -142,11 +154,14 @@ export type SealedBallot = {
 /** What every proof of a sealed ballot is bound to. `electionKey` and `tokenHash` are 32 bytes. */
 export type SealContext = { readonly ballotId: string; readonly electionKey: Uint8Array; readonly tokenHash: Uint8Array };
 
-/** Byte lengths on the wire: an entry is α ‖ β ‖ (c_0 ‖ s_0 ‖ c_1 ‖ s_1); a branch of a proof is c_j ‖ s_j. */
-export const BRANCH_BYTES = 2 * EXPONENT_BYTES;
+/**
+ * Byte lengths on the wire: a branch of a proof is enc(A_j) ‖ enc(B_j) ‖ le32(c_j) ‖ le32(s_j)
+ * (128 bytes); an entry is α ‖ β ‖ branch_0 ‖ branch_1 (320 bytes).
+ */
+export const BRANCH_BYTES = 2 * ELEMENT_BYTES + 2 * EXPONENT_BYTES;
 export const ENTRY_BYTES = CIPHERTEXT_BYTES + 2 * BRANCH_BYTES;
 
-/** Exact byte length of a sealed ballot of this shape (protocol §5.2). */
+/** Exact byte length of a sealed ballot of this shape (protocol §5.2): Σ size·320 + (max − min + 1)·128. */
 export function sealedBallotBytes(shape: BallotShape): number {
   return checkShape(shape).groups.reduce((n, g) => n + g.size * ENTRY_BYTES + (g.max - g.min + 1) * BRANCH_BYTES, 0);
 }
@@ -154,8 +169,14 @@ export function sealedBallotBytes(shape: BallotShape): number {
 function checkProof(p: IntervalProof, lo: number, hi: number, name: string): void {
   if (typeof p !== 'object' || p === null || p.lo !== lo || p.hi !== hi) refuse('BAD_VALUE', `${name} must be a proof for [${lo}, ${hi}]`);
   const n = hi - lo + 1;
-  if (!Array.isArray(p.challenges) || !Array.isArray(p.responses)) refuse('BAD_TYPE', `${name} must have challenge and response arrays`);
-  if (p.challenges.length !== n || p.responses.length !== n) refuse('BAD_LENGTH', `${name} must have ${n} branches`);
+  if (!Array.isArray(p.commitments) || !Array.isArray(p.challenges) || !Array.isArray(p.responses))
+    refuse('BAD_TYPE', `${name} must have commitment, challenge and response arrays`);
+  if (p.commitments.length !== n || p.challenges.length !== n || p.responses.length !== n) refuse('BAD_LENGTH', `${name} must have ${n} branches`);
+  p.commitments.forEach((cm: unknown, k) => {
+    if (typeof cm !== 'object' || cm === null) refuse('BAD_TYPE', `${name} branch ${lo + k} must have commitments {A, B}`);
+    checkPoint((cm as BranchCommitment).A, `${name} A_${lo + k}`);
+    checkPoint((cm as BranchCommitment).B, `${name} B_${lo + k}`);
+  });
   for (const x of [...p.challenges, ...p.responses])
     if (typeof x !== 'bigint' || x < 0n || x >= ELL) refuse('SCALAR_RANGE', `${name}: every exponent must be in [0, ℓ)`);
 }
@@ -187,13 +208,17 @@ function checkSealed(shape: BallotShape, sealed: SealedBallot): void {
 
 function encodeProof(p: IntervalProof): Uint8Array[] {
   const out: Uint8Array[] = [];
-  for (let k = 0; k < p.challenges.length; k++) out.push(encodeExponent(p.challenges[k]!), encodeExponent(p.responses[k]!));
+  for (let k = 0; k < p.challenges.length; k++) {
+    const { A, B } = p.commitments[k]!;
+    out.push(encodeElement(A), encodeElement(B), encodeExponent(p.challenges[k]!), encodeExponent(p.responses[k]!));
+  }
   return out;
 }
 
 /**
- * Wire form of a sealed ballot (protocol §5.2): for each group, for each entry α ‖ β ‖ c_0 ‖ s_0 ‖ c_1 ‖ s_1,
- * then the sum proof c_min ‖ s_min ‖ … ‖ c_max ‖ s_max. Exponents are 32-byte little-endian.
+ * Wire form of a sealed ballot (protocol §5.2): for each group, for each entry
+ * α ‖ β ‖ A_0 ‖ B_0 ‖ c_0 ‖ s_0 ‖ A_1 ‖ B_1 ‖ c_1 ‖ s_1, then the sum proof's branches
+ * A_j ‖ B_j ‖ c_j ‖ s_j for j = min…max. Elements are RFC 9496 encodings, exponents 32-byte little-endian.
  * @throws CryptoInputError when `sealed` does not have the structure of `shape` (codes as `parseSealedBallot`).
  */
 export function encodeSealedBallot(shape: BallotShape, sealed: SealedBallot): Uint8Array {
@@ -209,8 +234,8 @@ export function encodeSealedBallot(shape: BallotShape, sealed: SealedBallot): Ui
 
 /**
  * Decode a sealed ballot of `shape` with full validation (protocol §5.2): exact length, every
- * element canonical and not the identity (`decodeElement`), every exponent in [0, ℓ).
- * Decoding does not check the proofs (`verifySealedBallot` does).
+ * element (α, β, A_j, B_j) canonical and not the identity (`decodeElement`), every exponent in
+ * [0, ℓ). Decoding does not check the proofs (`verifySealedBallot` does).
  * @throws CryptoInputError BAD_TYPE, BAD_LENGTH, POINT_NOT_CANONICAL, POINT_IDENTITY, POINT_NOT_ON_CURVE, SCALAR_RANGE.
  */
 export function parseSealedBallot(shape: BallotShape, bytes: Uint8Array): SealedBallot {
@@ -219,13 +244,17 @@ export function parseSealedBallot(shape: BallotShape, bytes: Uint8Array): Sealed
   let off = 0;
   const take = (n: number) => bytes.subarray(off, (off += n));
   const proof = (lo: number, hi: number, name: string): IntervalProof => {
+    const commitments: BranchCommitment[] = [];
     const challenges: bigint[] = [];
     const responses: bigint[] = [];
     for (let j = lo; j <= hi; j++) {
+      const A = decodeElement(take(ELEMENT_BYTES), `${name} A_${j}`);
+      const B = decodeElement(take(ELEMENT_BYTES), `${name} B_${j}`);
+      commitments.push({ A, B });
       challenges.push(decodeExponent(take(EXPONENT_BYTES), `${name} c_${j}`));
       responses.push(decodeExponent(take(EXPONENT_BYTES), `${name} s_${j}`));
     }
-    return { lo, hi, challenges, responses };
+    return { lo, hi, commitments, challenges, responses };
   };
   return {
     groups: s.groups.map((g, gi) => {
@@ -277,6 +306,7 @@ export function sumCiphertexts(shape: BallotShape, ballots: readonly SealedBallo
   return alphas.map((alpha, k) => ({ alpha, beta: betas[k]! }));
 }
 
+
 // ── Context and challenge ─────────────────────────────────────────────────────────────────
 
 /** context = fields(utf8(ballotId), enc(Y), tokenHash, u32be(groupIndex), u32be(entryIndex)) (protocol §5.3). */
@@ -284,20 +314,22 @@ function proofContext(ballotId: string, keyBytes: Uint8Array, tokenHash: Uint8Ar
   return fields(utf8(ballotId), keyBytes, tokenHash, u32be(group), u32be(entry));
 }
 
-/** c = H(DST_BALLOT_PROOF; context, u32be(lo), u32be(hi), α, β, A_lo, B_lo, …, A_hi, B_hi) (protocol §5.3). */
-function challenge(context: Uint8Array, lo: number, hi: number, alpha: Element, beta: Element, commits: Uint8Array[]): bigint {
-  return hashToExponent(DST_BALLOT_PROOF, context, u32be(lo), u32be(hi), encodeElement(alpha), encodeElement(beta), ...commits);
+/**
+ * c = H(DST_BALLOT_PROOF; context, u32be(lo), u32be(hi), enc(α), enc(β), enc(A_lo), enc(B_lo), …,
+ * enc(A_hi), enc(B_hi)) (protocol §5.3), from the encodings.
+ */
+function challenge(context: Uint8Array, lo: number, hi: number, alpha: Uint8Array, beta: Uint8Array, commits: readonly Uint8Array[]): bigint {
+  return hashToExponent(DST_BALLOT_PROOF, context, u32be(lo), u32be(hi), alpha, beta, ...commits);
 }
 
-// ── Election keys: decoded once, with their precomputations, in a small bounded cache ────
+// ── Election keys: decoded once, in a small bounded cache ────────────────────────────────
 
 type KeyState = {
   readonly bytes: Uint8Array;
+  readonly hex: string;
   readonly Y: Element;
   /** A private copy of Y with noble's constant-time window table (sealing). */
   ct?: Element;
-  /** Y's split table (verification). */
-  split?: Split;
 };
 
 const KEY_CACHE_SIZE = 4;
@@ -308,7 +340,7 @@ function keyState(electionKey: Uint8Array): KeyState {
   const hex = toHex(electionKey);
   const hit = keyCache.get(hex);
   if (hit) return hit;
-  const st: KeyState = { bytes: electionKey.slice(), Y: decodeElement(electionKey, 'electionKey') };
+  const st: KeyState = { bytes: electionKey.slice(), hex, Y: decodeElement(electionKey, 'electionKey') };
   if (keyCache.size >= KEY_CACHE_SIZE) keyCache.delete(keyCache.keys().next().value!);
   keyCache.set(hex, st);
   return st;
@@ -317,11 +349,6 @@ function keyState(electionKey: Uint8Array): KeyState {
 function keyCT(k: KeyState): Element {
   if (!k.ct) k.ct = decodeElement(k.bytes).precompute(6, false);
   return k.ct;
-}
-
-function keySplit(k: KeyState): Split {
-  if (!k.split) k.split = splitOf(piecesOf(k.Y), W_FIX);
-  return k.split;
 }
 
 function checkContext(ctx: SealContext): { ballotId: string; key: KeyState; tokenHash: Uint8Array } {
@@ -336,16 +363,23 @@ function mulG(m: number): Element {
   return mulPublic(BASE, BigInt(m));
 }
 
+/** Constant-time x·P for a secret-dependent multiplication; the identity stays the identity. */
+function ctMul(p: Element, x: bigint): Element {
+  return p.equals(RP.ZERO) ? RP.ZERO : p.multiply(x);
+}
+
 /**
- * Interval proof that (α, β) encrypts m ∈ [lo, hi] with randomness r (protocol §5.3).
- * Every branch j draws (c′_j, s′_j) and computes A_j = s′_j·G − c′_j·α, B_j = s′_j·Y − c′_j·(β − j·G)
- * with the same constant-time operations; the simulated branches keep (c′_j, s′_j). The real
- * branch m thereby commits to w = s′_m − c′_m·r (A_m = w·G, B_m = w·Y), and answers
- * c_m = c − Σ_{j≠m} c_j, s_m = w + c_m·r = s′_m + (c_m − c′_m)·r.
+ * Interval proof that (α, β) encrypts m ∈ [lo, hi] with randomness r (protocol §5.3), as its
+ * wire branches A_j ‖ B_j ‖ c_j ‖ s_j. Every branch j draws (c′_j, s′_j) and computes
+ * A_j = s′_j·G − c′_j·α, B_j = s′_j·Y − c′_j·(β − j·G) with the same constant-time operations;
+ * the simulated branches keep (c′_j, s′_j). The real branch m thereby commits to
+ * w = s′_m − c′_m·r (A_m = w·G, B_m = w·Y), and answers c_m = c − Σ_{j≠m} c_j,
+ * s_m = w + c_m·r = s′_m + (c_m − c′_m)·r.
  */
 function proveInterval(
-  context: Uint8Array, Y: Element, alpha: Element, beta: Element, lo: number, hi: number, m: number, r: bigint, rand: () => bigint,
-): IntervalProof {
+  context: Uint8Array, Y: Element, alpha: Element, beta: Element, alphaEnc: Uint8Array, betaEnc: Uint8Array,
+  lo: number, hi: number, m: number, r: bigint, rand: () => bigint,
+): Uint8Array[] {
   const cs: bigint[] = [];
   const ss: bigint[] = [];
   const commits: Uint8Array[] = [];
@@ -357,24 +391,17 @@ function proveInterval(
     cs.push(c);
     ss.push(s);
   }
-  const c = challenge(context, lo, hi, alpha, beta, commits);
+  const c = challenge(context, lo, hi, alphaEnc, betaEnc, commits);
   let others = c;
   for (const cj of cs) others -= cj;
-  const challenges: bigint[] = [];
-  const responses: bigint[] = [];
+  const out: Uint8Array[] = [];
   for (let k = 0; k < cs.length; k++) {
     const real = lo + k === m;
     const cm = modL(others + cs[k]!); // c − Σ_{j≠k} c′_j
     const sm = modL(ss[k]! + (cm - cs[k]!) * r);
-    challenges.push(real ? cm : cs[k]!);
-    responses.push(real ? sm : ss[k]!);
+    out.push(commits[2 * k]!, commits[2 * k + 1]!, encodeExponent(real ? cm : cs[k]!), encodeExponent(real ? sm : ss[k]!));
   }
-  return { lo, hi, challenges, responses };
-}
-
-/** Constant-time x·P for a secret-dependent multiplication; the identity stays the identity. */
-function ctMul(p: Element, x: bigint): Element {
-  return p.equals(RP.ZERO) ? RP.ZERO : p.multiply(x);
+  return out;
 }
 
 function checkSelections(shape: BallotShape, selections: readonly (readonly number[])[]): void {
@@ -415,315 +442,263 @@ export function sealBallot(
   };
   const Y = keyCT(key);
   const mG = [RP.ZERO, BASE] as const;
-  const groups = s.groups.map((g, gi) => {
+  const parts: Uint8Array[] = [];
+  s.groups.forEach((g, gi) => {
     let R = 0n;
     let M = 0;
     let sumA = RP.ZERO;
     let sumB = RP.ZERO;
-    const entries = selections[gi]!.map((m, ei) => {
+    selections[gi]!.forEach((m, ei) => {
       const r = rand();
       const alpha = BASE.multiply(r);
       const beta = Y.multiply(r).add(mG[m]!);
-      const proof = proveInterval(proofContext(ballotId, key.bytes, tokenHash, gi, ei), Y, alpha, beta, 0, 1, m, r, rand);
+      const alphaEnc = alpha.toBytes();
+      const betaEnc = beta.toBytes();
+      parts.push(alphaEnc, betaEnc);
+      parts.push(...proveInterval(proofContext(ballotId, key.bytes, tokenHash, gi, ei), Y, alpha, beta, alphaEnc, betaEnc, 0, 1, m, r, rand));
       R = modL(R + r);
       M += m;
       sumA = sumA.add(alpha);
       sumB = sumB.add(beta);
-      return { ciphertext: { alpha, beta }, proof };
     });
-    const sumProof = proveInterval(proofContext(ballotId, key.bytes, tokenHash, gi, SUM_PROOF_INDEX), Y, sumA, sumB, g.min, g.max, M, R, rand);
-    return { entries, sumProof };
+    const context = proofContext(ballotId, key.bytes, tokenHash, gi, SUM_PROOF_INDEX);
+    parts.push(...proveInterval(context, Y, sumA, sumB, sumA.toBytes(), sumB.toBytes(), g.min, g.max, M, R, rand));
   });
-  return encodeSealedBallot(s, { groups });
+  return joinBytes(parts);
 }
 
-// ── Verification ──────────────────────────────────────────────────────────────────────────
+// ── Verification: challenge hashes, then one batched multi-scalar multiplication ────────
 //
-// Verification is the verifier's hot path and works on public data only, so it need not be
-// constant time. Each point P is split into pieces P_i = 2^(PIECE_BITS·i)·P, i < PIECES, each
-// with a table of odd multiples; the width-w NAF digit of a scalar at position PIECE_BITS·i + o
-// goes to piece i at offset o, so a multi-scalar walk needs only PIECE_BITS doublings, shared by
-// all its terms. The pieces of a sum are the sums of the pieces: a group's sum costs additions.
+// For a set of proofs the verifier first checks every hash equation Σ_j c_j ≡ c (mod ℓ), c
+// recomputed from the wire encodings. Then it draws, for every verification equation, an
+// independent uniform weight in [1, 2^128) from the CSPRNG — u_j for s_j·G = A_j + c_j·α and
+// v_j for s_j·Y = B_j + c_j·(β − j·G) — and checks their weighted sum with one MSM:
 //
-// The walk runs on the extended twisted Edwards coordinates of ristretto255's internal
-// representatives (RFC 9496 §4: the group law is edwards25519's), with the complete
-// formulas dbl-2008-hwcd and add-2008-hwcd-3 (a = −1), and a lazy reduction mod p = 2^255 − 19
-// that keeps every value below 2^256 after a product. Points come in through noble's affine
-// coordinates and go out through noble's `fromAffine` and RFC 9496 encoding; every output is
-// hashed, so an arithmetic error can only make a proof fail. Tests compare with noble.
+//   Σ u_j·A_j + Σ v_j·B_j + Σ (u_j·c_j)·α + Σ (v_j·c_j)·β
+//     + [−Σ (u_j·s_j + v_j·c_j·j)]·G + [−Σ v_j·s_j]·Y  =  identity.
+//
+// The coefficients of each distinct point are merged: G once, each election key once, and an
+// entry's α (β) once, collecting its own two branches and, because a group's sum proof is on
+// (Σα, Σβ), every branch of that sum proof — Σα is never formed as a point of the MSM. If every
+// equation holds the sum is the identity whatever the weights; if one fails, it is the identity
+// with probability ≤ 2⁻¹²⁸ over the weights (ristretto255 has prime order). Verification works
+// on public data only and need not be constant time.
 
-const FP = RP.Fp;
-const P = FP.ORDER;
-const P4 = 4n * P;
-const LOW255 = (1n << 255n) - 1n;
-/** 2·d, d = −121665/121666 mod p, the edwards25519 constant (RFC 8032 §5.1). */
-const D2 = FP.mul(2n, FP.div(P - 121665n, 121666n));
+/** A ballot whose encoding and challenge hashes are good: only the batch equation is left. */
+type Prechecked = { readonly Y: Element; readonly keyHex: string; readonly sealed: SealedBallot };
 
-/** x mod p up to a small multiple: for x < 2^518 the result is < 2^256. */
-function fr(x: bigint): bigint {
-  x = (x & LOW255) + 19n * (x >> 255n);
-  return (x & LOW255) + 19n * (x >> 255n);
-}
-
-/** Extended coordinates (X : Y : Z : T), x = X/Z, y = Y/Z, xy = T/Z; each value < 2^256. */
-type Ext = { readonly X: bigint; readonly Y: bigint; readonly Z: bigint; readonly T: bigint };
-/** A point ready to be added: (Y + X, Y − X, 2d·T, 2·Z), unreduced sums. */
-type Cached = { readonly ypx: bigint; readonly ymx: bigint; readonly t2d: bigint; readonly z2: bigint };
-
-const EXT_ZERO: Ext = { X: 0n, Y: 1n, Z: 1n, T: 0n };
-
-function toExt(e: Element): Ext {
-  const { x, y } = e.toAffine();
-  return { X: x, Y: y, Z: 1n, T: fr(x * y) };
-}
-
-function cached(p: Ext): Cached {
-  return { ypx: p.Y + p.X, ymx: p.Y + P4 - p.X, t2d: fr(p.T * D2), z2: 2n * p.Z };
-}
-
-/**
- * 2·P (dbl-2008-hwcd with a = −1, signs folded so that no value goes negative). It does not
- * read T; `withT = false` skips computing it, for a doubling that only another doubling follows.
- */
-function dbl(p: Ext, withT = true): Ext {
-  const { X, Y, Z } = p;
-  const A = fr(X * X);
-  const B = fr(Y * Y);
-  const C = 2n * fr(Z * Z);
-  const s = X + Y;
-  const H = A + B;
-  const E = H + P4 - fr(s * s);
-  const G = A + P4 - B;
-  const F = C + G;
-  return { X: fr(E * F), Y: fr(G * H), Z: fr(F * G), T: withT ? fr(E * H) : 0n };
-}
-
-/** P + Q, or P − Q with `negate` (add-2008-hwcd-3, a = −1, k = 2d). */
-function add(p: Ext, q: Cached, negate = false): Ext {
-  const A = fr((p.Y + P4 - p.X) * (negate ? q.ypx : q.ymx));
-  const B = fr((p.Y + p.X) * (negate ? q.ymx : q.ypx));
-  const C = fr(p.T * q.t2d);
-  const D = fr(p.Z * q.z2);
-  const E = B + P4 - A;
-  const H = B + A;
-  const F = negate ? D + C : D + P4 - C;
-  const G = negate ? D + P4 - C : D + C;
-  return { X: fr(E * F), Y: fr(G * H), Z: fr(F * G), T: fr(E * H) };
-}
-
-/** RFC 9496 encoding through noble: affine coordinates (one inversion), `fromAffine`, `toBytes`. */
-function encodeSlow(p: Ext): Uint8Array {
-  const iz = FP.inv(p.Z % P);
-  return RP.fromAffine({ x: fr(p.X * iz) % P, y: fr(p.Y * iz) % P }).toBytes();
-}
-
-/** RFC 9496 constants (§4.1): SQRT_M1 = √−1 and INVSQRT_A_MINUS_D = 1/√(a − d), the non-negative roots. */
-const SQRT_M1 = 19681161376707505956807079304988542015446066515923890162744021073123829784752n;
-const INVSQRT_A_MINUS_D = 54469307008909316920995813868745141605393597292927456921205312896311721017578n;
-const D = FP.div(P - 121665n, 121666n);
-
-/**
- * RFC 9496 encodings of 2·Q for each Q, with one batched inversion and no square root: the
- * "double-and-encode" batch of the ristretto255 design (as curve25519-dalek's
- * double_and_compress_batch). With e = 2XY, f = Z² + dT², g = Y² + X², h = Z² − dT²:
- * 1/Z₂ = eg/(eg·fh), 1/T₂ = fh/(eg·fh) for the doubled point, and the encoding follows without
- * an inverse square root. A degenerate Q (eg·fh = 0, e.g. 2·Q the identity) goes through noble.
- */
-function encodeDoubled(points: readonly Ext[]): Uint8Array[] {
-  const st = points.map(({ X, Y, Z, T }) => {
-    const XX = fr(X * X);
-    const YY = fr(Y * Y);
-    const ZZ = fr(Z * Z);
-    const dTT = fr(fr(T * T) * D);
-    const e = fr(X * (Y + Y)) % P;
-    const f = (ZZ + dTT) % P;
-    const g = (YY + XX) % P;
-    const h = (ZZ + P4 - dTT) % P;
-    const eg = fr(e * g);
-    const fh = fr(f * h);
-    return { e, f, g, h, eg, fh, efgh: fr(eg * fh) % P };
-  });
-  const live = st.filter((x) => x.efgh !== 0n);
-  const inv = FP.invertBatch(live.map((x) => x.efgh));
-  let k = 0;
-  return st.map((x, i) => {
-    if (x.efgh === 0n) return encodeSlow(dbl(points[i]!));
-    const iv = inv[k++]!;
-    const zInv = fr(x.eg * iv);
-    const tInv = fr(x.fh * iv);
-    const rotate = (fr(x.eg * zInv) % P & 1n) === 1n;
-    const e = rotate ? x.g : x.e;
-    let g = rotate ? (P - x.e) % P : x.g;
-    const h = rotate ? fr(x.f * SQRT_M1) : x.h;
-    const magic = rotate ? SQRT_M1 : INVSQRT_A_MINUS_D;
-    if ((fr(fr(h * e) * zInv) % P & 1n) === 1n) g = (P - g) % P;
-    let s = fr(fr((h + P4 - g) * fr(magic * fr(g * tInv)))) % P;
-    if ((s & 1n) === 1n) s = P - s;
-    return FP.toBytes(s);
-  });
-}
-
-const PIECES = 8;
-const PIECE_BITS = 32; // PIECES·PIECE_BITS = 256 ≥ 254, the longest NAF of an exponent < ℓ < 2^253
-const DIGITS = PIECES * PIECE_BITS;
-/** NAF widths: 4 for per-ballot points (tables of 4), 8 for G and Y (tables of 64, built once). */
-const W_VAR = 4;
-const W_FIX = 8;
-
-/** Per piece, the odd multiples [P_i, 3·P_i, …, (2^(w−1) − 1)·P_i]. */
-type Split = readonly (readonly Cached[])[];
-
-function piecesOf(e: Element): Ext[] {
-  const out = [toExt(e)];
-  let q = out[0]!;
-  for (let i = 1; i < PIECES; i++) {
-    for (let k = 1; k <= PIECE_BITS; k++) q = dbl(q, k === PIECE_BITS);
-    out.push(q);
-  }
-  return out;
-}
-
-function splitOf(pieces: readonly Ext[], w: number): Split {
-  const size = 1 << (w - 2);
-  return pieces.map((p) => {
-    const twice = cached(dbl(p));
-    const t = [p];
-    for (let j = 1; j < size; j++) t.push(add(t[j - 1]!, twice));
-    return t.map(cached);
-  });
-}
-
-let baseSplit: Split | undefined;
-function gSplit(): Split {
-  return (baseSplit ??= splitOf(piecesOf(BASE), W_FIX));
-}
-
-/** Width-w NAF digits of 0 ≤ n < 2^253, least significant first, DIGITS long. */
-function naf(n: bigint, w: number): Int8Array {
-  const bits = new Uint8Array(DIGITS + w + 2);
-  for (let i = 0, v = n; v > 0n; i += 32, v >>= 32n) {
-    let x = Number(v & 0xffffffffn);
-    for (let k = 0; k < 32; k++, x >>>= 1) bits[i + k] = x & 1;
-  }
-  const d = new Int8Array(DIGITS);
-  const size = 1 << w;
-  for (let i = 0; i < DIGITS; ) {
-    if (bits[i] === 0) {
-      i++;
-      continue;
-    }
-    let v = 0;
-    for (let k = 0; k < w; k++) v |= bits[i + k]! << k;
-    if (v >= size >> 1) {
-      v -= size; // negative digit: carry 2^w into position i + w
-      let j = i + w;
-      while (bits[j] === 1) bits[j++] = 0;
-      bits[j] = 1;
-    }
-    d[i] = v;
-    i += w;
-  }
-  return d;
-}
-
-/** One term ±n·P of a walk: P's split, n's NAF digits (of the split's width), the sign. */
-type Term = readonly [Split, Int8Array, boolean];
-
-/** Σ ±n·P over the terms, with PIECE_BITS shared doublings. */
-function walk(terms: readonly Term[]): Ext {
-  let acc = EXT_ZERO;
-  let started = false;
-  for (let o = PIECE_BITS - 1; o >= 0; o--) {
-    if (started) acc = dbl(acc);
-    for (const [split, digits, negate] of terms) {
-      for (let i = 0; i < PIECES; i++) {
-        const dg = digits[i * PIECE_BITS + o]!;
-        if (dg === 0) continue;
-        acc = add(acc, split[i]![(dg < 0 ? -dg - 1 : dg - 1) >> 1]!, dg > 0 === negate);
-        started = true;
-      }
-    }
-  }
-  return acc;
-}
-
-/** 1/2 mod ℓ. */
-const HALF = (ELL + 1n) / 2n;
-
-/** Check one interval proof on (α, β), given with their splits. */
-function checkInterval(
-  context: Uint8Array, ySplit: Split, alpha: Element, beta: Element, aSplit: Split, bSplit: Split, p: IntervalProof,
-): boolean {
-  const G = gSplit();
-  const points: Ext[] = [];
+/** Σ_j c_j ≡ H(…) for one proof whose wire branches start at `off` in `bytes`. */
+function hashHolds(context: Uint8Array, p: IntervalProof, alpha: Uint8Array, beta: Uint8Array, bytes: Uint8Array, off: number): boolean {
+  const commits: Uint8Array[] = [];
   let sum = 0n;
-  for (let k = 0; k < p.challenges.length; k++) {
-    const j = p.lo + k;
-    const c = p.challenges[k]!;
-    // A_j = s_j·G − c_j·α;  B_j = s_j·Y − c_j·(β − j·G) = s_j·Y − c_j·β + (c_j·j)·G.
-    // The walks compute A_j/2 and B_j/2 (halved scalars), which encodeDoubled encodes doubled.
-    const dc = naf(modL(c * HALF), W_VAR);
-    const ds = naf(modL(p.responses[k]! * HALF), W_FIX);
-    points.push(walk([[G, ds, false], [aSplit, dc, true]]));
-    const bTerms: Term[] = [[ySplit, ds, false], [bSplit, dc, true]];
-    if (j !== 0) bTerms.push([G, naf(modL(c * BigInt(j) * HALF), W_FIX), false]);
-    points.push(walk(bTerms));
-    sum += c;
+  for (let k = 0; k < p.challenges.length; k++, off += BRANCH_BYTES) {
+    commits.push(bytes.subarray(off, off + ELEMENT_BYTES), bytes.subarray(off + ELEMENT_BYTES, off + 2 * ELEMENT_BYTES));
+    sum += p.challenges[k]!;
   }
-  return modL(sum) === challenge(context, p.lo, p.hi, alpha, beta, encodeDoubled(points));
+  return modL(sum) === challenge(context, p.lo, p.hi, alpha, beta, commits);
 }
 
 /**
- * Check every proof of a sealed ballot (protocol §5.3) — each entry's 0/1 proof and each group's
- * sum proof, against this ballot, election key, token hash and position. Accepts the wire bytes
- * (decoded with full validation) or a parsed ballot. Never throws: any malformed input is `false`.
+ * Decode (bytes) or validate and encode (a parsed ballot), then check every challenge hash.
+ * @returns null when the ballot is malformed, its context is bad or a hash equation fails.
  */
-export function verifySealedBallot(ctx: SealContext, shape: BallotShape, bytes: Uint8Array | SealedBallot): boolean {
+function precheck(ctx: SealContext, shape: BallotShape, input: Uint8Array | SealedBallot): Prechecked | null {
   try {
     const { ballotId, key, tokenHash } = checkContext(ctx);
-    const s = checkShape(shape);
-    const sealed = bytes instanceof Uint8Array ? parseSealedBallot(s, bytes) : bytes;
-    if (!(bytes instanceof Uint8Array)) checkSealed(s, sealed);
-    const ySplit = keySplit(key);
-    for (let gi = 0; gi < s.groups.length; gi++) {
+    const bytes = input instanceof Uint8Array ? input : encodeSealedBallot(shape, input);
+    const sealed = input instanceof Uint8Array ? parseSealedBallot(shape, input) : input;
+    let off = 0;
+    for (let gi = 0; gi < shape.groups.length; gi++) {
       const sg = sealed.groups[gi]!;
-      const aSum: Ext[] = new Array(PIECES).fill(EXT_ZERO);
-      const bSum: Ext[] = new Array(PIECES).fill(EXT_ZERO);
-      let alpha = RP.ZERO;
-      let beta = RP.ZERO;
-      for (let ei = 0; ei < sg.entries.length; ei++) {
+      let sumA = RP.ZERO;
+      let sumB = RP.ZERO;
+      for (let ei = 0; ei < sg.entries.length; ei++, off += ENTRY_BYTES) {
         const { ciphertext: ct, proof } = sg.entries[ei]!;
-        const aSplit = splitOf(piecesOf(ct.alpha), W_VAR);
-        const bSplit = splitOf(piecesOf(ct.beta), W_VAR);
-        const context = proofContext(ballotId, key.bytes, tokenHash, gi, ei);
-        if (!checkInterval(context, ySplit, ct.alpha, ct.beta, aSplit, bSplit, proof)) return false;
-        for (let i = 0; i < PIECES; i++) {
-          aSum[i] = add(aSum[i]!, aSplit[i]![0]!);
-          bSum[i] = add(bSum[i]!, bSplit[i]![0]!);
-        }
-        alpha = alpha.add(ct.alpha);
-        beta = beta.add(ct.beta);
+        const alpha = bytes.subarray(off, off + ELEMENT_BYTES);
+        const beta = bytes.subarray(off + ELEMENT_BYTES, off + CIPHERTEXT_BYTES);
+        if (!hashHolds(proofContext(ballotId, key.bytes, tokenHash, gi, ei), proof, alpha, beta, bytes, off + CIPHERTEXT_BYTES)) return null;
+        sumA = sumA.add(ct.alpha);
+        sumB = sumB.add(ct.beta);
       }
       const context = proofContext(ballotId, key.bytes, tokenHash, gi, SUM_PROOF_INDEX);
-      if (!checkInterval(context, ySplit, alpha, beta, splitOf(aSum, W_VAR), splitOf(bSum, W_VAR), sg.sumProof)) return false;
+      if (!hashHolds(context, sg.sumProof, sumA.toBytes(), sumB.toBytes(), bytes, off)) return null;
+      off += sg.sumProof.challenges.length * BRANCH_BYTES;
     }
-    return true;
+    return { Y: key.Y, keyHex: key.hex, sealed };
+  } catch {
+    return null;
+  }
+}
+
+/** Uniform weights in [1, 2^128) from the platform CSPRNG, drawn 256 at a time. */
+function weightSource(): () => bigint {
+  const PER_DRAW = 256;
+  let view: DataView = new DataView(new ArrayBuffer(0));
+  let next = PER_DRAW;
+  return () => {
+    for (;;) {
+      if (next === PER_DRAW) {
+        const b = randomBytes(16 * PER_DRAW);
+        view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+        next = 0;
+      }
+      const i = 16 * next++;
+      const w = (view.getBigUint64(i, true) << 64n) | view.getBigUint64(i + 8, true);
+      if (w !== 0n) return w;
+    }
+  };
+}
+
+// noble's ristretto255 constructor is a valid CurvePointCons at run time; its Fp typing is narrower.
+const CONS = RP as unknown as CurvePointCons<Element>;
+
+/**
+ * Below this many points (≈ 8 ballots of 3×3) the batch equation is evaluated with noble's
+ * `mulAddUnsafe`, an interleaved wNAF walk whose cost follows the scalars' lengths, so the
+ * 128-bit weights of the commitments cost half (one 3×3 ballot: 6.5 ms against 11.9 ms);
+ * from it on with noble's `pippenger`, whose cost per point falls with the number of points
+ * but not with the scalars' lengths. Either way: one MSM, the same equation.
+ */
+const PIPPENGER_FROM = 512;
+
+/** Does the batch equation of these prechecked ballots hold, under fresh weights? One MSM. */
+function batchHolds(ballots: readonly Prechecked[]): boolean {
+  const weight = weightSource();
+  const points: Element[] = [];
+  const scalars: bigint[] = [];
+  let g = 0n;
+  const keys = new Map<string, { Y: Element; y: bigint }>();
+  for (const b of ballots) {
+    let y = 0n;
+    for (const sg of b.sealed.groups) {
+      const a = sg.entries.map(() => 0n); // coefficients of each entry's α
+      const bb = sg.entries.map(() => 0n); // … and β
+      const branches = (p: IntervalProof): { uc: bigint; vc: bigint } => {
+        let uc = 0n;
+        let vc = 0n;
+        for (let k = 0; k < p.challenges.length; k++) {
+          const c = p.challenges[k]!;
+          const s = p.responses[k]!;
+          const u = weight();
+          const v = weight();
+          const { A, B } = p.commitments[k]!;
+          points.push(A, B);
+          scalars.push(u, v);
+          uc += u * c;
+          vc += v * c;
+          g += u * s + v * c * BigInt(p.lo + k);
+          y += v * s;
+        }
+        return { uc, vc };
+      };
+      sg.entries.forEach((e, ei) => {
+        const { uc, vc } = branches(e.proof);
+        a[ei] = uc;
+        bb[ei] = vc;
+      });
+      const { uc, vc } = branches(sg.sumProof);
+      sg.entries.forEach((e, ei) => {
+        points.push(e.ciphertext.alpha, e.ciphertext.beta);
+        scalars.push(modL(a[ei]! + uc), modL(bb[ei]! + vc));
+      });
+    }
+    const k = keys.get(b.keyHex);
+    if (k) k.y += y;
+    else keys.set(b.keyHex, { Y: b.Y, y });
+  }
+  points.push(BASE);
+  scalars.push(modL(-g));
+  for (const { Y, y } of keys.values()) {
+    points.push(Y);
+    scalars.push(modL(-y));
+  }
+  const sum = points.length < PIPPENGER_FROM ? mulAddUnsafe(CONS, points, scalars) : pippenger(CONS, points, scalars);
+  return sum.equals(RP.ZERO);
+}
+
+/** `batchHolds`, with anything noble might throw counted as a failure (bisection then finds the ballot). */
+function holds(ballots: readonly Prechecked[]): boolean {
+  try {
+    return batchHolds(ballots);
   } catch {
     return false;
   }
 }
 
-/** @internal For tests: Σ ±n·P by the verifier's walk, as an element (compare with noble). */
-export function _walkForTest(terms: readonly { point: Element; scalar: bigint; negate?: boolean; fixed?: boolean }[]): Element {
-  const t: Term[] = terms.map(({ point, scalar, negate = false, fixed = false }) => {
-    if (typeof scalar !== 'bigint' || scalar < 0n || scalar >= ELL) refuse('SCALAR_RANGE', 'scalar must be in [0, ℓ)');
-    const w = fixed ? W_FIX : W_VAR;
-    return [splitOf(piecesOf(point), w), naf(scalar, w), negate];
-  });
-  return RP.fromBytes(encodeSlow(walk(t)));
+/** Once a failing set has at most this many ballots, each is checked alone. */
+const BISECT_ALONE = 4;
+
+/**
+ * The indices (into `all`) of `idx` whose ballots fail their batch equation. `knownBad`: the
+ * enclosing set failed and its other half passed, so this set's combined check is skipped.
+ * A ballot is reported bad only after failing a check alone; a good ballot never fails one
+ * (its equations hold for every weight), so it is never reported.
+ */
+function failing(all: readonly Prechecked[], idx: readonly number[], knownBad: boolean): number[] {
+  if (idx.length === 0) return [];
+  if (idx.length === 1) return holds([all[idx[0]!]!]) ? [] : [idx[0]!];
+  if (!knownBad && holds(idx.map((i) => all[i]!))) return [];
+  if (idx.length <= BISECT_ALONE) return idx.filter((i) => !holds([all[i]!]));
+  const mid = idx.length >> 1;
+  const left = failing(all, idx.slice(0, mid), false);
+  return [...left, ...failing(all, idx.slice(mid), left.length === 0)];
 }
 
-/** @internal For tests: the batched encodings of 2·P for each P, by the verifier's encoder. */
-export function _encodeDoubledForTest(points: readonly Element[]): Uint8Array[] {
-  return encodeDoubled(points.map(toExt));
+/**
+ * Check every proof of a sealed ballot (protocol §5.3) — each entry's 0/1 proof and each group's
+ * sum proof, against this ballot, election key, token hash and position: the challenge hashes,
+ * then all verification equations in one batched MSM (a false proof passes with probability
+ * ≤ 2⁻¹²⁸). Accepts the wire bytes (decoded with full validation) or a parsed ballot.
+ * Never throws: any malformed input is `false`.
+ */
+export function verifySealedBallot(ctx: SealContext, shape: BallotShape, bytes: Uint8Array | SealedBallot): boolean {
+  try {
+    const p = precheck(ctx, checkShape(shape), bytes);
+    return p !== null && holds([p]);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Check many sealed ballots of one shape (protocol §5.3), each with its own context: the
+ * indices, ascending, of those whose proofs fail — what `verifySealedBallot` would refuse one
+ * by one. Every challenge hash is checked per ballot; then all the ballots' verification
+ * equations go into one MSM with fresh weights. If it fails, the set is bisected, each half
+ * with fresh weights, down to sets of at most 4 ballots checked one by one: one bad ballot
+ * costs O(log n) more MSMs (of n points in all), and a ballot is refused only after failing
+ * a check alone, so a good one never is. A ballot that does not decode
+ * (or whose context is bad) is simply bad. `opts.onProgress(done)` is called after each
+ * ballot's decoding and hash checks. Never throws (a bad shape makes every ballot bad).
+ */
+export function verifySealedBallots(
+  shape: BallotShape, items: readonly { readonly ctx: SealContext; readonly bytes: Uint8Array | SealedBallot }[],
+  opts: { onProgress?: (done: number) => void } = {},
+): number[] {
+  if (!Array.isArray(items)) return [];
+  const everything = () => items.map((_, i) => i);
+  try {
+    let s: BallotShape;
+    try {
+      s = checkShape(shape);
+    } catch {
+      return everything();
+    }
+    const bad: number[] = [];
+    const ok: number[] = [];
+    const pre = items.map((it, i) => {
+      const p = typeof it === 'object' && it !== null ? precheck(it.ctx, s, it.bytes) : null;
+      (p ? ok : bad).push(i);
+      try {
+        opts.onProgress?.(i + 1);
+      } catch {
+        // a progress callback cannot change the result
+      }
+      return p;
+    }) as Prechecked[];
+    bad.push(...failing(pre, ok, false));
+    return bad.sort((x, y) => x - y);
+  } catch {
+    return everything();
+  }
 }

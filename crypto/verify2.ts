@@ -16,9 +16,9 @@ import { decodeElement, type Element } from './group.ts';
 import { memberBounds, tokensBound, verifyIssuanceLog } from './issuance-log.ts';
 import { inclusionProof, leafHash, merkleRoot, verifyInclusion } from './merkle.ts';
 import { decodeG2 } from './points.ts';
-import { quorumMet } from './rule.ts';
+import { quorumMet, type BallotType } from './rule.ts';
 import {
-  decodeSumCiphertext, encodeCiphertext, parseSealedBallot, sumCiphertexts, verifySealedBallot,
+  decodeSumCiphertext, encodeCiphertext, parseSealedBallot, sumCiphertexts, verifySealedBallots,
   type BallotShape, type Ciphertext, type SealedBallot,
 } from './sealed.ts';
 import { tallyFromCounts, type Tally } from './tally.ts';
@@ -28,6 +28,16 @@ import {
   type Bundle2, type Receipt2,
 } from './bundle2.ts';
 import { ballotHash } from './sealed.ts';
+import type { MemberKind } from './bundle.ts';
+
+/**
+ * The member kinds each ballot type entitles (protocol §8.3): a decision (票决) is the
+ * standing committee's; a consultation (征求意见) is every member's, alternates included.
+ */
+export const ENTITLED_KINDS: Readonly<Record<BallotType, readonly MemberKind[]>> = {
+  decision: ['standing'],
+  consultation: ['standing', 'full', 'alternate'],
+};
 
 /** Stable codes of the v2 verifier's checks (protocol §10.1). */
 export type FailureCode2 =
@@ -96,8 +106,8 @@ export type CastCheckResult = { readonly badTokens: readonly number[]; readonly 
 export type CastChecker = (input: CastCheckInput) => Promise<CastCheckResult>;
 
 /**
- * The per-cast checks on one slice: batched token signatures (protocol §4.5) and each
- * sealed ballot's proofs (protocol §5.3). Pure; a worker thread runs it on its slice.
+ * The per-cast checks on one slice: batched token signatures (protocol §4.5) and every
+ * sealed ballot's proofs (protocol §5.3), batched too. Pure; a worker thread runs it on its slice.
  */
 export function checkCasts(input: CastCheckInput, opts: { batchSize?: number; proofs?: boolean; onEach?: (done: number) => void } = {}): CastCheckResult {
   const batchSize = opts.batchSize ?? 256;
@@ -107,13 +117,10 @@ export function checkCasts(input: CastCheckInput, opts: { batchSize?: number; pr
     const chunk = casts.slice(lo, lo + batchSize);
     for (const i of findInvalidTokens(publicKey, ballotId, chunk)) badTokens.push(lo + i);
   }
-  const badProofs: number[] = [];
-  if (opts.proofs === false) return { badTokens, badProofs };
-  casts.forEach((c, i) => {
-    const th = tokenHash(ballotId, c.token);
-    if (!verifySealedBallot({ ballotId, electionKey, tokenHash: th }, shape, c.sealed)) badProofs.push(i);
-    opts.onEach?.(i + 1);
-  });
+  if (opts.proofs === false) return { badTokens, badProofs: [] };
+  // Every cast's proofs, whatever its token: one batched check for the slice (bisected on failure).
+  const items = casts.map((c) => ({ ctx: { ballotId, electionKey, tokenHash: tokenHash(ballotId, c.token) }, bytes: c.sealed }));
+  const badProofs = verifySealedBallots(shape, items, { onProgress: opts.onEach });
   return { badTokens, badProofs };
 }
 
@@ -239,8 +246,10 @@ function run(b: Bundle2, opts: VerifyOptions2, casts: CastCheckResult | null): V
     if (m.issued > bound) fail('ISSUANCE_LOG', `${m.name} (${m.memberId}) is listed as issued ${m.issued} but the logs allow ${bound}`);
   }
 
-  // ROSTER_INCONSISTENT / QUORUM_NOT_MET.
+  // ROSTER_INCONSISTENT (every member of a kind the ballot type entitles; tokens only to present
+  // members) / QUORUM_NOT_MET.
   b.roster.forEach((m) => {
+    if (!ENTITLED_KINDS[def.type].includes(m.kind)) fail('ROSTER_INCONSISTENT', `${m.name} (${m.memberId}) is a ${m.kind} member, not entitled to a ${def.type} ballot`);
     if (m.issued > 0 && !m.present) fail('ROSTER_INCONSISTENT', `${m.name} (${m.memberId}) was issued a token but is not marked present`);
   });
   const entitled = b.roster.length;

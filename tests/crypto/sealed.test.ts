@@ -1,9 +1,10 @@
 // Sealed selection vectors (crypto/sealed.ts, protocol §5): shapes, sealing and verification
 // round trips, an independent prover written from the spec (accepted by the verifier), a
-// failing check for every way a ballot can be wrong (each challenge and response, swapped
-// ciphertexts and entries, proofs moved to another position, token, ballot or key, entries
-// encrypting 2 or −1, group sums outside [min, max]), the wire decoder's exact codes, and the
-// verifier's own arithmetic against noble's.
+// failing check for every way a ballot can be wrong (each commitment, challenge and response,
+// swapped ciphertexts and entries, proofs moved to another position, token, ballot or key,
+// entries encrypting 2 or −1, group sums outside [min, max], proofs whose hash holds but whose
+// equations do not), the wire decoder's exact codes, and batch verification with bisection
+// (one bad ballot among good ones, all bad, and agreement with one-by-one verification).
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -12,9 +13,9 @@ import { DST_BALLOT_HASH, DST_BALLOT_PROOF } from '../../crypto/dst.ts';
 import { fields, message, u32be } from '../../crypto/encoding.ts';
 import { BASE, ELL, RP, decodeElement, encodeExponent, hashToExponent, modL, randomExponent, type Element } from '../../crypto/group.ts';
 import {
-  _encodeDoubledForTest, _walkForTest, ballotHash, checkShape, ciphertextFromHex, ciphertextToHex, decodeCiphertext,
+  ballotHash, checkShape, ciphertextFromHex, ciphertextToHex, decodeCiphertext,
   decodeSumCiphertext, encodeCiphertext, encodeSealedBallot, parseSealedBallot, sealBallot, sealedBallotBytes,
-  sumCiphertextFromHex, sumCiphertexts, verifySealedBallot,
+  sumCiphertextFromHex, sumCiphertexts, verifySealedBallot, verifySealedBallots,
   type BallotShape, type Ciphertext, type IntervalProof, type SealContext, type SealedBallot,
 } from '../../crypto/sealed.ts';
 import { expectCode } from '../helpers/expect-code.ts';
@@ -48,32 +49,38 @@ function contextOf(c: SealContext, g: number, e: number): Uint8Array {
 /**
  * The spec's prover: simulated branches j ≠ m, the real branch m with A_m = w·G, B_m = w·Y.
  * For m outside [lo, hi] this is the best a cheater can do: it answers branch lo as if it were
- * real, which it cannot be.
+ * real, which it cannot be. `tamper` adds G to A_j of that branch before hashing, so the hash
+ * equation holds and only the verification equation of that branch fails.
  */
-function specProve(context: Uint8Array, alpha: Element, beta: Element, lo: number, hi: number, m: number, r: bigint): IntervalProof {
+function specProve(
+  context: Uint8Array, alpha: Element, beta: Element, lo: number, hi: number, m: number, r: bigint, tamper?: number,
+): IntervalProof {
   const real = m >= lo && m <= hi ? m : lo;
   const cs: bigint[] = [];
   const ss: bigint[] = [];
-  const commits: Uint8Array[] = [];
+  const commitments: { A: Element; B: Element }[] = [];
   const w = randomExponent();
   for (let j = lo; j <= hi; j++) {
     if (j === real) {
-      commits.push(BASE.multiply(w).toBytes(), Y.multiply(w).toBytes());
+      commitments.push({ A: BASE.multiply(w), B: Y.multiply(w) });
       cs.push(0n);
       ss.push(0n);
-      continue;
+    } else {
+      const c = randomExponent();
+      const s = randomExponent();
+      commitments.push({ A: BASE.multiply(s).subtract(alpha.multiply(c)), B: Y.multiply(s).subtract(beta.subtract(mulG(j)).multiply(c)) });
+      cs.push(c);
+      ss.push(s);
     }
-    const c = randomExponent();
-    const s = randomExponent();
-    commits.push(BASE.multiply(s).subtract(alpha.multiply(c)).toBytes(), Y.multiply(s).subtract(beta.subtract(mulG(j)).multiply(c)).toBytes());
-    cs.push(c);
-    ss.push(s);
+    if (j === tamper) commitments[j - lo] = { ...commitments[j - lo]!, A: commitments[j - lo]!.A.add(BASE) };
   }
-  const c = hashToExponent(DST_BALLOT_PROOF, context, u32be(lo), u32be(hi), alpha.toBytes(), beta.toBytes(), ...commits);
+  const c = hashToExponent(
+    DST_BALLOT_PROOF, context, u32be(lo), u32be(hi), alpha.toBytes(), beta.toBytes(), ...commitments.flatMap(({ A, B }) => [A.toBytes(), B.toBytes()]),
+  );
   const cm = modL(c - cs.reduce((a, b) => a + b, 0n));
   cs[real - lo] = cm;
   ss[real - lo] = modL(w + cm * r);
-  return { lo, hi, challenges: cs, responses: ss };
+  return { lo, hi, commitments, challenges: cs, responses: ss };
 }
 
 /** Encrypt any integer m (also 2 or −1): α = r·G, β = m·G + r·Y. */
@@ -82,8 +89,12 @@ function encrypt(m: number): { ct: Ciphertext; r: bigint } {
   return { ct: { alpha: BASE.multiply(r), beta: mulG(m).add(Y.multiply(r)) }, r };
 }
 
-/** A ballot built by the spec prover from any integer values, with honest proof attempts throughout. */
-function specBallot(c: SealContext, shape: BallotShape, values: readonly (readonly number[])[]): SealedBallot {
+/**
+ * A ballot built by the spec prover from any integer values, with honest proof attempts
+ * throughout; `tamper = [group, entry or SUM_INDEX, j]` tampers with one branch (see specProve).
+ */
+function specBallot(c: SealContext, shape: BallotShape, values: readonly (readonly number[])[], tamper?: readonly [number, number, number]): SealedBallot {
+  const t = (gi: number, ei: number) => (tamper && tamper[0] === gi && tamper[1] === ei ? tamper[2] : undefined);
   return {
     groups: shape.groups.map((g, gi) => {
       let R = 0n;
@@ -96,32 +107,41 @@ function specBallot(c: SealContext, shape: BallotShape, values: readonly (readon
         M += m;
         A = A.add(ct.alpha);
         B = B.add(ct.beta);
-        return { ciphertext: ct, proof: specProve(contextOf(c, gi, ei), ct.alpha, ct.beta, 0, 1, m, r) };
+        return { ciphertext: ct, proof: specProve(contextOf(c, gi, ei), ct.alpha, ct.beta, 0, 1, m, r, t(gi, ei)) };
       });
-      return { entries, sumProof: specProve(contextOf(c, gi, SUM_INDEX), A, B, g.min, g.max, M, R) };
+      return { entries, sumProof: specProve(contextOf(c, gi, SUM_INDEX), A, B, g.min, g.max, M, R, t(gi, SUM_INDEX)) };
     }),
   };
 }
 
-/** Byte offsets of every exponent (challenge, response) in a sealed ballot of `shape`. */
-function exponentOffsets(shape: BallotShape): number[] {
+/** Byte offsets of the branches (A_j ‖ B_j ‖ c_j ‖ s_j, 128 bytes each) of every proof of a sealed ballot of `shape`. */
+function branchOffsets(shape: BallotShape): number[] {
   const out: number[] = [];
   let off = 0;
   for (const g of shape.groups) {
     for (let e = 0; e < g.size; e++) {
       off += 64;
-      for (let k = 0; k < 4; k++, off += 32) out.push(off);
+      for (let k = 0; k < 2; k++, off += 128) out.push(off);
     }
-    for (let k = 0; k < 2 * (g.max - g.min + 1); k++, off += 32) out.push(off);
+    for (let k = 0; k < g.max - g.min + 1; k++, off += 128) out.push(off);
   }
   return out;
 }
+/** Byte offsets of every exponent (challenge, response) in a sealed ballot of `shape`. */
+const exponentOffsets = (shape: BallotShape): number[] => branchOffsets(shape).flatMap((o) => [o + 64, o + 96]);
+/** Byte offsets of every commitment (A_j, B_j) in a sealed ballot of `shape`. */
+const commitmentOffsets = (shape: BallotShape): number[] => branchOffsets(shape).flatMap((o) => [o, o + 32]);
 
 /** Byte offset of entry e of group g (its α). */
 function entryOffset(shape: BallotShape, g: number, e: number): number {
   let off = 0;
-  for (let i = 0; i < g; i++) off += shape.groups[i]!.size * 192 + 64 * (shape.groups[i]!.max - shape.groups[i]!.min + 1);
-  return off + 192 * e;
+  for (let i = 0; i < g; i++) off += shape.groups[i]!.size * 320 + 128 * (shape.groups[i]!.max - shape.groups[i]!.min + 1);
+  return off + 320 * e;
+}
+/** Byte offset and length of the sum proof of group g. */
+function sumProofRange(shape: BallotShape, g: number): [number, number] {
+  const gr = shape.groups[g]!;
+  return [entryOffset(shape, g, gr.size), 128 * (gr.max - gr.min + 1)];
 }
 
 function leInt(b: Uint8Array): bigint {
@@ -166,9 +186,10 @@ describe('checkShape', () => {
     expectCode(() => checkShape({ groups: Array.from({ length: 6 }, () => group(167, 0, 1)) }), 'BAD_LENGTH');
   });
 
-  it('sealedBallotBytes: 192 bytes per entry and 64 per sum-proof branch', () => {
-    expect(sealedBallotBytes(DECISION)).toBe(9 * 192 + 3 * 64);
-    expect(sealedBallotBytes(PICK)).toBe(4 * 192 + 3 * 64);
+  it('sealedBallotBytes: 320 bytes per entry and 128 per sum-proof branch', () => {
+    expect(sealedBallotBytes(DECISION)).toBe(9 * 320 + 3 * 128);
+    expect(sealedBallotBytes(DECISION)).toBe(3264);
+    expect(sealedBallotBytes(PICK)).toBe(4 * 320 + 3 * 128);
     expect(sealBallot(ctx, PICK, [[0, 1, 0, 1]])).toHaveLength(sealedBallotBytes(PICK));
   });
 });
@@ -265,21 +286,54 @@ describe('sealBallot refuses what a tablet must never send', () => {
 
 // ── A failing check for every way a ballot can be wrong ──────────────────────────────────
 
+/** `sealed` with `bytes` written at `off`. */
+function withBytes(off: number, bytes: Uint8Array, base: Uint8Array = sealed): Uint8Array {
+  const b = base.slice();
+  b.set(bytes, off);
+  return b;
+}
+
 describe('verifySealedBallot refuses', () => {
   it('any challenge or response changed by one, anywhere in the ballot', () => {
     const offsets = exponentOffsets(DECISION);
     expect(offsets).toHaveLength(9 * 4 + 3 * 2);
     for (const off of offsets) {
-      const b = sealed.slice();
-      b.set(encodeExponent(modL(leInt(b.subarray(off, off + 32)) + 1n)), off);
+      const b = withBytes(off, encodeExponent(modL(leInt(sealed.subarray(off, off + 32)) + 1n)));
       expect(verifySealedBallot(ctx, DECISION, b), `exponent at ${off}`).toBe(false);
     }
   });
 
+  it('any commitment A_j or B_j replaced by another element, anywhere in the ballot', () => {
+    const offsets = commitmentOffsets(DECISION);
+    expect(offsets).toHaveLength(2 * (9 * 2 + 3));
+    for (const off of offsets) {
+      const moved = decodeElement(sealed.subarray(off, off + 32)).add(BASE).toBytes();
+      expect(verifySealedBallot(ctx, DECISION, withBytes(off, moved)), `commitment at ${off}`).toBe(false);
+    }
+  });
+
+  it('challenges moved between two branches (their sum, hence the hash equation, unchanged): the batch equation fails', () => {
+    for (const o of [branchOffsets(DECISION)[0]!, branchOffsets(DECISION)[4]!]) {
+      const c0 = leInt(sealed.subarray(o + 64, o + 96));
+      const c1 = leInt(sealed.subarray(o + 128 + 64, o + 128 + 96));
+      const b = withBytes(o + 128 + 64, encodeExponent(modL(c1 - 5n)), withBytes(o + 64, encodeExponent(modL(c0 + 5n))));
+      expect(verifySealedBallot(ctx, DECISION, b)).toBe(false);
+    }
+  });
+
+  it('a commitment changed before hashing (the hash equation holds, one verification equation does not)', () => {
+    for (const t of [[0, 0, 0], [0, 0, 1], [2, 1, 1], [1, SUM_INDEX, 1]] as const) {
+      const b = specBallot(ctx, DECISION, DECISION_VOTE, t);
+      expect(verifySealedBallot(ctx, DECISION, b), `tamper ${t}`).toBe(false);
+      expect(verifySealedBallot(ctx, DECISION, encodeSealedBallot(DECISION, b)), `tamper ${t}`).toBe(false);
+    }
+    const p = specBallot(ctx, PICK, [[0, 1, 1, 0]], [0, SUM_INDEX, 2]);
+    expect(verifySealedBallot(ctx, PICK, p)).toBe(false);
+  });
+
   it('a challenge replaced by its non-reduced equivalent c + ℓ (SCALAR_RANGE, no malleability)', () => {
     const off = exponentOffsets(DECISION)[0]!;
-    const b = sealed.slice();
-    b.set(le32(leInt(b.subarray(off, off + 32)) + ELL), off);
+    const b = withBytes(off, le32(leInt(sealed.subarray(off, off + 32)) + ELL));
     expectCode(() => parseSealedBallot(DECISION, b), 'SCALAR_RANGE');
     expect(verifySealedBallot(ctx, DECISION, b)).toBe(false);
   });
@@ -292,12 +346,28 @@ describe('verifySealedBallot refuses', () => {
     expect(verifySealedBallot(ctx, DECISION, b)).toBe(false);
   });
 
+  it('a ciphertext moved to another entry (the same one twice, proofs left in place)', () => {
+    const [e0, e1] = [entryOffset(DECISION, 1, 0), entryOffset(DECISION, 1, 2)];
+    expect(verifySealedBallot(ctx, DECISION, withBytes(e1, sealed.subarray(e0, e0 + 64)))).toBe(false);
+  });
+
+  it('an entry proof moved to another entry (ciphertext left in place)', () => {
+    const [e0, e1] = [entryOffset(DECISION, 0, 0), entryOffset(DECISION, 0, 1)];
+    expect(verifySealedBallot(ctx, DECISION, withBytes(e1 + 64, sealed.subarray(e0 + 64, e0 + 320)))).toBe(false);
+  });
+
   it('whole entries (ciphertext and proof) swapped within a group: the group sum is unchanged, the position binding fails', () => {
     const b = sealed.slice();
     const [e0, e1] = [entryOffset(DECISION, 0, 0), entryOffset(DECISION, 0, 1)];
-    b.set(sealed.subarray(e1, e1 + 192), e0);
-    b.set(sealed.subarray(e0, e0 + 192), e1);
+    b.set(sealed.subarray(e1, e1 + 320), e0);
+    b.set(sealed.subarray(e0, e0 + 320), e1);
     expect(verifySealedBallot(ctx, DECISION, b)).toBe(false);
+  });
+
+  it('a sum proof moved to another group (same range)', () => {
+    const [from, len] = sumProofRange(DECISION, 0);
+    const [to] = sumProofRange(DECISION, 2);
+    expect(verifySealedBallot(ctx, DECISION, withBytes(to, sealed.subarray(from, from + len)))).toBe(false);
   });
 
   it('whole groups swapped', () => {
@@ -316,10 +386,9 @@ describe('verifySealedBallot refuses', () => {
 
   it('an entry copied from another ballot under another token, at the same position', () => {
     const other = sealBallot({ ...ctx, tokenHash: TOKEN2 }, DECISION, DECISION_VOTE);
-    const b = sealed.slice();
     const e = entryOffset(DECISION, 1, 1);
-    b.set(other.subarray(e, e + 192), e); // same vote, so the group sum still encrypts 1
-    expect(verifySealedBallot(ctx, DECISION, b)).toBe(false);
+    // same vote, so the group sum still encrypts 1
+    expect(verifySealedBallot(ctx, DECISION, withBytes(e, other.subarray(e, e + 320)))).toBe(false);
   });
 
   it('an entry encrypting 2 or −1 (group sum still in range)', () => {
@@ -340,22 +409,31 @@ describe('verifySealedBallot refuses', () => {
   it('a sum proof for another range or a structure that does not match the shape', () => {
     const p = parseSealedBallot(DECISION, sealed);
     const g0 = p.groups[0]!;
-    const wide = { lo: 1, hi: 2, challenges: [...g0.sumProof.challenges, 0n], responses: [...g0.sumProof.responses, 0n] };
+    const sp = g0.sumProof;
+    const wide = { lo: 1, hi: 2, commitments: [...sp.commitments, sp.commitments[0]!], challenges: [...sp.challenges, 0n], responses: [...sp.responses, 0n] };
     expect(verifySealedBallot(ctx, DECISION, { groups: [{ ...g0, sumProof: wide }, ...p.groups.slice(1)] })).toBe(false);
     expectCode(() => encodeSealedBallot(DECISION, { groups: [{ ...g0, sumProof: wide }, ...p.groups.slice(1)] }), 'BAD_VALUE');
+    const short = { ...sp, commitments: [] };
+    expectCode(() => encodeSealedBallot(DECISION, { groups: [{ ...g0, sumProof: short }, ...p.groups.slice(1)] }), 'BAD_LENGTH');
+    expect(verifySealedBallot(ctx, DECISION, { groups: [{ ...g0, sumProof: short }, ...p.groups.slice(1)] })).toBe(false);
     expect(verifySealedBallot(ctx, DECISION, { groups: p.groups.slice(1) })).toBe(false);
     expect(verifySealedBallot(ctx, DECISION, { groups: [{ ...g0, entries: g0.entries.slice(1) }, ...p.groups.slice(1)] })).toBe(false);
     expect(verifySealedBallot(ctx, PICK, sealed)).toBe(false);
   });
 
-  it('a parsed ballot with an identity element or an exponent ≥ ℓ', () => {
+  it('a parsed ballot with an identity element (ciphertext or commitment) or an exponent ≥ ℓ', () => {
     const p = parseSealedBallot(DECISION, sealed);
     const g0 = p.groups[0]!;
     const e0 = g0.entries[0]!;
     const withEntry = (entry: (typeof g0.entries)[number]): SealedBallot => ({ groups: [{ ...g0, entries: [entry, ...g0.entries.slice(1)] }, ...p.groups.slice(1)] });
-    expect(verifySealedBallot(ctx, DECISION, withEntry({ ...e0, ciphertext: { alpha: RP.ZERO, beta: e0.ciphertext.beta } }))).toBe(false);
-    expect(verifySealedBallot(ctx, DECISION, withEntry({ ...e0, proof: { ...e0.proof, challenges: [e0.proof.challenges[0]! + ELL, e0.proof.challenges[1]!] } }))).toBe(false);
-    expectCode(() => encodeSealedBallot(DECISION, withEntry({ ...e0, ciphertext: { alpha: RP.ZERO, beta: e0.ciphertext.beta } })), 'POINT_IDENTITY');
+    const zeroAlpha = withEntry({ ...e0, ciphertext: { alpha: RP.ZERO, beta: e0.ciphertext.beta } });
+    const zeroB = withEntry({ ...e0, proof: { ...e0.proof, commitments: [e0.proof.commitments[0]!, { A: e0.proof.commitments[1]!.A, B: RP.ZERO }] } });
+    const notPoint = withEntry({ ...e0, proof: { ...e0.proof, commitments: [{ A: 1n, B: BASE } as unknown as { A: Element; B: Element }, e0.proof.commitments[1]!] } });
+    const bigC = withEntry({ ...e0, proof: { ...e0.proof, challenges: [e0.proof.challenges[0]! + ELL, e0.proof.challenges[1]!] } });
+    for (const b of [zeroAlpha, zeroB, notPoint, bigC]) expect(verifySealedBallot(ctx, DECISION, b)).toBe(false);
+    expectCode(() => encodeSealedBallot(DECISION, zeroAlpha), 'POINT_IDENTITY');
+    expectCode(() => encodeSealedBallot(DECISION, zeroB), 'POINT_IDENTITY');
+    expectCode(() => encodeSealedBallot(DECISION, notPoint), 'BAD_TYPE');
     expectCode(() => encodeSealedBallot(DECISION, withEntry({ ...e0, proof: { ...e0.proof, responses: [ELL, 0n] } })), 'SCALAR_RANGE');
   });
 
@@ -367,7 +445,7 @@ describe('verifySealedBallot refuses', () => {
       { numRuns: 100 },
     );
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 1920, maxLength: 1920 }), (b) => {
+      fc.property(fc.uint8Array({ minLength: 3264, maxLength: 3264 }), (b) => {
         expect(verifySealedBallot(ctx, DECISION, b)).toBe(false);
       }),
       { numRuns: 30 },
@@ -378,23 +456,26 @@ describe('verifySealedBallot refuses', () => {
 // ── The wire decoder ──────────────────────────────────────────────────────────────────────
 
 describe('parseSealedBallot codes', () => {
-  const withBytes = (off: number, bytes: Uint8Array) => {
-    const b = sealed.slice();
-    b.set(bytes, off);
-    return b;
-  };
   const P = 2n ** 255n - 19n;
+  const [firstA, firstB] = commitmentOffsets(DECISION);
+  const lastB = commitmentOffsets(DECISION).at(-1)!;
+
+  it('round-trips the commitments', () => {
+    const p = parseSealedBallot(DECISION, sealed);
+    expect(p.groups[0]!.entries[0]!.proof.commitments[0]!.A.toBytes()).toEqual(sealed.subarray(firstA!, firstA! + 32));
+    expect(p.groups[2]!.sumProof.commitments[0]!.B.toBytes()).toEqual(sealed.subarray(lastB, lastB + 32));
+  });
 
   it('truncated or extended bytes: BAD_LENGTH (and verify is false)', () => {
-    for (const b of [sealed.slice(0, -1), sealed.slice(0, -64), new Uint8Array([...sealed, 0]), new Uint8Array(0)]) {
+    for (const b of [sealed.slice(0, -1), sealed.slice(0, -128), new Uint8Array([...sealed, 0]), new Uint8Array(0)]) {
       expectCode(() => parseSealedBallot(DECISION, b), 'BAD_LENGTH');
       expect(verifySealedBallot(ctx, DECISION, b)).toBe(false);
     }
     expectCode(() => parseSealedBallot(DECISION, 'ab' as unknown as Uint8Array), 'BAD_TYPE');
   });
 
-  it('a non-canonical element (s ≥ p, or s negative): POINT_NOT_CANONICAL', () => {
-    for (const off of [entryOffset(DECISION, 0, 0), entryOffset(DECISION, 2, 2) + 32]) {
+  it('a non-canonical element (s ≥ p, or s negative), ciphertext or commitment: POINT_NOT_CANONICAL', () => {
+    for (const off of [entryOffset(DECISION, 0, 0), entryOffset(DECISION, 2, 2) + 32, firstA!, firstB!, lastB]) {
       expectCode(() => parseSealedBallot(DECISION, withBytes(off, le32(P))), 'POINT_NOT_CANONICAL');
       expectCode(() => parseSealedBallot(DECISION, withBytes(off, le32(P + 2n))), 'POINT_NOT_CANONICAL');
       expectCode(() => parseSealedBallot(DECISION, withBytes(off, le32(1n))), 'POINT_NOT_CANONICAL');
@@ -402,9 +483,11 @@ describe('parseSealedBallot codes', () => {
     }
   });
 
-  it('the identity element: POINT_IDENTITY', () => {
-    expectCode(() => parseSealedBallot(DECISION, withBytes(entryOffset(DECISION, 1, 0), new Uint8Array(32))), 'POINT_IDENTITY');
-    expectCode(() => parseSealedBallot(DECISION, withBytes(entryOffset(DECISION, 1, 0) + 32, new Uint8Array(32))), 'POINT_IDENTITY');
+  it('the identity element, ciphertext or commitment: POINT_IDENTITY', () => {
+    for (const off of [entryOffset(DECISION, 1, 0), entryOffset(DECISION, 1, 0) + 32, firstA!, firstB!, lastB]) {
+      expectCode(() => parseSealedBallot(DECISION, withBytes(off, new Uint8Array(32))), 'POINT_IDENTITY');
+      expect(verifySealedBallot(ctx, DECISION, withBytes(off, new Uint8Array(32)))).toBe(false);
+    }
   });
 
   it('a canonical string that is no element: POINT_NOT_ON_CURVE', () => {
@@ -416,7 +499,8 @@ describe('parseSealedBallot codes', () => {
         break;
       }
     }
-    expectCode(() => parseSealedBallot(DECISION, withBytes(entryOffset(DECISION, 0, 1), le32(s))), 'POINT_NOT_ON_CURVE');
+    for (const off of [entryOffset(DECISION, 0, 1), firstB!])
+      expectCode(() => parseSealedBallot(DECISION, withBytes(off, le32(s))), 'POINT_NOT_ON_CURVE');
   });
 
   it('an exponent ≥ ℓ: SCALAR_RANGE, for a challenge, a response and a sum-proof exponent', () => {
@@ -510,34 +594,104 @@ describe('ciphertext encodings', () => {
   });
 });
 
-// ── The verifier's own arithmetic, against noble ──────────────────────────────────────────
+// ── Batch verification ────────────────────────────────────────────────────────────────────
 
-describe('verification arithmetic', () => {
-  const scalar = fc.oneof(fc.bigInt(0n, ELL - 1n), fc.constantFrom(0n, 1n, 2n, ELL - 1n, ELL - 2n, (ELL - 1n) / 2n));
-  const point = fc.oneof(
-    fc.bigInt(1n, ELL - 1n).map((k) => BASE.multiply(k)),
-    fc.constantFrom(RP.ZERO, BASE, BASE.negate(), Y),
-  );
+describe('verifySealedBallots', () => {
+  const tokenAt = (i: number) => sha256(utf8(`batch-token-${i}`));
+  const ctxAt = (i: number): SealContext => ({ ...ctx, tokenHash: tokenAt(i) });
+  const votes = [DECISION_VOTE, [[0, 1, 0], [0, 0, 1], [1, 0, 0]], [[0, 0, 1], [1, 0, 0], [0, 1, 0]]];
+  /** 50 good ballots, each under its own token. */
+  const good = Array.from({ length: 50 }, (_, i) => ({ ctx: ctxAt(i), bytes: sealBallot(ctxAt(i), DECISION, votes[i % 3]!) }));
 
-  it('multi-scalar walks equal noble’s Σ ±n·P (property)', () => {
-    fc.assert(
-      fc.property(fc.array(fc.tuple(point, scalar, fc.boolean(), fc.boolean()), { minLength: 1, maxLength: 4 }), (terms) => {
-        const got = _walkForTest(terms.map(([p, n, negate, fixed]) => ({ point: p, scalar: n, negate, fixed })));
-        const want = terms.reduce((acc, [p, n, negate]) => (negate ? acc.subtract(p.multiplyUnsafe(n)) : acc.add(p.multiplyUnsafe(n))), RP.ZERO);
-        expect(got.equals(want)).toBe(true);
-      }),
-      { numRuns: 60 },
-    );
+  /** Ways to make ballot i bad: each must be refused by verifySealedBallot too. */
+  const spoil = {
+    /** a response changed: the hash equations hold, the batch equation does not */
+    response: (i: number) => {
+      const off = exponentOffsets(DECISION)[2 * (i % 21) + 1]!;
+      return { ctx: ctxAt(i), bytes: withBytes(off, encodeExponent(modL(leInt(good[i]!.bytes.subarray(off, off + 32)) + 1n)), good[i]!.bytes) };
+    },
+    /** a commitment changed before hashing: only the batch equation fails */
+    commitment: (i: number) => ({ ctx: ctxAt(i), bytes: specBallot(ctxAt(i), DECISION, votes[i % 3]!, [i % 3, i % 2 ? SUM_INDEX : i % 3, i % 2 ? 1 : (i >> 1) % 2]) }),
+    /** an entry encrypting 2 */
+    two: (i: number) => ({ ctx: ctxAt(i), bytes: encodeSealedBallot(DECISION, specBallot(ctxAt(i), DECISION, [[2, -1, 0], [0, 1, 0], [0, 0, 1]])) }),
+    /** a challenge changed: a hash equation fails */
+    challenge: (i: number) => {
+      const off = exponentOffsets(DECISION)[2 * (i % 21)]!;
+      return { ctx: ctxAt(i), bytes: withBytes(off, encodeExponent(modL(leInt(good[i]!.bytes.subarray(off, off + 32)) + 1n)), good[i]!.bytes) };
+    },
+    /** another token */
+    token: (i: number) => ({ ctx: { ...ctxAt(i), tokenHash: TOKEN2 }, bytes: good[i]!.bytes }),
+    /** does not decode */
+    truncated: (i: number) => ({ ctx: ctxAt(i), bytes: good[i]!.bytes.slice(0, -1) }),
+    identity: (i: number) => ({ ctx: ctxAt(i), bytes: withBytes(commitmentOffsets(DECISION)[i % 42]!, new Uint8Array(32), good[i]!.bytes) }),
+  } as const;
+
+  it('all good: no index (bytes and parsed ballots, mixed)', () => {
+    expect(verifySealedBallots(DECISION, good)).toEqual([]);
+    const mixed = good.slice(0, 6).map((it, i) => (i % 2 ? { ...it, bytes: parseSealedBallot(DECISION, it.bytes) } : it));
+    expect(verifySealedBallots(DECISION, mixed)).toEqual([]);
+    expect(verifySealedBallots(DECISION, [])).toEqual([]);
+    expect(verifySealedBallots(DECISION, [good[7]!])).toEqual([]);
   });
 
-  it('the batched double-and-encode equals noble’s encoding of 2·P (property, with the identity)', () => {
+  it('50 good ballots with one bad one in the middle: exactly that index, for every kind of fault', () => {
+    for (const [kind, make] of Object.entries(spoil)) {
+      const items = [...good.slice(0, 25), make(25), ...good.slice(25)];
+      expect(items).toHaveLength(51);
+      expect(verifySealedBallot(items[25]!.ctx, DECISION, items[25]!.bytes), kind).toBe(false);
+      expect(verifySealedBallots(DECISION, items), kind).toEqual([25]);
+    }
+  });
+
+  it('all bad: every index', () => {
+    const kinds = Object.values(spoil);
+    const items = Array.from({ length: 14 }, (_, i) => kinds[i % kinds.length]!(i));
+    expect(verifySealedBallots(DECISION, items)).toEqual(items.map((_, i) => i));
+    const equationOnly = Array.from({ length: 9 }, (_, i) => spoil.response(i));
+    expect(verifySealedBallots(DECISION, equationOnly)).toEqual(equationOnly.map((_, i) => i));
+  });
+
+  it('ballots under different election keys and shapes of ballots in one batch', () => {
+    const k2: SealContext = { ...ctxAt(0), electionKey: OTHER_KEY };
+    const other = { ctx: k2, bytes: sealBallot(k2, DECISION, DECISION_VOTE) };
+    expect(verifySealedBallots(DECISION, [good[0]!, other, good[1]!])).toEqual([]);
+    expect(verifySealedBallots(DECISION, [good[0]!, { ...other, ctx: ctxAt(0) }, { ...good[1]!, ctx: k2 }])).toEqual([1, 2]);
+    const pick = { ctx: ctxAt(3), bytes: sealBallot(ctxAt(3), PICK, [[1, 0, 0, 1]]) };
+    expect(verifySealedBallots(DECISION, [good[0]!, pick])).toEqual([1]);
+    expect(verifySealedBallots(PICK, [good[0]!, pick])).toEqual([0]);
+  });
+
+  it('never throws: a bad shape makes every ballot bad, a malformed item is bad', () => {
+    expect(verifySealedBallots({ groups: [] }, good.slice(0, 3))).toEqual([0, 1, 2]);
+    expect(verifySealedBallots(null as unknown as BallotShape, good.slice(0, 2))).toEqual([0, 1]);
+    const junk = [null, 3, {}, { ctx: null, bytes: good[0]!.bytes }, { ctx: ctxAt(0), bytes: 'x' }, { ctx: ctxAt(0), bytes: { groups: 1 } }];
+    expect(verifySealedBallots(DECISION, [good[0]!, ...(junk as never[]), good[1]!])).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(verifySealedBallots(DECISION, 'x' as never)).toEqual([]);
+  });
+
+  it('reports progress after each ballot is decoded and hashed', () => {
+    const seen: number[] = [];
+    verifySealedBallots(DECISION, good.slice(0, 3), { onProgress: (d) => seen.push(d) });
+    expect(seen).toEqual([1, 2, 3]);
+    expect(verifySealedBallots(DECISION, good.slice(0, 2), { onProgress: () => { throw new Error('x'); } })).toEqual([]);
+  });
+
+  it('agrees with one-by-one verification on random mixes of good and bad ballots (property)', () => {
+    const kinds: ('good' | keyof typeof spoil)[] = ['good', 'good', 'good', ...(Object.keys(spoil) as (keyof typeof spoil)[])];
     fc.assert(
-      fc.property(fc.array(point, { minLength: 1, maxLength: 8 }), (points) => {
-        const got = _encodeDoubledForTest(points);
-        points.forEach((p, i) => expect(got[i]).toEqual(p.double().toBytes()));
-      }),
-      { numRuns: 60 },
+      fc.property(
+        fc.array(fc.record({ i: fc.nat({ max: good.length - 1 }), kind: fc.constantFrom(...kinds), parsed: fc.boolean() }), { maxLength: 14 }),
+        (spec) => {
+          const items = spec.map(({ i, kind, parsed }) => {
+            const it = kind === 'good' ? good[i]! : spoil[kind](i);
+            return parsed && kind === 'good' ? { ...it, bytes: parseSealedBallot(DECISION, it.bytes as Uint8Array) } : it;
+          });
+          const alone = items.flatMap((it, k) => (verifySealedBallot(it.ctx, DECISION, it.bytes) ? [] : [k]));
+          expect(alone).toEqual(spec.flatMap((s, k) => (s.kind === 'good' ? [] : [k])));
+          expect(verifySealedBallots(DECISION, items)).toEqual(alone);
+        },
+      ),
+      { numRuns: 8 },
     );
-    expect(_encodeDoubledForTest([RP.ZERO])[0]).toEqual(new Uint8Array(32));
   });
 });
