@@ -1,20 +1,19 @@
-// The verifier command (scripts/verify.ts), run as a user would: `npx tsx scripts/verify.ts …`
-// on docs/vectors/bundle.json and on tampered copies written to the temp directory. Checks the
-// readable summary, the exit statuses (0 ok, 1 failed checks, 2 unusable input) and --json.
+// The verifier command (scripts/verify.ts), run as a user would: `npx tsx scripts/verify.ts …` on
+// a piaojue/2 bundle of an in-memory ballot (tests/helpers/election.ts) and on tampered copies
+// written to the temp directory. Checks the readable summary, the exit statuses (0 ok, 1 failed
+// checks, 2 unusable input), --json, and the strict JSON text of protocol §7.5 (no byte-order
+// mark, no duplicate member names). Once the token tags are the final piaojue/2 ones (after v1 is
+// deleted) it also verifies docs/vectors/bundle.json as is.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CHECKS_2, DST_TOKEN, DST_TOKEN_2, ceremonyFingerprint, fromHex, verifyBundle2, type Bundle2 } from '../../crypto/index.ts';
+import { runElection } from '../helpers/election.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const vector = join(root, 'docs/vectors/bundle.json');
-const bundle = JSON.parse(readFileSync(vector, 'utf8')) as {
-  ballot: { title: string };
-  serverKey: string;
-  tally: { valid: number };
-};
 
 type Run = { code: number | null; stdout: string; stderr: string };
 
@@ -32,64 +31,84 @@ function cli(args: string[]): Promise<Run> {
 }
 
 let dir: string;
+let bundle: Bundle2;
+let good: string;
 let tampered: string;
 let notJson: string;
+let bom: string;
+let duplicate: string;
+let float: string;
+/** Checks run without and with a pinned server key (SERVER_KEY runs only when a key is pinned). */
+const ALL = CHECKS_2.length;
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'piaojue-cli-'));
+  bundle = runElection().bundle;
+  const text = JSON.stringify(bundle);
+  good = join(dir, 'bundle.json');
+  writeFileSync(good, text);
   // The server claims one more valid ballot than there is, without being able to re-sign.
-  const b = structuredClone(bundle);
+  const b = structuredClone(bundle) as { tally: { valid: number } };
   b.tally.valid += 1;
   tampered = join(dir, 'tampered.json');
   writeFileSync(tampered, JSON.stringify(b));
   notJson = join(dir, 'not-json.json');
-  writeFileSync(notJson, '{"version": "piaojue/1",');
+  writeFileSync(notJson, '{"version": "piaojue/2",');
+  bom = join(dir, 'bom.json');
+  writeFileSync(bom, '\ufeff' + text);
+  // The same bundle with a second "serverKey" member in front: JSON.parse would keep the last one.
+  duplicate = join(dir, 'duplicate.json');
+  writeFileSync(duplicate, `{"serverKey":"${'00'.repeat(32)}",` + text.slice(1));
+  float = join(dir, 'float.json');
+  writeFileSync(float, text.replace(`"cast":${bundle.tally.cast}`, `"cast":${bundle.tally.cast}.0`));
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('scripts/verify.ts', () => {
-  it('exits 0 on docs/vectors/bundle.json and prints the summary', async () => {
-    const r = await cli([vector]);
+  it('exits 0 on a piaojue/2 bundle and prints the summary', async () => {
+    const r = await cli([good]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(bundle.ballot.title);
     expect(r.stdout).toContain('Type:     decision');
     expect(r.stdout).toContain('passes iff agree × 2 > entitled (5), otherwise fails');
     expect(r.stdout).toContain('opens only if present × 3 ≥ entitled × 2');
-    expect(r.stdout).toContain('entitled 5 · present 5 · issued 5 · cast 4 · valid 3 · invalid 1');
-    expect(r.stdout).toMatch(/agree 3, disagree 0, abstain 0 → passed/);
+    const fp = ceremonyFingerprint(fromHex(verifyBundle2(bundle).transcript!, 32, 'transcript'));
+    expect(r.stdout).toContain(`Scrutiny: 3 scrutineers, any 2 decrypt; fingerprint ${fp}`);
+    expect(r.stdout).toContain('entitled 5 · present 5 · issued 5 · cast 3 · valid 3 · invalid 0');
+    expect(r.stdout).toMatch(/agree 2, disagree 1, abstain 0 → failed/);
     expect(r.stdout).toMatch(/agree 1, disagree 1, abstain 1 → failed/);
-    expect(r.stdout).toContain('OK: all 14 checks passed');
+    expect(r.stdout).toContain(`OK: all ${ALL - 1} checks passed`);
   });
 
-  it('runs all 15 checks when --server-key pins the right key (upper case accepted)', async () => {
-    const r = await cli([vector, '--server-key', bundle.serverKey.toUpperCase()]);
+  it(`runs all ${ALL} checks when --server-key pins the right key (upper case accepted)`, async () => {
+    const r = await cli([good, '--server-key', bundle.serverKey.toUpperCase()]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('OK: all 15 checks passed');
+    expect(r.stdout).toContain(`OK: all ${ALL} checks passed`);
   });
 
   it('exits 1 on a tampered copy and lists every failure with its code', async () => {
     const r = await cli([tampered]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/^FAILED: 2 of 14 checks failed/m);
+    expect(r.stdout).toMatch(new RegExp(`^FAILED: 2 of ${ALL - 1} checks failed`, 'm'));
     expect(r.stdout).toMatch(/^\s+BUNDLE_SIGNATURE\s+the server signature over the bundle does not verify$/m);
     expect(r.stdout).toMatch(/^\s+TALLY_MISMATCH\s+valid is 3, bundle says 4$/m);
   });
 
   it('exits 1 with SERVER_KEY when another key is pinned', async () => {
-    const r = await cli(['--server-key=' + '0'.repeat(64), vector]);
+    const r = await cli(['--server-key=' + '0'.repeat(64), good]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^\s+SERVER_KEY\s+/m);
   });
 
   it('--json prints exactly one JSON object {ok, failures, tally}', async () => {
-    const [good, bad] = await Promise.all([cli(['--json', vector]), cli([tampered, '--json'])]);
-    expect(good.code).toBe(0);
-    const g = JSON.parse(good.stdout) as Record<string, unknown>;
+    const [ok, bad] = await Promise.all([cli(['--json', good]), cli([tampered, '--json'])]);
+    expect(ok.code).toBe(0);
+    const g = JSON.parse(ok.stdout) as Record<string, unknown>;
     expect(Object.keys(g).sort()).toEqual(['failures', 'ok', 'tally']);
     expect(g).toEqual({ ok: true, failures: [], tally: bundle.tally });
-    expect(good.stdout.trim().split('\n')).toHaveLength(1);
+    expect(ok.stdout.trim().split('\n')).toHaveLength(1);
 
     expect(bad.code).toBe(1);
     const b = JSON.parse(bad.stdout) as { ok: boolean; failures: { code: string; detail: string }[]; tally: { valid: number } };
@@ -100,24 +119,33 @@ describe('scripts/verify.ts', () => {
   });
 
   it('exits 2 with a clear message for a missing file or invalid JSON; --json still prints MALFORMED', async () => {
-    const [missing, broken, brokenJson] = await Promise.all([
-      cli([join(dir, 'nope.json')]),
-      cli([notJson]),
-      cli(['--json', notJson]),
-    ]);
+    const [missing, broken, brokenJson] = await Promise.all([cli([join(dir, 'nope.json')]), cli([notJson]), cli(['--json', notJson])]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/cannot read .*nope\.json/);
     expect(missing.stdout).toBe('');
     expect(broken.code).toBe(2);
-    expect(broken.stderr).toMatch(/not valid UTF-8 JSON/);
+    expect(broken.stderr).toMatch(/is not strict UTF-8 JSON \(protocol §7\.5\)/);
     expect(brokenJson.code).toBe(2);
     const j = JSON.parse(brokenJson.stdout) as { ok: boolean; failures: { code: string }[]; tally: unknown };
     expect(j).toMatchObject({ ok: false, tally: null });
     expect(j.failures.map((f) => f.code)).toEqual(['MALFORMED']);
   });
 
+  it('refuses a byte-order mark, a duplicate member name and a non-integer number (protocol §7.5): exit 2, MALFORMED', async () => {
+    const runs = await Promise.all([bom, duplicate, float].map((f) => cli(['--json', f])));
+    for (const [r, what] of [[runs[0]!, /byte-order mark/], [runs[1]!, /duplicate member name "serverKey"/], [runs[2]!, /only integers/]] as const) {
+      expect(r.code).toBe(2);
+      const j = JSON.parse(r.stdout) as { ok: boolean; failures: { code: string; detail: string }[]; tally: unknown };
+      expect(j).toMatchObject({ ok: false, tally: null });
+      expect(j.failures.map((f) => f.code)).toEqual(['MALFORMED']);
+      expect(j.failures[0]!.detail).toMatch(what);
+    }
+    // The text without its BOM, and the same values parsed leniently, do verify: only the text is at fault.
+    expect(verifyBundle2(JSON.parse(readFileSync(bom, 'utf8').slice(1))).ok).toBe(true);
+  });
+
   it('--help prints the usage and exits 0; a wrong command line exits 2 with the usage', async () => {
-    const [help, none, unknown, badKey] = await Promise.all([cli(['--help']), cli([]), cli(['--frobnicate', vector]), cli([vector, '--server-key', 'xyz'])]);
+    const [help, none, unknown, badKey] = await Promise.all([cli(['--help']), cli([]), cli(['--frobnicate', good]), cli([good, '--server-key', 'xyz'])]);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^Usage: npm run verify -- /);
     expect(help.stdout).toContain('Exit status');
@@ -126,5 +154,14 @@ describe('scripts/verify.ts', () => {
       expect(r.stderr).toContain('Usage:');
     }
     expect(unknown.stderr).toContain('unknown option --frobnicate');
+  });
+
+  // docs/vectors/bundle.json pins the final token tags; the CLI uses them once DST_TOKEN is the v2 string.
+  it.skipIf((DST_TOKEN as string) !== DST_TOKEN_2)('exits 0 on docs/vectors/bundle.json with its pinned server key', async () => {
+    const vector = join(root, 'docs/vectors/bundle.json');
+    const key = (JSON.parse(readFileSync(vector, 'utf8')) as Bundle2).serverKey;
+    const r = await cli([vector, '--server-key', key]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`OK: all ${ALL} checks passed`);
   });
 });

@@ -83,6 +83,21 @@ describe('each tamper class fails with its code', () => {
       expect(got).toContain(code);
     });
 
+  it('a decision roster with a full or an alternate member → ROSTER_INCONSISTENT only (protocol §8.3)', () => {
+    for (const kind of ['full', 'alternate'])
+      expect(codes(resign2(e, (b) => (b.roster[1].kind = kind)))).toEqual(['ROSTER_INCONSISTENT']);
+    const r = verifyBundle2(resign2(e, (b) => (b.roster[1].kind = 'alternate')));
+    expect(r.failures).toHaveLength(1);
+    expect(r.failures[0]!.detail).toContain('alternate');
+  });
+  it('a consultation roster may hold standing, full and alternate members', () => {
+    const c = runElection({ type: 'consultation' });
+    const b = resign2(c, (x) => {
+      x.roster[1].kind = 'full';
+      x.roster[2].kind = 'alternate';
+    });
+    expect(verifyBundle2(b).failures).toEqual([]);
+  });
   it('a changed field without re-signing → BUNDLE_SIGNATURE only', () => {
     const b = clone(e.bundle);
     b.ballot.title = '另一个标题';
