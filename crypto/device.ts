@@ -222,12 +222,10 @@ export function signRequests(
     const h = toHex(sha256(blinded));
     const before = signed[r.memberId] ?? [];
     const again = before.includes(h);
-    if (!again && before.length > 0) {
-      if ((approved[r.memberId] ?? 0) < 1) {
-        refused.push({ memberId: r.memberId, reason: r.reissue ? 'needs-approval' : 'already-issued' });
-        continue;
-      }
-      approved[r.memberId] = approved[r.memberId]! - 1;
+    const reissue = !again && before.length > 0;
+    if (reissue && (approved[r.memberId] ?? 0) < 1) {
+      refused.push({ memberId: r.memberId, reason: r.reissue ? 'needs-approval' : 'already-issued' });
+      continue;
     }
     let partial: Uint8Array;
     try {
@@ -236,6 +234,7 @@ export function signRequests(
       refused.push({ memberId: r.memberId, reason: 'bad-point' });
       continue;
     }
+    if (reissue) approved[r.memberId] = approved[r.memberId]! - 1;
     if (!again) {
       signed[r.memberId] = [...before, h];
       log.push(r.memberId);

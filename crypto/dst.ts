@@ -59,7 +59,7 @@ export const DST_RECEIPT_2 = 'PIAOJUE-V2-RECEIPT';
 export const DST_LEAF_2 = 'PIAOJUE-V2-LEAF';
 /** Audit bundle signature, v2 (protocol §7.2). */
 export const DST_BUNDLE_2 = 'PIAOJUE-V2-BUNDLE';
-/** HMAC key derivation of the per-ballot cast key handed to issued tablets (protocol §6.3). */
+/** Message tag of a cast's HMAC under the per-ballot cast key handed to issued tablets (protocol §6.3). */
 export const DST_CAST_MAC = 'PIAOJUE-V2-CAST-MAC';
 /** Seeded device keys and polynomials, for test vectors only (protocol Appendix A). */
 export const DST_TEST_SEED = 'PIAOJUE-V2-TEST-SEED';

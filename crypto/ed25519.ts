@@ -5,7 +5,8 @@
  * its equation and the encodings it refuses, not by a library flag, so that an implementation
  * on another library (OpenSSL, libsodium) accepts exactly the same signatures:
  *  - the public key A and the point R decode under RFC 8032 §5.1.3 with y < p (no
- *    non-canonical encodings), and A is not of small order (RFC 8032 keys never are);
+ *    non-canonical encodings), and neither is of small order (honest RFC 8032 keys and
+ *    signatures never are; libsodium refuses both too);
  *  - S, read little-endian, is < L;
  *  - k = SHA-512(R ‖ A ‖ M) mod L, and [S]B = R + [k]A holds exactly — the cofactorless
  *    equation, which refuses any R with a torsion component (the cofactored equation of
@@ -52,6 +53,7 @@ export function ed25519Verify(publicKey: Uint8Array, msg: Uint8Array, signature:
     const A = Point.fromBytes(publicKey, false);
     if (A.isSmallOrder()) return false;
     const R = Point.fromBytes(signature.subarray(0, 32), false);
+    if (R.isSmallOrder()) return false;
     const S = leInt(signature.subarray(32));
     if (S >= L) return false;
     const k = leInt(sha512(concatBytes(signature.subarray(0, 32), publicKey, msg))) % L;
