@@ -13,7 +13,8 @@
  *  - it signs a blinded point only for a member its scrutineer confirmed present on that
  *    ballot, once per member, plus re-issues its scrutineer approved; the same point again
  *    gets the same partial and no new log entry;
- *  - it decrypts only the sums of a closed ballot, once.
+ *  - it decrypts a closed ballot once, only under its own ceremony's election key, and only
+ *    sums it added up itself from the sealed ballots it was shown.
  */
 import { fromHex, toHex } from './bytes.ts';
 import {
@@ -23,10 +24,10 @@ import {
 } from './ceremony.ts';
 import { decryptionShare, encodeDecryptionShare } from './decryption.ts';
 import { refuse } from './errors.ts';
-import { decodeExponent, encodeExponent } from './group.ts';
+import { RP, decodeExponent, elementFromHex, elementToHex, encodeExponent } from './group.ts';
 import { signIssuanceLog, type IssuanceLog } from './issuance-log.ts';
 import { decodeScalar, encodeScalar } from './points.ts';
-import { decodeSumCiphertext } from './sealed.ts';
+import { encodeCiphertext, sumSealedBallots, type BallotShape } from './sealed.ts';
 import { partialSign } from './threshold.ts';
 import { sha256 } from '@noble/hashes/sha2.js';
 
@@ -56,6 +57,8 @@ export type DeviceState = {
   readonly shares: { readonly token: string; readonly election: string } | null;
   /** The ack sent in round 3, to send again if the server lost it. */
   readonly ack: CeremonyAck | null;
+  /** The ceremony's joint election key (hex), the only key this device decrypts for. */
+  readonly electionKey: string | null;
   readonly failure: string | null;
   readonly ballots: Readonly<Record<string, DeviceBallot>>;
 };
@@ -76,7 +79,7 @@ export function createDevice(meetingId: string, index: number, name: string): De
     v: 1, meetingId, key,
     signingSecret: toHex(secret.signingSecret),
     encryptionSecret: toHex(encodeExponent(secret.encryptionSecret)),
-    ceremonyId: null, dealer: null, shares: null, ack: null, failure: null, ballots: {},
+    ceremonyId: null, dealer: null, shares: null, ack: null, electionKey: null, failure: null, ballots: {},
   };
 }
 
@@ -132,7 +135,7 @@ export function ceremonyStep(state: DeviceState, view: CeremonyView): { state: D
       electionCommitments: dealer.electionCommitments,
       commit: message,
     };
-    return { state: { ...state, ceremonyId: p.ceremonyId, dealer: ser, shares: null, ack: null }, send: { commit: message } };
+    return { state: { ...state, ceremonyId: p.ceremonyId, dealer: ser, shares: null, ack: null, electionKey: null }, send: { commit: message } };
   }
   if (state.shares) {
     const acked = view.acks.some((a) => a.index === state.key.index);
@@ -151,9 +154,14 @@ export function ceremonyStep(state: DeviceState, view: CeremonyView): { state: D
     return { state: { ...state, failure }, send: r.complaint ? { complaint: r.complaint } : null };
   }
   return {
-    state: { ...state, dealer: null, ack: r.ack, shares: { token: toHex(encodeScalar(r.shares.tokenShare)), election: toHex(encodeExponent(r.shares.electionShare)) } },
+    state: { ...state, dealer: null, ack: r.ack, electionKey: jointElectionKey(view.reveals), shares: { token: toHex(encodeScalar(r.shares.tokenShare)), election: toHex(encodeExponent(r.shares.electionShare)) } },
     send: { ack: r.ack },
   };
+}
+
+/** Σ_i E_i0 over the reveals: the joint election key (protocol §4.8). */
+function jointElectionKey(reveals: readonly CeremonyReveal[]): string {
+  return elementToHex(reveals.reduce((acc, r) => acc.add(elementFromHex(r.electionCommitments[0], 'election commitment')), RP.ZERO));
 }
 
 function ballotOf(state: DeviceState, ballotId: string): DeviceBallot {
@@ -247,20 +255,29 @@ export function signRequests(
 }
 
 /**
- * The device's decryption share of a closed ballot's sums (protocol §9.2), once per ballot.
- * `sums` are the 64-byte hex ciphertexts the server computed; the device decrypts nothing else.
+ * The device's decryption share of a closed ballot (protocol §9.2), once per ballot. The device
+ * does not take the sums from the server: it adds up the sealed ballots it is shown itself
+ * (`casts`, the wire hex of each), so a server cannot have it decrypt a single ballot dressed
+ * up as a sum; the count it returns is what its page shows for the scrutineer to compare with
+ * the room (收回票数). It refuses a second decryption of the same ballot and any election key
+ * but the one of its own ceremony.
  */
-export function decryptSums(state: DeviceState, ballotId: string, electionKey: string, sums: readonly string[]): { state: DeviceState; share: ReturnType<typeof encodeDecryptionShare> } {
-  if (!state.shares) refuse('BAD_VALUE', 'this device holds no key share');
+export function decryptCasts(
+  state: DeviceState, ballotId: string, electionKey: string, shape: BallotShape, casts: readonly string[],
+): { state: DeviceState; share: ReturnType<typeof encodeDecryptionShare>; sums: string[]; count: number } {
+  if (!state.shares || !state.electionKey) refuse('BAD_VALUE', 'this device holds no key share');
+  if (electionKey !== state.electionKey) refuse('BAD_VALUE', 'the election key is not the key of this device\'s ceremony');
   const b = ballotOf(state, ballotId);
+  if (b.decrypted) refuse('BAD_VALUE', 'this device already decrypted this ballot');
   const x = decodeExponent(fromHex(state.shares.election, 32, 'election share'), 'election share', true);
-  const share = decryptionShare(
-    { ballotId, electionKey: fromHex(electionKey, 32, 'electionKey') },
-    state.key.index,
-    x,
-    sums.map((s, k) => decodeSumCiphertext(fromHex(s, 64, `sums[${k}]`))),
-  );
-  return { state: { ...state, ballots: { ...state.ballots, [ballotId]: { ...b, decrypted: true } } }, share: encodeDecryptionShare(share) };
+  const sums = sumSealedBallots(shape, casts.map((h, i) => fromHex(h, undefined, `casts[${i}]`)));
+  const share = decryptionShare({ ballotId, electionKey: fromHex(electionKey, 32, 'electionKey') }, state.key.index, x, sums);
+  return {
+    state: { ...state, ballots: { ...state.ballots, [ballotId]: { ...b, decrypted: true } } },
+    share: encodeDecryptionShare(share),
+    sums: sums.map((c) => toHex(encodeCiphertext(c))),
+    count: casts.length,
+  };
 }
 
 /** Forget a ballot's issuance bookkeeping once it is published (the log is in the bundle). */

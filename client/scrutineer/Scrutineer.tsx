@@ -274,6 +274,17 @@ function BallotCard(props: { engine: ScrutineerEngine; ballotId: string }) {
       setBusy(false);
     }
   };
+  const decrypt = async () => {
+    setError(null);
+    setBusy(true);
+    try {
+      await props.engine.decrypt(props.ballotId);
+    } catch (e) {
+      setError(messageOf(e));
+    } finally {
+      setBusy(false);
+    }
+  };
   const approve = async (memberId: string) => {
     if (!(await confirmAsk(t('scr.reissue.approveAsk', { name: nameOf(memberId) }), t('scr.reissue.approve')))) return;
     setError(null);
@@ -357,8 +368,21 @@ function BallotCard(props: { engine: ScrutineerEngine; ballotId: string }) {
               </p>
               <p class="muted scr-hint">{t('scr.decrypt.doneHint')}</p>
             </Match>
+            <Match when={props.engine.counted()[b().id]}>
+              {(casts) => (
+                <section class="scr-count">
+                  <p class="scr-count-figure" data-testid="scr-cast-count">
+                    {t('scr.decrypt.count', { n: casts().length })}
+                  </p>
+                  <p class="muted scr-hint">{t('scr.decrypt.countHint')}</p>
+                  <button type="button" class="btn btn-primary btn-xl" data-testid="scr-decrypt" disabled={busy()} onClick={() => void decrypt()}>
+                    {t('scr.decrypt.confirm')}
+                  </button>
+                </section>
+              )}
+            </Match>
             <Match when={b().sums}>
-              <p class="scr-working">{t('scr.decrypt.working')}</p>
+              <p class="scr-working">{t('scr.decrypt.waitSums')}</p>
             </Match>
             <Match when={true}>
               <p class="scr-working">{t('scr.decrypt.waitSums')}</p>

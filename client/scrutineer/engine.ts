@@ -6,8 +6,9 @@
  * seconds, which also keeps the device's "online" lamp lit on the secretary's console) it
  * refetches GET /api/scrutineer and then
  *  - runs `ceremonyStep` while the key ceremony is running and posts what it returns;
- *  - for a closed ballot whose sums are in and that this device has not decrypted, posts its
- *    decryption share (`decryptSums`);
+ *  - for a closed ballot whose sums are in and that this device has not decrypted, fetches the
+ *    sealed ballots and shows their number; once the scrutineer checked it against the room, adds
+ *    them up itself and posts its decryption share of that sum (`decryptCasts`);
  *  - while a ballot is open, fetches the issuance requests, signs them (`signRequests`) and
  *    posts the partial signatures with the newly signed log; re-issue requests it refuses for
  *    want of approval are listed for the scrutineer to approve (`approveReissue`).
@@ -19,8 +20,8 @@
  */
 import { createSignal } from 'solid-js';
 import {
-  approveReissue, ceremonyStep, confirmAttendance, createDevice, decryptSums, forgetBallot, signRequests,
-  type BallotType, type CeremonyView, type DeviceState, type IssuanceRequest, type MemberKind,
+  approveReissue, ballotShape, ceremonyStep, confirmAttendance, createDevice, decryptCasts, forgetBallot, signRequests,
+  type BallotDefinition, type BallotType, type CeremonyView, type DeviceState, type IssuanceRequest, type MemberKind,
 } from '../../crypto/index.ts';
 import { ApiFailure, backoff, followMeeting, messageOf, request } from '../api.ts';
 import type { BallotStatus, CeremonyStatus, MeetingStatus } from '../types.ts';
@@ -38,6 +39,10 @@ export type DeviceBallotView = {
   readonly issuedByMe: number;
   readonly sums: readonly string[] | null;
   readonly decrypted: boolean;
+  readonly items: BallotDefinition['items'];
+  readonly options: BallotDefinition['options'];
+  /** Casts the server holds (the live 收回 figure). */
+  readonly cast: number;
 };
 
 /** GET /api/scrutineer (`ScrutineerState` of docs/api.md). */
@@ -74,6 +79,8 @@ export function createScrutineerEngine() {
   const [offline, setOffline] = createSignal(false);
   /** The last refusal by the server of something the device sent. */
   const [problem, setProblem] = createSignal<string | null>(null);
+  /** The sealed ballots of each closed ballot, waiting for the scrutineer to check their number. */
+  const [counted, setCounted] = createSignal<Readonly<Record<string, readonly string[]>>>({});
 
   const claim = windowClaim(Math.random().toString(36).slice(2) + Date.now().toString(36));
   let who: { meetingId: string; index: number } | null = null;
@@ -331,12 +338,12 @@ export function createScrutineerEngine() {
       if (r.send) sent = (await relay('/api/scrutineer/ceremony', r.send)) || sent;
     }
 
-    // Decryption shares of closed ballots.
+    // Closed ballots: fetch the sealed ballots, so the scrutineer can compare their number with
+    // the room (清点收回票数) before the device decrypts the sum it adds up itself.
     for (const b of v.ballots) {
-      if (b.status === 'closed' && b.sums && !b.decrypted && b.electionKey && s.shares) {
-        const r = decryptSums(s, b.id, b.electionKey, b.sums);
-        store((s = r.state));
-        sent = (await relay(`/api/scrutineer/ballots/${b.id}/decryption`, { share: r.share })) || sent;
+      if (b.status === 'closed' && b.sums && !b.decrypted && b.electionKey && s.shares && !(b.id in counted())) {
+        const { casts } = await call<{ casts: string[] }>('GET', `/api/scrutineer/ballots/${b.id}/casts`);
+        setCounted((m) => ({ ...m, [b.id]: casts }));
       }
     }
 
@@ -375,6 +382,22 @@ export function createScrutineerEngine() {
     }).finally(kick);
   }
 
+  /**
+   * 核对收回票数后解密: the scrutineer saw the number of sealed ballots match the room; the device
+   * adds them up itself and sends its decryption share of that sum, once.
+   */
+  function decrypt(ballotId: string): Promise<void> {
+    return exclusive(async () => {
+      const b = view()?.ballots.find((x) => x.id === ballotId);
+      const casts = counted()[ballotId];
+      const s = load();
+      if (!b || !s || !casts || !b.electionKey || b.decrypted) return;
+      const r = decryptCasts(s, ballotId, b.electionKey, ballotShape(b), casts);
+      store(r.state);
+      await relay(`/api/scrutineer/ballots/${ballotId}/decryption`, { share: r.share });
+    }).finally(kick);
+  }
+
   /** 同意补发: one more signature for a member on this ballot. */
   function approve(ballotId: string, memberId: string): Promise<void> {
     return exclusive(async () => {
@@ -388,7 +411,7 @@ export function createScrutineerEngine() {
     }).finally(kick);
   }
 
-  return { phase, view, device, pending, refused, keysLost, offline, problem, setProblem, start, signIn, confirmIdentity, takeOver, confirm, approve };
+  return { phase, view, device, pending, refused, keysLost, offline, problem, setProblem, start, signIn, confirmIdentity, takeOver, confirm, approve, counted, decrypt };
 }
 
 export type ScrutineerEngine = ReturnType<typeof createScrutineerEngine>;

@@ -17,7 +17,7 @@ import { getMeeting, rosterOf } from '../meetings.ts';
 import { decryptionsOf, storeDecryption } from '../publish.ts';
 import { ceremonyMessage, ceremonyOf, registerKeys, scrutineerCheckIn, scrutineerRow, touchScrutineer } from '../scrutiny.ts';
 import { id, list, object } from '../validate.ts';
-import { ballotsOf, getBallot } from '../voting.ts';
+import { ballotsOf, castsOf, getBallot } from '../voting.ts';
 import { clientKey, type AppContext } from './context.ts';
 
 /** Largest body a device sends: a batch of partial signatures for a 1000-person meeting. */
@@ -84,6 +84,7 @@ export function scrutineerRoutes(ctx: AppContext) {
         const mine = n ? logsOf(db, b.id, n)[index - 1] : null;
         return {
           id: b.id, title: def.title, type: def.type, status: b.status, electionKey: b.electionKey,
+          items: def.items, options: def.options, cast: castsOf(db, b.id).length,
           entitled: roster.filter((m) => isEntitled(def, m)).map((m) => ({ memberId: m.id, name: m.name, kind: m.kind, present: m.present })),
           confirmed: mine !== null && mine !== undefined,
           issuedByMe: mine?.entries.length ?? 0,
@@ -137,6 +138,16 @@ export function scrutineerRoutes(ctx: AppContext) {
     storePartials(db, meetingId, index, bid, items, body.log);
     waiters.wake(bid);
     return c.json({ ok: true });
+  });
+
+  // The sealed ballots of a closed ballot, so each device adds them up itself before it decrypts
+  // (it never decrypts sums it has not computed).
+  app.get('/scrutineer/ballots/:bid/casts', (c) => {
+    const { meetingId } = c.get('scrutineer');
+    const { row } = getBallot(db, id(c.req.param('bid'), 'ballot'));
+    if (row.meetingId !== meetingId) throw new ApiError('NOT_FOUND', 'no such ballot in your meeting');
+    if (row.status !== 'closed' || !row.sums) throw new ApiError('BAD_STATE', 'the ballot is not waiting for decryption');
+    return c.json({ casts: castsOf(db, row.id).map((x) => x.sealed) });
   });
 
   app.post('/scrutineer/ballots/:bid/decryption', async (c) => {

@@ -8,9 +8,9 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import {
-  assembleBundle2, encodeCiphertext, ballotKeys, ballotShape, ceremonyStep, confirmAttendance, createDevice, decryptSums,
+  assembleBundle2, ballotKeys, ballotShape, ceremonyStep, confirmAttendance, createDevice, decryptCasts,
   defaultRule, finishIssuance, generateServerKey, prepareCast, selectionsOf, signBundle2, signReceipt2, signRequests,
-  startIssuance, sumCasts, toHex, utf8,
+  startIssuance, toHex, utf8,
   type BallotDefinition, type BallotKeys, type Bundle2, type CeremonyRecord, type DeviceState, type OptionId, type Receipt2,
   type RosterEntry, type SealedCast, type UnsignedBundle2,
 } from '../../crypto/index.ts';
@@ -119,11 +119,10 @@ export function runElection(opts: ElectionOptions = {}): Election {
     casts.push({ token: prepared.body.token, signature: prepared.body.signature, sealed: prepared.body.sealed, commitment: prepared.body.commitment });
     receipts.push(signReceipt2(serverSecret, serverKey, prepared.expect));
   });
-  const sums = sumCasts(def, casts).map((c) => toHex(encodeCiphertext(c)));
   const decryption = devices
     .filter((d) => online.includes(d.key.index))
     .slice(0, t)
-    .map((d) => decryptSums(d, ballotId, keys.electionKey, sums).share);
+    .map((d) => decryptCasts(d, ballotId, keys.electionKey, ballotShape(def), casts.map((c) => c.sealed)).share);
   const roster: RosterEntry[] = members.map((m) => ({ memberId: m.memberId, name: m.name, kind: 'standing', present: m.present, issued: issued.get(m.memberId) ?? 0 }));
   const bundle = assembleBundle2(
     {
