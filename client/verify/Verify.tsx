@@ -19,6 +19,15 @@ import '../styles/verify.css';
 type Result = Extract<FromWorker, { kind: 'result' }>;
 type ReceiptAnswer = Extract<FromWorker, { kind: 'receipt' }>['check'] | { status: 'bad-json' };
 
+/**
+ * The file's bytes as text exactly (protocol §7.5): UTF-8, a byte-order mark kept so the strict
+ * reader refuses it as the CLI does (Blob.text() would silently drop it); invalid UTF-8 becomes
+ * U+FFFD, which no valid bundle contains.
+ */
+function strictText(bytes: ArrayBuffer): string {
+  return new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes);
+}
+
 export default function Verify() {
   const params = new URLSearchParams(location.search);
   const [url, setUrl] = createSignal(params.get('bundle') ?? '');
@@ -61,7 +70,7 @@ export default function Verify() {
     if (!target) return;
     try {
       const res = await fetch(target, { credentials: 'omit', cache: 'no-store' });
-      const text = await res.text();
+      const text = strictText(await res.arrayBuffer());
       if (!res.ok) {
         let message = `HTTP ${res.status}`;
         try {
@@ -82,7 +91,7 @@ export default function Verify() {
     if (!file) return;
     setFileName(file.name);
     setLoadError(null);
-    verifyText(await file.text());
+    verifyText(strictText(await file.arrayBuffer()));
   };
 
   const checkReceipt = () => {

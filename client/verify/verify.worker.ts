@@ -4,7 +4,7 @@
  * checkReceipt2 against the bundle it keeps. The page never freezes, whatever the size.
  */
 /// <reference lib="webworker" />
-import { ceremonyFingerprint, checkReceipt2, fromHex, verifyBundle2, type Bundle2, type Receipt2 } from '../../crypto/index.ts';
+import { ceremonyFingerprint, checkReceipt2, fromHex, verifyBundle2, type Bundle2, type Receipt2, parseJsonStrict } from '../../crypto/index.ts';
 import type { FromWorker, ToWorker } from './protocol.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -18,9 +18,10 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
     bundle = null;
     let json: unknown;
     try {
-      json = JSON.parse(msg.text);
+      // The same strict reading as the CLI (protocol §7.5): no BOM, no duplicate names, integers only.
+      json = parseJsonStrict(msg.text);
     } catch (e) {
-      post({ kind: 'result', ok: false, failures: [{ code: 'MALFORMED', detail: `not JSON: ${(e as Error).message}` }], tally: null, summary: null, fingerprint: null, ms: 0 });
+      post({ kind: 'result', ok: false, failures: [{ code: 'MALFORMED', detail: `not strict JSON (protocol §7.5): ${(e as Error).message}` }], tally: null, summary: null, fingerprint: null, ms: 0 });
       return;
     }
     let last = 0;
