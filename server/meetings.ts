@@ -116,7 +116,7 @@ export function checkIn(db: Db, codeHash: string): MemberRow {
   });
 }
 
-/** End a meeting: codes expire, tablets are signed out. Refused while a ballot is open or awaiting its result. */
+/** End a meeting: codes expire, tablets and scrutineer devices are signed out. Refused while a ballot is open or awaiting its result. */
 export function endMeeting(db: Db, meetingId: string): void {
   db.transaction((tx) => {
     activeMeeting(tx as unknown as Db, meetingId);
@@ -126,6 +126,7 @@ export function endMeeting(db: Db, meetingId: string): void {
     tx.update(meetings).set({ status: 'ended' }).where(eq(meetings.id, meetingId)).run();
     const ids = tx.select({ id: members.id }).from(members).where(eq(members.meetingId, meetingId)).all().map((r) => r.id);
     if (ids.length) tx.delete(sessions).where(inArray(sessions.memberId, ids)).run();
+    tx.delete(sessions).where(eq(sessions.scrutineerMeeting, meetingId)).run(); // the scrutineer devices too
     tx.update(members).set({ codeHash: null }).where(and(eq(members.meetingId, meetingId), isNotNull(members.codeHash))).run();
   });
 }

@@ -6,25 +6,62 @@
  * pages use too (crypto/device.ts, crypto/voter.ts), so a drill exercises the same logic.
  */
 import {
-  ballotKeys, ballotShape, ceremonyStep, confirmAttendance, createDevice, decryptSums, finishIssuance, fromHex,
+  ballotKeys, ballotShape, ceremonyStep, confirmAttendance, createDevice, decryptCasts, finishIssuance, fromHex,
   prepareCast, receiptMatches, selectionsOf, signRequests, startIssuance, approveReissue, toHex,
   type BallotDefinition, type BallotKeys, type CeremonyRecord, type DeviceState, type IssuanceRequest, type OptionId,
   type PreparedCast, type Receipt2,
 } from '../crypto/index.ts';
 
-/** A minimal HTTP client with its own cookie jar (`send: false`: never sends a cookie). */
+/** Per-request options (the tests use them to send what a browser or an attacker would). */
+export type CallOptions = {
+  /** Origin header: the base's own origin by default; null sends none. */
+  readonly origin?: string | null;
+  /** Accept-Language header. */
+  readonly lang?: string;
+  /** Content-Type: application/json by default when there is a body; null sends none. */
+  readonly contentType?: string | null;
+  /** A raw body, sent as is instead of JSON.stringify(body). */
+  readonly raw?: string | Uint8Array;
+  readonly headers?: Record<string, string>;
+  /** Read the status and headers only and cancel the body (a stream such as SSE). */
+  readonly headOnly?: boolean;
+};
+
+export type JarResponse = { status: number; json: any; headers: Headers };
+
+/**
+ * A minimal HTTP client with its own cookie jar (`sendCookies: false`: never sends a cookie).
+ * A cookie the server expires (Max-Age=0, empty value) leaves the jar. `send` is the transport
+ * (fetch); a subclass may answer in-process instead.
+ */
 export class Jar {
-  private cookies = new Map<string, string>();
-  constructor(readonly base: string, private readonly send = true, private readonly headers: Record<string, string> = {}) {}
-  async call(method: string, path: string, body?: unknown): Promise<{ status: number; json: any; headers: Headers }> {
-    const headers: Record<string, string> = { Origin: new URL(this.base).origin, ...this.headers };
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
-    if (this.send && this.cookies.size) headers.Cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-    const res = await fetch(this.base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  readonly cookies = new Map<string, string>();
+  constructor(readonly base: string, private readonly sendCookies = true, private readonly headers: Record<string, string> = {}) {}
+  protected send(url: string, init: RequestInit): Promise<Response> {
+    return fetch(url, init);
+  }
+  async call(method: string, path: string, body?: unknown, opts: CallOptions = {}): Promise<JarResponse> {
+    const headers: Record<string, string> = { ...this.headers, ...(opts.headers ?? {}) };
+    const origin = opts.origin === undefined ? new URL(this.base).origin : opts.origin;
+    if (origin !== null) headers.Origin = origin;
+    if (opts.lang) headers['Accept-Language'] = opts.lang;
+    const hasBody = body !== undefined || opts.raw !== undefined;
+    const ct = opts.contentType === undefined ? (hasBody ? 'application/json' : null) : opts.contentType;
+    if (ct !== null) headers['Content-Type'] = ct;
+    if (this.sendCookies && this.cookies.size) headers.Cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const payload = opts.raw !== undefined ? opts.raw : body === undefined ? undefined : JSON.stringify(body);
+    const res = await this.send(this.base + path, { method, headers, body: payload as BodyInit | undefined });
     for (const sc of res.headers.getSetCookie()) {
-      const [kv] = sc.split(';');
+      const [kv, ...attrs] = sc.split(';');
       const i = kv!.indexOf('=');
-      this.cookies.set(kv!.slice(0, i), kv!.slice(i + 1));
+      const name = kv!.slice(0, i).trim();
+      const value = kv!.slice(i + 1);
+      if (value === '' || attrs.some((a) => /^\s*max-age=0\s*$/i.test(a))) this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+    if (opts.headOnly) {
+      await res.body?.cancel();
+      return { status: res.status, json: null, headers: res.headers };
     }
     const text = await res.text();
     let json: any = null;
@@ -35,10 +72,16 @@ export class Jar {
     }
     return { status: res.status, json, headers: res.headers };
   }
-  async ok(method: string, path: string, body?: unknown): Promise<any> {
-    const r = await this.call(method, path, body);
+  async ok(method: string, path: string, body?: unknown, opts?: CallOptions): Promise<any> {
+    const r = await this.call(method, path, body, opts);
     if (r.status >= 300) throw new Error(`${method} ${path} → ${r.status} ${JSON.stringify(r.json)}`);
     return r.json;
+  }
+  get(path: string, opts?: CallOptions): Promise<JarResponse> {
+    return this.call('GET', path, undefined, opts);
+  }
+  post(path: string, body?: unknown, opts?: CallOptions): Promise<JarResponse> {
+    return this.call('POST', path, body, opts);
   }
 }
 
@@ -75,11 +118,16 @@ export class SimulatedScrutineer {
         sent = true;
       }
     }
-    for (const b of view.ballots as { id: string; status: string; electionKey: string | null; sums: string[] | null; decrypted: boolean }[]) {
+    for (const b of view.ballots as ({ id: string; status: string; electionKey: string | null; sums: string[] | null; decrypted: boolean } & Pick<BallotDefinition, 'items' | 'options'>)[]) {
       if (b.status === 'closed' && b.sums && !b.decrypted && this.state.shares) {
-        const r = decryptSums(this.state, b.id, b.electionKey!, b.sums);
+        // The device adds the sealed ballots up itself; the scrutineer compares the count with the room.
+        const { casts } = await this.jar.ok('GET', `/api/scrutineer/ballots/${b.id}/casts`);
+        const r = decryptCasts(this.state, b.id, b.electionKey!, ballotShape(b), casts);
         this.state = r.state;
-        await this.jar.ok('POST', `/api/scrutineer/ballots/${b.id}/decryption`, { share: r.share });
+        const res = await this.jar.call('POST', `/api/scrutineer/ballots/${b.id}/decryption`, { share: r.share });
+        // t other shares may have published the ballot meanwhile: a late share is not needed (409 BAD_STATE).
+        if (res.status !== 200 && !(res.status === 409 && res.json?.error === 'BAD_STATE'))
+          throw new Error(`POST /api/scrutineer/ballots/${b.id}/decryption → ${res.status} ${JSON.stringify(res.json)}`);
         sent = true;
       }
     }

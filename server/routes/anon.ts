@@ -8,7 +8,7 @@
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import {
-  G1_BYTES, TOKEN_BYTES, ballotShape, castMac, equalBytes, fromHex, sealedBallotBytes,
+  G1_BYTES, TOKEN_BYTES, ballotHash, ballotShape, castMac, equalBytes, fromHex, sealedBallotBytes,
 } from '../../crypto/index.ts';
 import type { AuthEnv } from '../auth.ts';
 import { ApiError } from '../errors.ts';
@@ -44,6 +44,9 @@ export function anonRoutes(ctx: AppContext) {
     if (row.status !== 'open' || !row.castKey || !row.publicKey || !row.electionKey) throw new ApiError('BAD_STATE', 'the ballot is not open for casting');
     // The MAC first: a cast from anyone who was never issued costs no curve arithmetic.
     if (!equalBytes(fromHex(castMac(row.castKey, bid, cast.token, cast.signature, cast.commitment), 32, 'mac'), mac)) throw new ApiError('BAD_CAST_MAC');
+    // c must be the hash of this sealed ballot (a hash, no curve work): a cast that is not would
+    // be stored and then fail the bundle's BALLOT_HASH check, so the ballot could never be published.
+    if (!equalBytes(ballotHash(bid, cast.sealed), cast.commitment)) throw new ApiError('BAD_BALLOT_PROOF', 'the commitment is not the hash of the sealed ballot');
     const receipt = await ctx.castQueue.submit(bid, { publicKey: row.publicKey, electionKey: row.electionKey, shape }, cast);
     hub.notify(row.meetingId, 'ballot');
     return c.json({ receipt });

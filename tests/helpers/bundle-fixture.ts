@@ -1,13 +1,13 @@
 /**
  * @module tests/helpers/bundle-fixture
- * A small, fully deterministic audit bundle and the tools to tamper with it. Every secret
- * (ballot key seed, server key seed, each token, blinding factor and salt) is derived from a
- * fixed label with SHA-256, and Ed25519 signing is deterministic, so the same inputs always
- * give the same bytes. `scripts/make-vectors.ts` writes `docs/vectors/bundle.json` from
- * `bundleFromInputs(defaultInputs())`, and `tests/crypto/vectors.test.ts` rebuilds it from the
- * inputs file. `resign` and `recount` play a cheating server that signs its own lie, and
- * `negativeCases()` are tampered bundles that each trip one verifier check (written to
- * docs/vectors/bundles-invalid.json and run by tests/crypto/verify.test.ts).
+ * A small, fully deterministic piaojue/1 audit bundle (commitments and openings) and the tools
+ * to tamper with it, for the v1 verifier's tests (tests/crypto/verify.test.ts) while crypto/
+ * still carries v1. Every secret (ballot key seed, server key seed, each token, blinding factor
+ * and salt) is derived from a fixed label with SHA-256, and Ed25519 signing is deterministic, so
+ * the same inputs always give the same bytes. `resign` and `recount` play a cheating server
+ * that signs its own lie, and `negativeCases()` are tampered bundles that each trip one verifier
+ * check. The piaojue/2 vectors (docs/vectors/) are built by tests/helpers/vectors.ts; the
+ * server suite (tests/server) plays real v2 meetings instead of using a fixture.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import {

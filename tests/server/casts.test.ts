@@ -1,18 +1,20 @@
-// Anonymous casts and openings over HTTP: replays give the same receipt, a used token with
-// another commitment is DUPLICATE_TOKEN (also under a race), forged and cross-ballot tokens
-// are BAD_TOKEN_SIGNATURE, every malformed point is BAD_REQUEST / BAD_POINT (on cast and on
-// issue), and openings that do not match, do not fit the ballot, or name no cast are refused.
+// Anonymous sealed casts over HTTP (piaojue/2): the MAC is checked first (a wrong one is
+// BAD_CAST_MAC before any curve arithmetic, whatever else is wrong); replays give the same
+// receipt; another sealed ballot under a used token is DUPLICATE_TOKEN (also under a race);
+// forged and cross-ballot tokens are BAD_TOKEN_SIGNATURE; a tampered or misplaced sealed
+// ballot is BAD_BALLOT_PROOF; sealed ballots of the wrong size are refused; malformed points
+// are BAD_REQUEST / BAD_POINT (on cast and on issue); a cast after the close is BAD_STATE.
 // A refused cast changes nothing and does not use up the token.
 import { bls12_381 } from '@noble/curves/bls12-381.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  G1, blindToken, commit, fromHex, generateBallotKey, newSalt, randomBytes, randomScalar, signBlinded, toHex, tokenPoint,
-  unblindSignature, verifyBundle,
+  BRANCH_BYTES, CIPHERTEXT_BYTES, ENTRY_BYTES, G1, ballotHash, ballotKeys, castMac, combinePartials, fromHex, generateBallotKey, prepareCast, randomBytes, randomScalar,
+  sealBallot, sealedBallotBytes, selectionsOf, signBlinded, toHex, tokenHash, tokenPoint, verifyBundle2, OPTIONS, type CeremonyRecord,
 } from '../../crypto/index.ts';
 import type { ErrorCode } from '../../server/errors.ts';
 import {
-  Jar, castVote, checkIn, createBallot, expectError, openBallot, openVote, prepareVote, roster, setupMeeting, signIn,
-  startTestServer, stateOf, tokenHashHex, type Meeting, type Tablet, type TestServer, type Token, type Vote,
+  Jar, castPath, castVote, checkIn, closeAndPublish, expectError, openNew, prepareVote, publish, roster, setupMeeting, shapeOf, signIn,
+  startTestServer, stateOf, tokenHashHex, type Meeting, type Tablet, type TestServer, type Token,
 } from '../helpers/server.ts';
 
 const { Fp } = bls12_381.fields;
@@ -33,14 +35,41 @@ beforeAll(async () => {
 afterAll(async () => server?.dispose());
 
 const tablet = (i: number) => tablets.get(meeting.names('standing')[i]!)!;
+const issue = (t: Tablet, b: any) => t.issue(b, meeting.devices);
 
 async function freshBallot(type: 'decision' | 'consultation' = 'decision', n = 1) {
   const items = Array.from({ length: n }, (_, i) => ({ nominee: `人选${i + 1}`, post: `职务${i + 1}` }));
-  return openBallot(sec, (await createBallot(sec, meeting.id, { type, items })).id);
+  return openNew(sec, meeting, { type, items });
 }
 
 async function castCount(bid: string): Promise<number> {
   return (await anon.ok('GET', `/api/ballots/${bid}`)).cast;
+}
+
+/** A cast body from its parts, with the commitment hash and the MAC computed as an issued tablet would. */
+function body(tok: Token, parts: { token?: Uint8Array; signature?: Uint8Array; sealed: Uint8Array; commitment?: Uint8Array; ballotId?: string; castKey?: Uint8Array }) {
+  const bid = parts.ballotId ?? tok.ballotId;
+  const token = parts.token ?? tok.token;
+  const signature = parts.signature ?? tok.signature;
+  const commitment = parts.commitment ?? ballotHash(bid, parts.sealed);
+  return {
+    token: toHex(token), signature: toHex(signature), sealed: toHex(parts.sealed), commitment: toHex(commitment),
+    mac: castMac(parts.castKey ?? tok.castKey, bid, token, signature, commitment),
+  };
+}
+
+/** A sealed ballot for `choices` bound to `tokenBytes` (default the token's own). */
+function seal(tok: Token, choices: string[], tokenBytes = tok.token, ballotId = tok.ballotId, items = tok.items): Uint8Array {
+  return sealBallot(
+    { ballotId, electionKey: fromHex(tok.keys.electionKey, 32, 'electionKey'), tokenHash: tokenHash(ballotId, tokenBytes) },
+    shapeOf(items), selectionsOf(OPTIONS, choices),
+  );
+}
+
+function flip(bytes: Uint8Array, at: number): Uint8Array {
+  const out = Uint8Array.from(bytes);
+  out[at]! ^= 0x01;
+  return out;
 }
 
 // ---- malformed G1 encodings -------------------------------------------------------------
@@ -82,68 +111,118 @@ const BAD_POINTS: [string, unknown, ErrorCode][] = [
   ['on the curve but not in the subgroup', enc(xOn), 'BAD_POINT'],
 ];
 
+describe('the cast MAC is checked first', () => {
+  it('a wrong MAC (random, another ballot\'s cast key, another commitment, another ballot id) → 400 BAD_CAST_MAC; nothing stored; the real cast still goes in', async () => {
+    const a = await freshBallot();
+    const b = await freshBallot();
+    const [tok, tokB] = [await issue(tablet(0), a), await issue(tablet(0), b)];
+    const v = prepareVote(tok, ['agree']);
+    const before = stateOf(server.dbPath);
+    const wrong = {
+      random: { ...v.body, mac: toHex(randomBytes(32)) },
+      'the cast key of another ballot': { ...v.body, mac: castMac(tokB.castKey, a.id, tok.token, tok.signature, fromHex(v.body.commitment, 32, 'c')) },
+      'over another commitment': { ...v.body, mac: castMac(tok.castKey, a.id, tok.token, tok.signature, randomBytes(32)) },
+      'over another ballot id': { ...v.body, mac: castMac(tok.castKey, b.id, tok.token, tok.signature, fromHex(v.body.commitment, 32, 'c')) },
+      'one bit off': { ...v.body, mac: toHex(flip(fromHex(v.body.mac, 32, 'mac'), 31)) },
+    };
+    for (const [what, body] of Object.entries(wrong)) {
+      const r = await anon.post(castPath(a.id), body);
+      expect(r.json.error, what).toBe('BAD_CAST_MAC');
+      expectError(r, 'BAD_CAST_MAC');
+    }
+    expectError(await anon.post(castPath(a.id), wrong.random, { lang: 'en' }), 'BAD_CAST_MAC', 'en');
+    // The cast sent as is to another open ballot: the MAC binds ballot and cast key.
+    expectError(await anon.post(castPath(b.id), v.body), 'BAD_CAST_MAC');
+    expect(stateOf(server.dbPath)).toEqual(before);
+    await castVote(anon, v);
+    expect(await castCount(a.id)).toBe(1);
+    expect(await castCount(b.id)).toBe(0);
+  });
+
+  it('with a wrong MAC, a point that is no point, a forged signature or a sealed ballot of garbage are never looked at: BAD_CAST_MAC, not BAD_POINT / BAD_TOKEN_SIGNATURE / BAD_BALLOT_PROOF', async () => {
+    const b = await freshBallot();
+    const tok = await issue(tablet(1), b);
+    const good = prepareVote(tok, ['agree']).body;
+    const mac = toHex(randomBytes(32));
+    const sealedBytes = fromHex(good.sealed, undefined, 'sealed').length;
+    for (const [what, patch] of [
+      ['not a point', { signature: enc(smallX(false)) }],
+      ['the identity', { signature: 'c0' + '00'.repeat(47) }],
+      ['a valid point that signs nothing', { signature: toHex(G1.BASE.multiply(randomScalar()).toBytes(true)) }],
+      ['a random token', { token: toHex(randomBytes(32)) }],
+      ['a sealed ballot of zeros', { sealed: '00'.repeat(sealedBytes) }],
+      ['a sealed ballot of ff', { sealed: 'ff'.repeat(sealedBytes) }],
+    ] as const) {
+      const r = await anon.post(castPath(b.id), { ...good, ...patch, mac });
+      expect(r.json.error, what).toBe('BAD_CAST_MAC');
+      expectError(r, 'BAD_CAST_MAC');
+    }
+    expect(await castCount(b.id)).toBe(0);
+  });
+});
+
 describe('repeated and replayed casts', () => {
   it('the identical cast twice returns the identical receipt and counts once', async () => {
     const b = await freshBallot();
-    const v = prepareVote(await tablet(0).issue(b), ['agree']);
+    const v = prepareVote(await issue(tablet(0), b), ['agree']);
     const r1 = await castVote(anon, v);
     const r2 = await castVote(anon, v);
     expect(r2).toEqual(r1);
-    expect(r1).toMatchObject({ ballotId: b.id, tokenHash: tokenHashHex(b.id, v.token), commitment: toHex(v.commitment) });
+    expect(r1).toMatchObject({ ballotId: b.id, tokenHash: tokenHashHex(b.id, v.token), commitment: v.body.commitment, sigma: v.body.signature, publicKey: b.publicKey, electionKey: b.electionKey });
     expect(await castCount(b.id)).toBe(1);
   });
 
-  it('the same token with another commitment is 409 DUPLICATE_TOKEN and the first commitment stands', async () => {
+  it('another sealed ballot under a used token is 409 DUPLICATE_TOKEN, nothing changes, and the first cast is the one published', async () => {
     const b = await freshBallot();
-    const tok = await tablet(0).issue(b);
+    const tok = await issue(tablet(0), b);
     const first = prepareVote(tok, ['agree']);
     await castVote(anon, first);
     const second = prepareVote(tok, ['disagree']);
+    expect(second.body.sealed).not.toBe(first.body.sealed);
     const before = stateOf(server.dbPath);
-    expectError(await anon.post(`/api/ballots/${b.id}/cast`, second.body), 'DUPLICATE_TOKEN');
-    expectError(await anon.post(`/api/ballots/${b.id}/cast`, second.body, { lang: 'en' }), 'DUPLICATE_TOKEN', 'en');
+    expectError(await anon.post(castPath(b.id), second.body), 'DUPLICATE_TOKEN');
+    expectError(await anon.post(castPath(b.id), second.body, { lang: 'en' }), 'DUPLICATE_TOKEN', 'en');
+    // The same choice sealed again (fresh randomness) is another sealed ballot too.
+    expectError(await anon.post(castPath(b.id), prepareVote(tok, ['agree']).body), 'DUPLICATE_TOKEN');
     expect(stateOf(server.dbPath)).toEqual(before);
-    await sec.ok('POST', `/api/ballots/${b.id}/close`);
-    expectError(await anon.post(`/api/ballots/${b.id}/openings`, second.opening), 'OPENING_MISMATCH');
-    await openVote(anon, first);
-    await sec.ok('POST', `/api/ballots/${b.id}/finalize`);
-    const bundle = await anon.ok('GET', `/api/ballots/${b.id}/bundle`);
-    expect(bundle.ballots).toEqual([{ ...first.body, opening: { choices: ['agree'], salt: toHex(first.salt) } }]);
+    const { bundle } = await closeAndPublish(sec, meeting, b.id);
+    expect(bundle.ballots).toEqual([{ token: first.body.token, signature: first.body.signature, sealed: first.body.sealed, commitment: first.body.commitment }]);
+    expect(bundle.tally.items[0]!.counts).toEqual({ agree: 1, disagree: 0, abstain: 0 });
   });
 
-  it('racing casts: the same cast 6× in parallel gives one stored cast and 6 equal receipts; 6 commitments under one token give exactly one 200', async () => {
+  it('racing casts: the same cast 6× in parallel gives one stored cast and 6 equal receipts; 6 sealed ballots under one token give exactly one 200', async () => {
     const b = await freshBallot();
-    const v = prepareVote(await tablet(1).issue(b), ['agree']);
-    const same = await Promise.all(Array.from({ length: 6 }, () => anon.post(`/api/ballots/${b.id}/cast`, v.body)));
+    const v = prepareVote(await issue(tablet(1), b), ['agree']);
+    const same = await Promise.all(Array.from({ length: 6 }, () => anon.post(castPath(b.id), v.body)));
     expect(same.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
     for (const r of same) expect(r.json.receipt).toEqual(same[0]!.json.receipt);
-    const tok = await tablet(2).issue(b);
-    const rivals = Array.from({ length: 6 }, (_, i) => prepareVote(tok, [['agree', 'disagree', 'abstain'][i % 3]!]));
-    const res = await Promise.all(rivals.map((r) => anon.post(`/api/ballots/${b.id}/cast`, r.body)));
+    const tok = await issue(tablet(2), b);
+    const rivals = Array.from({ length: 6 }, (_, i) => prepareVote(tok, [OPTIONS[i % 3]!]));
+    const res = await Promise.all(rivals.map((r) => anon.post(castPath(b.id), r.body)));
     expect(res.filter((r) => r.status === 200)).toHaveLength(1);
     for (const r of res.filter((x) => x.status !== 200)) expectError(r, 'DUPLICATE_TOKEN');
     expect(await castCount(b.id)).toBe(2);
   });
 });
 
-describe('forged and misplaced tokens', () => {
-  it('a signature under another key, a random valid point, or the signature of another token → 400 BAD_TOKEN_SIGNATURE; nothing stored and the real token still casts', async () => {
+describe('forged and misplaced tokens (sent by an issued tablet, so the MAC is right)', () => {
+  it('a signature under another key, a random valid point, the signature of another token, a random token, the combined blind signature or one device\'s partial → 400 BAD_TOKEN_SIGNATURE; nothing stored; the real token still casts', async () => {
     const b = await freshBallot();
-    const tok = await tablet(0).issue(b);
-    const other = await tablet(1).issue(b);
-    const foreignKey = generateBallotKey();
-    const forgedSig = toHex(signBlinded(foreignKey.secretKey, tokenPoint(b.id, tok.token).toBytes(true)));
-    const commitment = toHex(commit(b.id, tok.token, ['agree'], newSalt()));
-    const forgeries = {
-      'wrong key': { token: toHex(tok.token), signature: forgedSig, commitment },
-      'random valid point': { token: toHex(tok.token), signature: toHex(G1.BASE.multiply(randomScalar()).toBytes(true)), commitment },
-      'signature of another token': { token: toHex(tok.token), signature: toHex(other.signature), commitment },
-      'random token with a real signature': { token: toHex(randomBytes(32)), signature: toHex(tok.signature), commitment },
-      'the unblinded blind signature': { token: toHex(tok.token), signature: tok.signed, commitment },
+    const tok = await issue(tablet(0), b);
+    const other = await issue(tablet(1), b);
+    const foreign = generateBallotKey();
+    const randomToken = randomBytes(32);
+    const forgeries: Record<string, { token?: Uint8Array; signature: Uint8Array }> = {
+      'a key that is not the ceremony\'s': { signature: signBlinded(foreign.secretKey, tokenPoint(b.id, tok.token).toBytes(true)) },
+      'a random valid point': { signature: G1.BASE.multiply(randomScalar()).toBytes(true) },
+      'the signature of another token': { signature: other.signature },
+      'a random token with a real signature': { token: randomToken, signature: tok.signature },
+      'the combined blind signature (not unblinded)': { signature: combinePartials(tok.partials.slice(0, meeting.t).map((p) => ({ index: p.index, partial: fromHex(p.partial, 48, 'p') }))) },
+      'one device\'s partial signature': { signature: fromHex(tok.partials[0]!.partial, 48, 'p') },
     };
     const before = stateOf(server.dbPath);
-    for (const [what, body] of Object.entries(forgeries)) {
-      const r = await anon.post(`/api/ballots/${b.id}/cast`, body);
+    for (const [what, f] of Object.entries(forgeries)) {
+      const r = await anon.post(castPath(b.id), body(tok, { ...f, sealed: seal(tok, ['agree'], f.token ?? tok.token) }));
       expect(r.json.error, what).toBe('BAD_TOKEN_SIGNATURE');
       expectError(r, 'BAD_TOKEN_SIGNATURE');
     }
@@ -152,121 +231,145 @@ describe('forged and misplaced tokens', () => {
     expect(await castCount(b.id)).toBe(1);
   });
 
-  it('a token of ballot A cast on ballot B (both open) → 400 BAD_TOKEN_SIGNATURE, and it still casts on A', async () => {
+  it('a token of ballot A cast on ballot B (both open, same ceremony keys, B\'s cast key) → 400 BAD_TOKEN_SIGNATURE, and it still casts on A', async () => {
     const a = await freshBallot();
     const b = await freshBallot();
-    const tok = await tablet(3).issue(a);
-    const onA = prepareVote(tok, ['agree']);
-    // Same bytes sent to B; the commitment is even recomputed for B, the signature still binds A.
-    const onB = { ...onA.body, commitment: toHex(commit(b.id, tok.token, ['agree'], newSalt())) };
-    expectError(await anon.post(`/api/ballots/${b.id}/cast`, onA.body), 'BAD_TOKEN_SIGNATURE');
-    expectError(await anon.post(`/api/ballots/${b.id}/cast`, onB), 'BAD_TOKEN_SIGNATURE');
+    expect(b.publicKey).toBe(a.publicKey); // one ceremony per meeting: the signature binds the ballot id
+    const t = tablet(3);
+    const tokA = await issue(t, a);
+    const tokB = await issue(t, b);
+    const onB = body(tokA, { ballotId: b.id, castKey: tokB.castKey, sealed: seal(tokA, ['agree'], tokA.token, b.id) });
+    expectError(await anon.post(castPath(b.id), onB), 'BAD_TOKEN_SIGNATURE');
     expect(await castCount(b.id)).toBe(0);
-    await castVote(anon, onA);
+    await castVote(anon, prepareVote(tokA, ['agree']));
     expect(await castCount(a.id)).toBe(1);
   });
 
-  it('a blinded point issued on ballot A and unblinded against B\'s key does not verify (the tablet refuses it)', async () => {
-    const a = await freshBallot();
+  it('a tablet refuses ballot keys that are not its ceremony\'s (a tagging server), before it blinds anything', async () => {
     const b = await freshBallot();
-    const st = blindToken(a.id);
-    const { signed } = await tablet(4).jar.ok('POST', `/api/ballots/${a.id}/issue`, { blinded: toHex(st.blinded) });
-    expect(() => unblindSignature(st, fromHex(signed, 48, 'signed'), fromHex(b.publicKey, 96, 'pk'))).toThrow(/BAD_SIGNATURE/);
+    const view = await tablet(4).jar.ok('GET', '/api/tablet');
+    const record = view.ceremony as CeremonyRecord;
+    expect(ballotKeys(record, { publicKey: b.publicKey, electionKey: b.electionKey }).fingerprint).toBe(b.fingerprint);
+    expect(() => ballotKeys(record, { publicKey: toHex(generateBallotKey().publicKey) })).toThrow(/not the key of the ceremony/);
+    expect(() => ballotKeys(record, { electionKey: toHex(flip(fromHex(b.electionKey, 32, 'k'), 0)) })).toThrow();
+  });
+});
+
+describe('sealed ballots', () => {
+  let ballot: any;
+  let tok: Token;
+  beforeAll(async () => {
+    ballot = await freshBallot('consultation', 1);
+    tok = await issue(tablet(0), ballot);
+  });
+
+  it('a proof or ciphertext byte changed (hash and MAC recomputed) → 400 BAD_BALLOT_PROOF; nothing stored', async () => {
+    const sealed = seal(tok, ['disagree']);
+    const before = stateOf(server.dbPath);
+    // Each entry is its ciphertext α ‖ β, then the two branches of its 0/1 proof; the group's sum proof comes last.
+    for (const [what, at] of [
+      ['α of entry 0', 5], ['β of entry 1', ENTRY_BYTES + CIPHERTEXT_BYTES - 3], ['the proof of entry 0', CIPHERTEXT_BYTES + 1],
+      ['the second branch of entry 2', 2 * ENTRY_BYTES + CIPHERTEXT_BYTES + BRANCH_BYTES + 3], ['the sum proof', sealed.length - 20],
+    ] as const) {
+      const r = await anon.post(castPath(ballot.id), body(tok, { sealed: flip(sealed, at) }));
+      expect(r.json.error, what).toBe('BAD_BALLOT_PROOF');
+      expectError(r, 'BAD_BALLOT_PROOF');
+    }
+    expectError(await anon.post(castPath(ballot.id), body(tok, { sealed: flip(sealed, CIPHERTEXT_BYTES + 6) }), { lang: 'en' }), 'BAD_BALLOT_PROOF', 'en');
+    expect(stateOf(server.dbPath)).toEqual(before);
+  });
+
+  it('another voter\'s sealed ballot copied under one\'s own token (the proofs are bound to the token hash) → 400 BAD_BALLOT_PROOF', async () => {
+    const other = await issue(tablet(1), ballot);
+    const theirs = prepareVote(other, ['disagree']);
+    await castVote(anon, theirs);
+    const copied = body(tok, { sealed: fromHex(theirs.body.sealed, undefined, 'sealed') });
+    expectError(await anon.post(castPath(ballot.id), copied), 'BAD_BALLOT_PROOF');
+    // Sealed for another ballot of the same meeting (same election key): bound to the ballot id too.
+    const elsewhere = body(tok, { sealed: seal(tok, ['agree'], tok.token, 'bsomewhereelse') });
+    expectError(await anon.post(castPath(ballot.id), elsewhere), 'BAD_BALLOT_PROOF');
+  });
+
+  it('a commitment that is not the hash of the sealed ballot (MAC over it) → 400 BAD_BALLOT_PROOF; nothing stored', async () => {
+    const before = stateOf(server.dbPath);
+    const sealed = seal(tok, ['agree']);
+    expectError(await anon.post(castPath(ballot.id), body(tok, { sealed, commitment: randomBytes(32) })), 'BAD_BALLOT_PROOF');
+    expectError(await anon.post(castPath(ballot.id), body(tok, { sealed, commitment: ballotHash(ballot.id, seal(tok, ['disagree'])) })), 'BAD_BALLOT_PROOF');
+    expect(stateOf(server.dbPath)).toEqual(before);
+  });
+
+  it('a sealed ballot of the wrong size (a byte short or long, another ballot shape) → 400 BAD_REQUEST; a body past twice the sealed size + 4 KiB → 413 BODY_TOO_LARGE', async () => {
+    const sealed = seal(tok, ['agree']);
+    expect(sealed.length).toBe(sealedBallotBytes(shapeOf(1)));
+    for (const wrong of [sealed.subarray(1), Uint8Array.from([...sealed, 0]), seal(tok, ['agree', 'agree'], tok.token, tok.ballotId, 2)])
+      expectError(await anon.post(castPath(ballot.id), body(tok, { sealed: wrong })), 'BAD_REQUEST');
+    const huge = body(tok, { sealed: new Uint8Array(4 * sealed.length) });
+    expectError(await anon.post(castPath(ballot.id), huge), 'BODY_TOO_LARGE');
+    expectError(await anon.post(castPath(ballot.id), { ...prepareVote(tok, ['agree']).body, pad: 'x'.repeat(2 * sealed.length + 4096) }), 'BODY_TOO_LARGE');
+  });
+
+  it('malformed token, commitment, mac and sealed fields, missing or unknown fields → 400 BAD_REQUEST', async () => {
+    const good = prepareVote(tok, ['agree']).body;
+    for (const patch of [
+      { token: good.token.slice(2) }, { token: good.token.toUpperCase() }, { commitment: good.commitment + '00' },
+      { commitment: 7 }, { token: null }, { mac: good.mac.slice(2) }, { mac: 'zz' + good.mac.slice(2) }, { sealed: good.sealed.toUpperCase() },
+      { sealed: [] }, { extra: 1 },
+    ]) expectError(await anon.post(castPath(ballot.id), { ...good, ...patch }), 'BAD_REQUEST');
+    const { mac: _m, ...noMac } = good;
+    expectError(await anon.post(castPath(ballot.id), noMac), 'BAD_REQUEST');
   });
 });
 
 describe('malformed points', () => {
   let ballot: any;
   let tok: Token;
-  let commitment: string;
   beforeAll(async () => {
     ballot = await freshBallot();
-    tok = await tablet(0).issue(ballot);
-    commitment = toHex(commit(ballot.id, tok.token, ['agree'], newSalt()));
+    tok = await issue(tablet(0), ballot);
   });
 
-  it.each(BAD_POINTS)('cast with signature = %s → 400 %s', async (_what, signature, code) => {
-    const r = await anon.post(`/api/ballots/${ballot.id}/cast`, { token: toHex(tok.token), signature, commitment });
-    expectError(r, code as ErrorCode);
-  });
-
-  it.each(BAD_POINTS)('issue with blinded = %s → 400 %s, and the member can still be issued', async (_what, blinded, code) => {
-    const t = tablet(1);
-    const r = await t.jar.post(`/api/ballots/${ballot.id}/issue`, { blinded });
-    expectError(r, code as ErrorCode);
-  });
-
-  it('malformed token and commitment fields → 400 BAD_REQUEST', async () => {
+  it.each(BAD_POINTS)('cast with signature = %s (right MAC) → 400 %s', async (_what, signature, code) => {
     const good = prepareVote(tok, ['agree']).body;
-    for (const patch of [
-      { token: toHex(tok.token).slice(2) }, { token: toHex(tok.token).toUpperCase() }, { commitment: good.commitment + '00' },
-      { commitment: 7 }, { token: null },
-    ]) expectError(await anon.post(`/api/ballots/${ballot.id}/cast`, { ...good, ...patch }), 'BAD_REQUEST');
+    const mac = typeof signature === 'string' && /^[0-9a-f]{96}$/.test(signature)
+      ? castMac(tok.castKey, ballot.id, tok.token, fromHex(signature, 48, 's'), fromHex(good.commitment, 32, 'c'))
+      : good.mac;
+    expectError(await anon.post(castPath(ballot.id), { ...good, signature, mac }), code);
+  });
+
+  it.each(BAD_POINTS)('issue with blinded = %s → 400 %s', async (_what, blinded, code) => {
+    expectError(await tablet(1).jar.post(`/api/ballots/${ballot.id}/issue`, { blinded }), code);
   });
 
   it('after all those refusals nothing was stored: no cast, one issuance; both members still get their token and cast', async () => {
     expect(await anon.ok('GET', `/api/ballots/${ballot.id}`)).toMatchObject({ cast: 0, issued: 1 });
     await castVote(anon, prepareVote(tok, ['agree']));
-    await castVote(anon, prepareVote(await tablet(1).issue(ballot), ['disagree']));
+    await castVote(anon, prepareVote(await issue(tablet(1), ballot), ['disagree']));
     expect(await anon.ok('GET', `/api/ballots/${ballot.id}`)).toMatchObject({ cast: 2, issued: 2 });
   });
 });
 
-describe('openings', () => {
-  it('wrong salt or other choices → OPENING_MISMATCH; non-ids → INVALID_CHOICE; unknown token → 404 UNKNOWN_TOKEN; the right opening still counts', async () => {
-    const b = await freshBallot('decision', 2);
-    const v = prepareVote(await tablet(0).issue(b), ['agree', 'disagree']);
-    await castVote(anon, v);
+describe('casts and the ballot state', () => {
+  it('a cast made while open but sent after the close → 409 BAD_STATE, nothing stored; the bundle holds only the earlier cast and verifies', async () => {
+    const b = await freshBallot();
+    const early = prepareVote(await issue(tablet(0), b), ['agree']);
+    const late = prepareVote(await issue(tablet(1), b), ['disagree']);
+    await castVote(anon, early);
     await sec.ok('POST', `/api/ballots/${b.id}/close`);
-    const path = `/api/ballots/${b.id}/openings`;
     const before = stateOf(server.dbPath);
-    expectError(await anon.post(path, { ...v.opening, salt: toHex(newSalt()) }), 'OPENING_MISMATCH');
-    expectError(await anon.post(path, { ...v.opening, choices: ['disagree', 'agree'] }), 'OPENING_MISMATCH');
-    expectError(await anon.post(path, { ...v.opening, choices: ['agree'] }), 'OPENING_MISMATCH');
-    expectError(await anon.post(path, { ...v.opening, salt: toHex(newSalt()) }, { lang: 'en' }), 'OPENING_MISMATCH', 'en');
-    expectError(await anon.post(path, { ...v.opening, choices: 'agree' }), 'INVALID_CHOICE');
-    expectError(await anon.post(path, { ...v.opening, choices: ['同意', '不同意'] }), 'INVALID_CHOICE');
-    expectError(await anon.post(path, { ...v.opening, choices: [1, 2] }), 'INVALID_CHOICE');
-    expectError(await anon.post(path, { ...v.opening, token: toHex(randomBytes(32)) }), 'UNKNOWN_TOKEN');
-    expectError(await anon.post(path, { ...v.opening, token: toHex(randomBytes(32)) }, { lang: 'en' }), 'UNKNOWN_TOKEN', 'en');
-    expectError(await anon.post(path, { ...v.opening, salt: 'ab' }), 'BAD_REQUEST');
-    expectError(await anon.post(path, { ...v.opening, extra: true }), 'BAD_REQUEST');
+    expectError(await anon.post(castPath(b.id), late.body), 'BAD_STATE');
+    expectError(await anon.post(castPath(b.id), early.body), 'BAD_STATE'); // even the identical replay: no receipt after the close
     expect(stateOf(server.dbPath)).toEqual(before);
-    expect((await anon.ok('GET', `/api/ballots/${b.id}`)).openings).toBe(0);
-    await openVote(anon, v);
-    expect((await anon.ok('GET', `/api/ballots/${b.id}`)).openings).toBe(1);
-    await openVote(anon, v); // again: idempotent
-    await sec.ok('POST', `/api/ballots/${b.id}/finalize`);
-    const bundle = await anon.ok('GET', `/api/ballots/${b.id}/bundle`);
-    expect(bundle.tally).toMatchObject({ cast: 1, valid: 1, invalid: 0 });
+    const { bundle } = await publish(sec, meeting, b.id);
+    expect(verifyBundle2(bundle).ok).toBe(true);
+    expect(bundle.ballots.map((x) => x.token)).toEqual([early.body.token]);
+    expect(bundle.tally).toMatchObject({ issued: 2, cast: 1 });
   });
 
-  it('choices that do not fit the ballot (unknown option, wrong count) were committed → INVALID_CHOICE at opening and the cast counts as invalid', async () => {
-    const b = await freshBallot('consultation', 2);
-    const vs: Vote[] = [];
-    const picks = [['agree', 'agree'], ['maybe', 'agree'], ['agree'], ['agree', 'agree', 'agree'], ['disagree', 'abstain']];
-    for (let i = 0; i < picks.length; i++) {
-      const v = prepareVote(await tablet(i).issue(b), picks[i]!);
-      vs.push(v);
-      await castVote(anon, v);
-    }
-    const unopened = prepareVote(await tablets.get('委员01')!.issue(b), ['agree', 'agree']);
-    await castVote(anon, unopened); // cast but never opened
-    await sec.ok('POST', `/api/ballots/${b.id}/close`);
-    for (const [i, v] of vs.entries()) {
-      const r = await anon.post(`/api/ballots/${b.id}/openings`, v.opening);
-      if (i === 0 || i === 4) expect(r.status).toBe(200);
-      else expectError(r, 'INVALID_CHOICE');
-    }
-    expect(await anon.ok('GET', `/api/ballots/${b.id}`)).toMatchObject({ cast: 6, openings: 2 });
-    await sec.ok('POST', `/api/ballots/${b.id}/finalize`);
-    const bundle = await anon.ok('GET', `/api/ballots/${b.id}/bundle`);
-    expect(verifyBundle(bundle).ok).toBe(true);
-    expect(bundle.tally).toMatchObject({ entitled: 6, cast: 6, valid: 2, invalid: 4 });
-    expect(bundle.tally.items.map((i: { counts: unknown }) => i.counts)).toEqual([
-      { agree: 1, disagree: 1, abstain: 0 },
-      { agree: 1, disagree: 0, abstain: 1 },
-    ]);
-    expect(bundle.ballots.filter((x: { opening: unknown }) => x.opening === null)).toHaveLength(4);
+  it('a cast on a draft → 409 BAD_STATE', async () => {
+    const draft = (await sec.ok('POST', `/api/meetings/${meeting.id}/ballots`, { type: 'decision', title: '草稿', items: [{ nominee: '甲', post: '乙' }] })).ballot;
+    const any = await freshBallot();
+    const tok = await issue(tablet(2), any);
+    const v = prepareCast(draft.id, tok.keys, shapeOf(1), selectionsOf(OPTIONS, ['agree']), tok.token, tok.signature, tok.castKey);
+    expectError(await anon.post(castPath(draft.id), v.body), 'BAD_STATE');
   });
 });

@@ -1,14 +1,15 @@
 // Bad input changes nothing: a wrong content type (415), an oversize body (413), unknown
-// fields and malformed JSON (400) on every route that takes a body; roster import from CSV
-// and JSON with per-line errors (ROSTER_INVALID), the sample county roster, ROSTER_LOCKED
-// once a ballot exists, and invalid ballot definitions (BALLOT_INVALID).
+// fields and malformed JSON (400) on every route that takes a body — the secretary's, the
+// tablets', the scrutineer devices' and the anonymous cast, each with its own body limit;
+// roster import from CSV and JSON with per-line errors (ROSTER_INVALID), the sample county
+// roster, ROSTER_LOCKED once a ballot exists, and invalid ballot definitions (BALLOT_INVALID).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { blindToken, toHex } from '../../crypto/index.ts';
+import { confirmAttendance, sealedBallotBytes, startIssuance, toHex } from '../../crypto/index.ts';
 import {
-  Jar, checkIn, createBallot, expectError, items, openBallot, prepareVote, roster, setupMeeting, signIn, startTestServer,
-  stateOf, type Meeting, type Res, type Tablet, type TestServer, type Token,
+  Jar, castPath, createBallot, checkIn, deviceShare, expectError, issueAll, items, openNew, prepareVote, roster, setupMeeting, shapeOf, signIn,
+  startTestServer, stateOf, type Meeting, type Res, type Tablet, type TestServer, type Token,
 } from '../helpers/server.ts';
 
 // shared/ lies beside the project root (in CI too).
@@ -22,7 +23,9 @@ let anon: Jar;
 let meeting: Meeting;
 let tablet: Tablet;
 let ballot: any; // open
+let closed: any; // closed, waiting for decryption
 let tok: Token;
+let share: unknown;
 
 beforeAll(async () => {
   server = await startTestServer();
@@ -30,8 +33,11 @@ beforeAll(async () => {
   anon = new Jar(server, false);
   meeting = await setupMeeting(sec, roster({ standing: 3 }), '输入校验');
   tablet = (await checkIn(server, meeting, ['常委01'])).get('常委01')!;
-  ballot = await openBallot(sec, (await createBallot(sec, meeting.id, { type: 'consultation' })).id);
-  tok = await tablet.issue(ballot);
+  closed = await openNew(sec, meeting, { type: 'consultation' });
+  await sec.ok('POST', `/api/ballots/${closed.id}/close`);
+  ballot = await openNew(sec, meeting, { type: 'consultation' });
+  tok = (await issueAll([tablet], ballot, meeting.devices))[0]!;
+  share = await deviceShare(meeting.devices[0]!, closed.id);
 });
 afterAll(async () => server?.dispose());
 
@@ -42,16 +48,24 @@ afterAll(async () => server?.dispose());
  */
 function bodyRoutes(): { name: string; jar: Jar; path: string; body: Record<string, unknown>; limit?: number }[] {
   const v = prepareVote(tok, ['agree']);
+  const d = meeting.devices[0]!;
+  const log = confirmAttendance(d.state!, ballot.id, []).log;
   return [
     { name: 'create meeting', jar: sec, path: '/api/meetings', body: { title: '会议' } },
     { name: 'roster', jar: sec, path: `/api/meetings/${meeting.id}/roster`, body: { members: [{ name: '甲', kind: 'standing' }] }, limit: 1024 * 1024 },
+    { name: 'roster preview', jar: sec, path: `/api/meetings/${meeting.id}/roster/preview`, body: { members: [{ name: '甲', kind: 'standing' }] }, limit: 1024 * 1024 },
+    { name: 'scrutineers', jar: sec, path: `/api/meetings/${meeting.id}/scrutineers`, body: { t: 1, scrutineers: [{ name: '甲' }] } },
     { name: 'create ballot', jar: sec, path: `/api/meetings/${meeting.id}/ballots`, body: { type: 'decision', title: 't', items: items(1) } },
     { name: 'reissue', jar: sec, path: `/api/ballots/${ballot.id}/reissue`, body: { memberId: tablet.memberId } },
     { name: 'check-in', jar: new Jar(server), path: '/api/checkin', body: { code: 'ZZZZZ-ZZZZZ' } },
-    { name: 'issue', jar: tablet.jar, path: `/api/ballots/${ballot.id}/issue`, body: { blinded: toHex(blindToken(ballot.id).blinded) } },
-    { name: 'cast', jar: anon, path: `/api/ballots/${ballot.id}/cast`, body: v.body },
-    { name: 'openings', jar: anon, path: `/api/ballots/${ballot.id}/openings`, body: v.opening },
-    { name: 'receipt', jar: anon, path: `/api/ballots/${ballot.id}/receipt`, body: { receipt: {} } },
+    { name: 'scrutineer check-in', jar: new Jar(server), path: '/api/scrutineer/checkin', body: { code: 'ZZZZZ-ZZZZZ' } },
+    { name: 'issue', jar: tablet.jar, path: `/api/ballots/${ballot.id}/issue`, body: { blinded: toHex(startIssuance(ballot.id).blinded) } },
+    { name: 'cast', jar: anon, path: castPath(ballot.id), body: v.body, limit: 2 * sealedBallotBytes(shapeOf(1)) + 4096 },
+    { name: 'device keys', jar: d.jar, path: '/api/scrutineer/keys', body: { signingKey: d.state!.key.signingKey, encryptionKey: d.state!.key.encryptionKey } },
+    { name: 'ceremony', jar: d.jar, path: '/api/scrutineer/ceremony', body: { ack: { index: 1, transcript: '00'.repeat(32), signature: '00'.repeat(64) } } },
+    { name: 'confirm', jar: d.jar, path: `/api/scrutineer/ballots/${ballot.id}/confirm`, body: { log } },
+    { name: 'partials', jar: d.jar, path: '/api/scrutineer/partials', body: { ballotId: ballot.id, partials: [], log }, limit: 4 * 1024 * 1024 },
+    { name: 'decryption', jar: d.jar, path: `/api/scrutineer/ballots/${closed.id}/decryption`, body: { share }, limit: 1024 * 1024 },
   ];
 }
 
@@ -75,7 +89,7 @@ describe('malformed requests are refused before anything happens', () => {
     expect((await sec.post('/api/meetings', undefined, { raw: '{"title":"大小写"}', contentType: 'Application/JSON; Charset=UTF-8' })).status).toBe(201);
   });
 
-  it('a body over the limit → 413 BODY_TOO_LARGE (64 KiB; 1 MiB for the roster), also when streamed without Content-Length', async () => {
+  it('a body over the limit → 413 BODY_TOO_LARGE (64 KiB; 1 MiB for the roster and a decryption share, 4 MiB for partials, twice the sealed size + 4 KiB for a cast), also when streamed without Content-Length; just under it the body is read', async () => {
     const before = stateOf(server.dbPath);
     for (const r of bodyRoutes()) {
       const limit = r.limit ?? 64 * 1024;
@@ -84,6 +98,10 @@ describe('malformed requests are refused before anything happens', () => {
       expect(res.status, r.name).toBe(413);
       expectCode(res, 'BODY_TOO_LARGE', r.name);
       expect(res.headers.get('connection'), r.name).toBe('close'); // the unread body spoils the connection
+      // One byte under the limit the body is read (and refused for its unknown field).
+      const under = JSON.stringify({ ...r.body, pad: '' });
+      const fits = await r.jar.post(r.path, undefined, { raw: under.replace('"pad":""', `"pad":"${'x'.repeat(limit - Buffer.byteLength(under) - 1)}"`) });
+      expect(fits.json.detail, r.name).toMatch(/unknown field/);
     }
     const chunk = new TextEncoder().encode(' '.repeat(16 * 1024));
     let sent = 0;
@@ -93,7 +111,7 @@ describe('malformed requests are refused before anything happens', () => {
         else ctl.close();
       },
     });
-    const res = await fetch(`${server.url}/api/ballots/${ballot.id}/cast`, {
+    const res = await fetch(`${server.url}${castPath(ballot.id)}`, {
       method: 'POST', headers: { 'Content-Type': 'application/json' }, body: stream, duplex: 'half',
     } as RequestInit);
     expect(res.status).toBe(413);
@@ -166,7 +184,7 @@ describe('roster import', () => {
   });
 
   it('CSV with bad lines → 400 ROSTER_INVALID listing each bad line; the roster stays as it was', async () => {
-    const m = await setupMeeting(sec, roster({ standing: 2 }, 'R'), '名单错误');
+    const m = await setupMeeting(sec, roster({ standing: 2 }, 'R'), '名单错误', { scrutineers: false });
     const before = stateOf(server.dbPath);
     const csv = [
       'name,kind,title', //          1
@@ -216,7 +234,7 @@ describe('roster import', () => {
   });
 
   it('the roster can be replaced until a ballot exists, then 409 ROSTER_LOCKED and it stays as it was', async () => {
-    const m = await setupMeeting(sec, roster({ standing: 2 }, 'L'), '名单锁定');
+    const m = await setupMeeting(sec, roster({ standing: 2 }, 'L'), '名单锁定', { scrutineers: false });
     const replaced = await sec.ok('POST', `/api/meetings/${m.id}/roster`, { members: roster({ standing: 3 }, 'M') });
     expect(replaced.members.map((x: { name: string }) => x.name)).toEqual(['M常委01', 'M常委02', 'M常委03']);
     expectError(await new Jar(server).post('/api/checkin', { code: m.codes.get('L常委01') }), 'BAD_CODE'); // the old members are gone
@@ -230,7 +248,7 @@ describe('roster import', () => {
 
 describe('ballot definitions', () => {
   it('invalid definitions → 400 BALLOT_INVALID or BAD_REQUEST, no ballot created; a custom rule is kept', async () => {
-    const m = await setupMeeting(sec, roster({ standing: 3 }, 'V'), '表决定义');
+    const m = await setupMeeting(sec, roster({ standing: 3 }, 'V'), '表决定义', { scrutineers: false });
     const other = meeting.idOf('常委01');
     const path = `/api/meetings/${m.id}/ballots`;
     const base = { type: 'decision', title: '票决', items: items(1) };

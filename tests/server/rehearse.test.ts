@@ -2,14 +2,20 @@
 // in tests/server/scenarios: a 48-member consultation from the sample county roster where one
 // nominee is dropped (and one kept at exactly half), a decision without quorum (the drill
 // goes on with the next ballot), and exactly half vs half + 1 and a recusal. Each run starts
-// its own server on a temporary database; the last stdout line is the JSON report.
+// its own server on a temporary database; the last stdout line is the JSON report. Every
+// scenario is also played with a `scrutineers` field (other n and t, devices going offline
+// after the ceremony) by the same drill (server/rehearse.ts, in-process against a test server,
+// saving a process start each) — the counts and outcomes are the same as with the default
+// scrutiny (three devices of which two suffice), and every bundle verifies (verifyBundle2).
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyBundle } from '../../crypto/index.ts';
+import { verifyBundle2, type Bundle2 } from '../../crypto/index.ts';
+import { rehearse as rehearseInProcess, type Scenario } from '../../server/rehearse.ts';
+import { startTestServer } from '../helpers/server.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const SCENARIOS = join(ROOT, 'tests/server/scenarios');
@@ -34,22 +40,48 @@ function rehearse(scenario: string, name: string): Promise<Run> {
   });
 }
 
+/** The scrutiny each scenario is also played with. */
+const SCRUTINY: Record<string, { n: number; t: number; names?: string[]; offline?: number[] }> = {
+  example: { n: 5, t: 3, offline: [2, 4] },
+  'consultation-48': { n: 3, t: 2, offline: [1] },
+  'decision-quorum': { n: 1, t: 1 },
+  'decision-recusal': { n: 4, t: 4, names: ['纪委监票人', '组织部监票人', '群众代表甲', '群众代表乙'] },
+};
+
 const runs: Record<string, Run> = {};
+/** The bundles of the runs with a scrutineers field, by scenario name. */
+const variantBundles: Record<string, (Bundle2 | null)[]> = {};
 beforeAll(async () => {
-  // Two at a time: each child runs a server and its tablets.
-  const jobs: [string, string][] = [
+  const scenarios: [string, string][] = [
     ['example', join(ROOT, 'docs/scenarios/example.json')],
     ['consultation-48', join(SCENARIOS, 'consultation-48.json')],
     ['decision-quorum', join(SCENARIOS, 'decision-quorum.json')],
     ['decision-recusal', join(SCENARIOS, 'decision-recusal.json')],
   ];
-  const queue = [...jobs];
-  await Promise.all(
-    [0, 1].map(async () => {
-      for (let job = queue.shift(); job; job = queue.shift()) runs[job[0]] = await rehearse(job[1], job[0]);
-    }),
-  );
-}, 170_000);
+  // One child at a time (each runs a server, its devices and its tablets), while the variants
+  // play in this process.
+  const cli = (async () => {
+    for (const [name, file] of scenarios) runs[name] = await rehearse(file, name);
+  })();
+  const inProcess = (async () => {
+    const server = await startTestServer();
+    try {
+      for (const [name, file] of scenarios) {
+        const scenario = JSON.parse(readFileSync(file, 'utf8')) as Scenario;
+        expect(scenario.scrutineers, `${name} is written without a scrutineers field`).toBeUndefined();
+        const reports = await rehearseInProcess({ ...scenario, scrutineers: SCRUTINY[name] }, server.url, server.password);
+        runs[`${name} (scrutineers)`] = {
+          code: 0, stdout: '', stderr: '',
+          ballots: reports.map((r) => ('error' in r ? r : (({ bundleJson: _j, bundle: _b, ...rest }) => rest)(r))) as Report[],
+        };
+        variantBundles[name] = reports.map((r) => ('error' in r ? null : r.bundleJson));
+      }
+    } finally {
+      await server.dispose();
+    }
+  })();
+  await Promise.all([cli, inProcess]);
+}, 175_000);
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 function ok(name: string): Report[] {
@@ -59,14 +91,44 @@ function ok(name: string): Report[] {
   return r.ballots;
 }
 
-/** The bundle file the run wrote verifies offline. */
-function bundleVerifies(b: Report) {
-  const bundle = JSON.parse(readFileSync(b.bundle!, 'utf8'));
-  expect(verifyBundle(bundle).ok).toBe(true);
+const verified = new Map<string, Bundle2>();
+/** The bundle file the run wrote verifies offline (checked once per file). */
+function bundleVerifies(b: Report): Bundle2 {
+  let bundle = verified.get(b.bundle!);
+  if (!bundle) {
+    bundle = JSON.parse(readFileSync(b.bundle!, 'utf8')) as Bundle2;
+    expect(verifyBundle2(bundle).failures).toEqual([]);
+    verified.set(b.bundle!, bundle);
+  }
   return bundle;
 }
 
+/** Without the bundle path: what the report says about the ballot. */
+const facts = (reports: Report[]) => reports.map(({ bundle: _b, ...rest }) => rest);
+
 const counts = (items: Item[]) => items.map(({ agree, disagree, abstain, outcome }) => ({ agree, disagree, abstain, outcome }));
+
+describe('the same drills with a scrutineers field', () => {
+  for (const name of Object.keys(SCRUTINY)) {
+    it(`${name} with ${JSON.stringify(SCRUTINY[name])}: the same counts and outcomes, and every bundle verifies with that ceremony`, () => {
+      const plain = ok(name);
+      const withField = ok(`${name} (scrutineers)`);
+      expect(withField).toEqual(facts(plain));
+      const sc = SCRUTINY[name]!;
+      expect(variantBundles[name]!.filter(Boolean).length).toBeGreaterThan(0);
+      for (const [i, bundle] of variantBundles[name]!.entries()) {
+        if (!bundle) continue;
+        expect(verifyBundle2(bundle).failures).toEqual([]);
+        expect(bundle.ceremony.params).toMatchObject({ n: sc.n, t: sc.t });
+        if (sc.names) expect(bundle.ceremony.params.devices.map((d) => d.name)).toEqual(sc.names);
+        expect(bundle.decryption.length).toBeGreaterThanOrEqual(sc.t);
+        expect(bundle.decryption.filter((d) => (sc.offline ?? []).includes(d.index))).toEqual([]);
+        expect(bundle.issuanceLogs.map((l) => l === null)).toEqual(Array.from({ length: sc.n }, (_, k) => (sc.offline ?? []).includes(k + 1)));
+        expect(bundleVerifies(plain[i]!).ceremony.params).toMatchObject({ n: 3, t: 2 });
+      }
+    });
+  }
+});
 
 describe('rehearse drills (scripts/rehearse.ts --json)', () => {
   it('docs/scenarios/example.json: entitled 3, present 3, issued 3, cast 2, valid 2, agree 1, disagree 1 → failed, verified', () => {
