@@ -820,3 +820,35 @@ export function parseCeremonyRecord(json: unknown): CeremonyRecord {
     acks: Object.freeze(arr(o.acks, MAX_DEVICES, 'ceremony.acks').map((a, k) => parseCeremonyAck(a, `ceremony.acks[${k}]`))),
   });
 }
+
+// ---- one message at a time (the relaying server) --------------------------------------------
+
+/**
+ * Check one ceremony message as it arrives, before the relay stores it (protocol §4.8): a commit's
+ * signature; a reveal against its sender's stored commit (points, digest, shares list, signature);
+ * an ack's signature over the transcript of the stored commits and reveals. The receiving devices
+ * and the verifier check everything again; this only lets the server refuse, with its sender named,
+ * a message that would stall the ceremony. Never throws.
+ */
+export function checkCeremonyMessage(
+  params: CeremonyParams,
+  stored: { readonly commits: readonly CeremonyCommit[]; readonly reveals: readonly CeremonyReveal[] },
+  msg: { readonly commit: CeremonyCommit } | { readonly reveal: CeremonyReveal } | { readonly ack: CeremonyAck },
+): string | null {
+  try {
+    if ('commit' in msg) return commitValid(params, msg.commit) ? null : `the commit of device ${msg.commit.index} is not validly signed`;
+    if ('reveal' in msg) {
+      const c = stored.commits.find((x) => x.index === msg.reveal.index);
+      if (!c) return `device ${msg.reveal.index} has no commit`;
+      const d = checkReveal(params, c, msg.reveal);
+      return typeof d === 'string' ? d : null;
+    }
+    const transcript = ceremonyTranscript(params, stored.commits, stored.reveals);
+    if (msg.ack.transcript !== toHex(transcript)) return `the ack of device ${msg.ack.index} names another transcript`;
+    return verifySig(params.devices[msg.ack.index - 1]!, ackMessage(params.ceremonyId, msg.ack.index, transcript), msg.ack.signature)
+      ? null
+      : `the ack of device ${msg.ack.index} is not validly signed`;
+  } catch (e) {
+    return `malformed ceremony message: ${e instanceof Error ? e.message : String(e)}`;
+  }
+}

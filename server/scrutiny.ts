@@ -8,7 +8,7 @@
  */
 import { and, asc, eq } from 'drizzle-orm';
 import {
-  CryptoInputError, ceremonyFingerprint, checkCeremonyParams, judgeComplaint, parseCeremonyAck, parseCeremonyCommit,
+  CryptoInputError, ceremonyFingerprint, checkCeremonyMessage, checkCeremonyParams, judgeComplaint, parseCeremonyAck, parseCeremonyCommit,
   parseCeremonyComplaint, parseCeremonyReveal, toHex, verifyCeremonyRecord,
   type CeremonyAck, type CeremonyCommit, type CeremonyComplaint, type CeremonyParams, type CeremonyRecord, type CeremonyReveal,
 } from '../crypto/index.ts';
@@ -175,13 +175,24 @@ export function ceremonyMessage(db: Db, meetingId: string, index: number, body: 
       list.sort((a, b) => (a.index ?? a.from)! - (b.index ?? b.from)!);
       return true;
     };
-    if (body.commit !== undefined) put(rec.commits, wrap(() => parseCeremonyCommit(body.commit)), (body.commit as { index?: number }).index ?? -1);
-    else if (body.reveal !== undefined) {
+    // Each message is checked as it arrives (signature, and a reveal against its commit), so a bad
+    // one is refused with its sender named instead of stalling the ceremony.
+    const checked = <T>(m: T, wrapped: Parameters<typeof checkCeremonyMessage>[2]): T => {
+      const why = checkCeremonyMessage(rec.params!, rec, wrapped);
+      if (why) throw new ApiError('CEREMONY_MESSAGE', why);
+      return m;
+    };
+    if (body.commit !== undefined) {
+      const commit = wrap(() => parseCeremonyCommit(body.commit));
+      put(rec.commits, checked(commit, { commit }), commit.index);
+    } else if (body.reveal !== undefined) {
       if (rec.commits.length < rec.params!.n) throw new ApiError('CEREMONY_MESSAGE', 'reveal only after every device committed');
-      put(rec.reveals, wrap(() => parseCeremonyReveal(body.reveal)), (body.reveal as { index?: number }).index ?? -1);
+      const reveal = wrap(() => parseCeremonyReveal(body.reveal));
+      put(rec.reveals, checked(reveal, { reveal }), reveal.index);
     } else if (body.ack !== undefined) {
       if (rec.reveals.length < rec.params!.n) throw new ApiError('CEREMONY_MESSAGE', 'acknowledge only after every device revealed');
-      put(rec.acks, wrap(() => parseCeremonyAck(body.ack)), (body.ack as { index?: number }).index ?? -1);
+      const ack = wrap(() => parseCeremonyAck(body.ack));
+      put(rec.acks, checked(ack, { ack }), ack.index);
     } else if (body.complaint !== undefined) {
       const complaint = wrap(() => parseCeremonyComplaint(body.complaint));
       put(rec.complaints, complaint, complaint.from);

@@ -173,6 +173,7 @@ describe('the key ceremony, relayed by the server', () => {
       ['a commit of the wrong shape', d2, { commit: { index: 2, digest: 'zz' } }],
       ['a commit that is a number', d2, { commit: 5 }],
       ['a commit with a device index out of range', d2, { commit: { index: 16, digest: hex(32), signature: hex(64) } }],
+      ['device 2 sends a commit its key did not sign', d2, { commit: { index: 2, digest: hex(32), signature: hex(64) } }],
     ];
     for (const [what, d, body] of refusals) {
       const r = await d!.jar.post('/api/scrutineer/ceremony', body);
