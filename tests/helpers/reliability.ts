@@ -1,26 +1,34 @@
 /**
  * @module tests/helpers/reliability
- * Helpers of the reliability suite (tests/reliability, issue 6), next to tests/helpers/server.ts
- * whose meeting steps they reuse:
- * - `LONG` / `scaled`: the long-mode switch (PIAOJUE_LONG=1) and per-mode budgets;
- * - `spawnServer`: the real server as a child process (`node --import tsx server/main.ts`), as
- *   `npm start` runs it, which the crash harness kills with SIGKILL; it is shaped like a
- *   `TestServer` so the meeting helpers of tests/helpers/server.ts work against it;
- * - `startAppServer`: createApp on a store the test opened itself, with an injected clock, served
- *   over real HTTP (@hono/node-server) — for the fuzzer;
- * - `AppClient`: a cookie jar over `app.request()` (no sockets) with a chosen origin (http or
- *   https) and client address — for the authz matrix, cookies, rate limits and disk-full tests;
- * - read-only database probes, raw page scans, a bounded-concurrency map, the stable-refusal check.
+ * Helpers of the reliability suite (tests/reliability, issues 6 and 9), self-contained so the
+ * suite does not move with tests/helpers/server.ts. The piaojue/2 participants are those of
+ * server/simulate.ts (scrutineer devices, the tablets' crypto engines); this module adds:
+ * - `Client` / `AppClient`: a cookie jar over HTTP, or over `app.request()` with a chosen origin
+ *   and client address (authz matrix, cookies, rate limits, storage faults);
+ * - worlds: `spawnServer` (the real `node --import tsx server/main.ts` child, which the crash
+ *   harness kills with SIGKILL; it keeps its port across restarts so devices and tablets keep
+ *   their URL), `appWorld` (createApp on a store opened here, injected clock, countable pool) and
+ *   `startAppServer` (an appWorld also served over HTTP, so devices can reach it);
+ * - a meeting of piaojue/2: `setupRoom` (roster, codes, n scrutineer devices, the key ceremony),
+ *   `Device` (a SimulatedScrutineer whose actions are serialised, as one device does one thing
+ *   at a time), `Tablet` (check-in, key check, threshold issuance with a kept blinded point,
+ *   sealed cast), `confirmAndOpen`, `issueAll`, `closeAndPublish`;
+ * - the long-mode switch (PIAOJUE_LONG=1), database dumps and probes, raw page scans, a
+ *   bounded-concurrency map and the stable-refusal check.
  */
 import Database from 'better-sqlite3';
 import { serve } from '@hono/node-server';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { expect } from 'vitest';
-import { G1, Fr, blindToken, decodeG1, decodeScalar, fromHex, toHex, unblindSignature, utf8, type BlindingState } from '../../crypto/index.ts';
+import {
+  G1, Fr, OPTIONS, ballotKeys, ballotShape, finishIssuance, fromHex, prepareCast, receiptMatches, selectionsOf, startIssuance,
+  toHex, tokenHash, utf8,
+  type BallotKeys, type BlindingState, type Bundle2, type CeremonyRecord, type OptionId, type PreparedCast, type Receipt2,
+} from '../../crypto/index.ts';
 import { createApp, type AppDeps } from '../../server/app.ts';
 import { setSecretaryPassword } from '../../server/auth.ts';
 import { createCryptoPool, type CryptoPool } from '../../server/crypto-pool.ts';
@@ -28,10 +36,11 @@ import { openStore, type Store } from '../../server/db.ts';
 import { ERRORS, type ErrorCode } from '../../server/errors.ts';
 import { createHub } from '../../server/events.ts';
 import { loadServerKey } from '../../server/keys.ts';
+import { SimulatedScrutineer, settle } from '../../server/simulate.ts';
 import { serveClient } from '../../server/static.ts';
-import { Jar, PASSWORD, type MemberView, type RosterInput, type TestServer, type Token } from './server.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
+export const PASSWORD = 'test-secretary-password';
 
 /** Long mode: `PIAOJUE_LONG=1 npx vitest run tests/reliability` runs every budget at its long size. */
 export const LONG = process.env.PIAOJUE_LONG === '1';
@@ -60,69 +69,199 @@ export async function inPool<T, R>(items: readonly T[], limit: number, fn: (t: T
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** A temporary directory, removed by `dispose`. */
+/** A temporary directory (the caller removes it). */
 export function tempDir(prefix = 'piaojue-rel-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-// ---- the real server as a child process ------------------------------------------------------
+export const sha256Hex = (s: string | Uint8Array) => toHex(sha256(typeof s === 'string' ? utf8(s) : s));
+
+// ---- HTTP clients ------------------------------------------------------------------------------
+
+export type Res = { status: number; json: any; headers: Headers; setCookies: string[] };
+
+export type CallOptions = {
+  /** Origin header: the server's own by default; null sends none. */
+  origin?: string | null;
+  /** Accept-Language header. */
+  lang?: string;
+  /** Content-Type header: application/json by default when there is a body; null sends none. */
+  contentType?: string | null;
+  /** A raw body, sent as is instead of JSON.stringify(body). */
+  raw?: string | Uint8Array;
+  headers?: Record<string, string>;
+  /** Read the status and headers only, and cancel the body (a stream such as SSE). */
+  headOnly?: boolean;
+};
+
+/** A cookie jar over HTTP (cookies sent only if `sendCookies`); `server.url` is read at each call. */
+export class Client {
+  readonly cookies = new Map<string, string>();
+  constructor(
+    protected readonly server: { url: string },
+    private readonly sendCookies = true,
+  ) {}
+
+  /** How a request is sent: over the network here; in-process in AppClient. */
+  protected send(url: string, init: RequestInit): Promise<Response> {
+    return fetch(url, init);
+  }
+
+  async call(method: string, path: string, body?: unknown, opts: CallOptions = {}): Promise<Res> {
+    const base = this.server.url;
+    const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+    const origin = opts.origin === undefined ? new URL(base).origin : opts.origin;
+    if (origin !== null) headers.Origin = origin;
+    if (opts.lang) headers['Accept-Language'] = opts.lang;
+    const hasBody = body !== undefined || opts.raw !== undefined;
+    const ct = opts.contentType === undefined ? (hasBody ? 'application/json' : null) : opts.contentType;
+    if (ct !== null) headers['Content-Type'] = ct;
+    if (this.sendCookies && this.cookies.size) headers.Cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const payload = opts.raw !== undefined ? opts.raw : body === undefined ? undefined : JSON.stringify(body);
+    const res = await this.send(base + path, { method, headers, body: payload as BodyInit | undefined });
+    const setCookies = res.headers.getSetCookie();
+    for (const sc of setCookies) {
+      const [kv, ...attrs] = sc.split(';');
+      const i = kv!.indexOf('=');
+      const name = kv!.slice(0, i).trim();
+      const value = kv!.slice(i + 1);
+      const expired = attrs.some((a) => /^\s*max-age=0\s*$/i.test(a)) || value === '';
+      if (expired) this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+    if (opts.headOnly) {
+      await res.body?.cancel();
+      return { status: res.status, json: null, headers: res.headers, setCookies };
+    }
+    const text = await res.text();
+    let json: any;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = { raw: text };
+    }
+    return { status: res.status, json, headers: res.headers, setCookies };
+  }
+
+  /** A call that must succeed (2xx); returns the JSON body. */
+  async ok(method: string, path: string, body?: unknown, opts?: CallOptions): Promise<any> {
+    const r = await this.call(method, path, body, opts);
+    if (r.status < 200 || r.status >= 300) throw new Error(`${method} ${path} → ${r.status} ${JSON.stringify(r.json)}`);
+    return r.json;
+  }
+  get(path: string, opts?: CallOptions) {
+    return this.call('GET', path, undefined, opts);
+  }
+  post(path: string, body?: unknown, opts?: CallOptions) {
+    return this.call('POST', path, body, opts);
+  }
+}
+
+/**
+ * A cookie jar over `app.request()`. `base` is the origin the app sees (http://localhost or
+ * https://localhost: the latter switches cookies to `__Host-` and Secure); `address` is the
+ * client address the rate limiters key on.
+ */
+export class AppClient extends Client {
+  constructor(
+    private readonly world: { app: AppWorld['app'] },
+    base = 'http://localhost',
+    public address = '127.0.0.1',
+    sendCookies = true,
+  ) {
+    super({ url: base }, sendCookies);
+  }
+  protected override send(url: string, init: RequestInit): Promise<Response> {
+    return Promise.resolve(this.world.app.request(url, init, { incoming: { socket: { remoteAddress: this.address } } }));
+  }
+}
+
+/** The first `state` event of a meeting's SSE stream, parsed. */
+export async function firstEvent(server: { url: string }, mid: string): Promise<unknown> {
+  const ac = new AbortController();
+  const res = await fetch(`${server.url}/api/meetings/${mid}/events`, { signal: ac.signal });
+  const reader = res.body!.getReader();
+  let text = '';
+  try {
+    while (!/\n\n/.test(text)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+  } finally {
+    ac.abort();
+  }
+  return JSON.parse(/^data: (.*)$/m.exec(text)?.[1] ?? 'null');
+}
+
+/** Expect an API error: status, stable code and the message of `lang` from server/errors.ts. */
+export function expectError(res: { status: number; json: any }, code: ErrorCode, lang: 'zh' | 'en' = 'zh'): void {
+  const [status, zh, en] = ERRORS[code];
+  expect({ status: res.status, error: res.json?.error }, JSON.stringify(res.json)).toEqual({ status, error: code });
+  expect(res.json.message).toBe(lang === 'en' ? en : zh);
+}
+
+/** A refusal in the documented form: `{error, message}`, a code of ERRORS and that code's status. */
+export function stableRefusal(status: number, json: any): string | null {
+  if (status < 400) return null;
+  if (!json || typeof json !== 'object') return `status ${status} without a JSON body`;
+  const code = json.error as ErrorCode;
+  if (typeof code !== 'string' || !(code in ERRORS)) return `status ${status}: unknown error code ${JSON.stringify(json.error)}`;
+  if (ERRORS[code][0] !== status) return `status ${status} for ${code}, which is documented as ${ERRORS[code][0]}`;
+  if (typeof json.message !== 'string' || json.message.length === 0) return `${code} without a message`;
+  return null;
+}
+
+// ---- servers -------------------------------------------------------------------------------------
+
+/** A running server on a temporary database. */
+export type TestServer = {
+  url: string;
+  readonly dir: string;
+  readonly dbPath: string;
+  readonly password: string;
+  stop(): Promise<void>;
+  restart(): Promise<void>;
+  dispose(): Promise<void>;
+};
 
 export type ChildServer = TestServer & {
   /** The running child (null between a kill and the next start). */
   child: ChildProcess | null;
   /** Everything the server printed on stdout and stderr, over all its lives. */
   readonly output: string[];
-  /** Number of starts so far. */
   starts: number;
+  /** Lives that ended without our kill or stop (exit code or signal, and the end of the output). */
+  readonly crashes: string[];
   /** SIGKILL the server and wait until it is gone. */
   kill(): Promise<void>;
-  /** Start it again on the same database file (after a kill or stop), with extra environment for this life. */
+  /** Start it again on the same database file and port, with extra environment for this life. */
   start(env?: Record<string, string>): Promise<void>;
 };
 
 /**
- * Start `node --import tsx server/main.ts` on `dbPath` (a fresh temporary one by default) with
- * PORT=0, HOST=127.0.0.1 and the test password; resolves once it prints its URL.
+ * Start `node --import tsx server/main.ts` on a fresh temporary database with HOST=127.0.0.1,
+ * the test password and PORT=0 the first time; later starts reuse the port it got, so clients
+ * built with its URL (server/simulate.ts) keep working after a kill.
  */
-export async function spawnServer(opts: { dbPath?: string; env?: Record<string, string> } = {}): Promise<ChildServer> {
+export async function spawnServer(opts: { env?: Record<string, string> } = {}): Promise<ChildServer> {
   const dir = tempDir('piaojue-child-');
-  const dbPath = opts.dbPath ?? join(dir, 'piaojue.db');
+  const dbPath = join(dir, 'piaojue.db');
   const output: string[] = [];
+  let port = '0';
   const server: ChildServer = {
-    url: '',
-    dir,
-    dbPath,
-    password: PASSWORD,
-    child: null,
-    output,
-    starts: 0,
+    url: '', dir, dbPath, password: PASSWORD, child: null, output, starts: 0, crashes: [],
     async start(env = {}) {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-        cwd: ROOT,
-        env: { ...process.env, PIAOJUE_DB: dbPath, PORT: '0', HOST: '127.0.0.1', PIAOJUE_SECRETARY_PASSWORD: PASSWORD, ...(opts.env ?? {}), ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      server.child = child;
-      server.starts++;
-      let out = '';
-      child.stderr!.on('data', (d: Buffer) => output.push(d.toString()));
-      server.url = await new Promise<string>((res, rej) => {
-        const timer = setTimeout(() => rej(new Error(`server did not start within 30 s:\n${output.join('')}`)), 30_000);
-        child.stdout!.on('data', (d: Buffer) => {
-          const s = d.toString();
-          output.push(s);
-          out += s;
-          const m = /running at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-          if (m) {
-            clearTimeout(timer);
-            res(m[1]!);
-          }
-        });
-        child.once('exit', (code, sig) => {
-          clearTimeout(timer);
-          rej(new Error(`server exited (${code ?? sig}) before listening:\n${output.join('')}`));
-        });
-      });
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await launch(env);
+          return;
+        } catch (e) {
+          // The port of the previous life may still be held for a moment after a kill.
+          if (attempt < 20 && port !== '0' && /EADDRINUSE/.test(String(e))) await sleep(100);
+          else throw e;
+        }
+      }
     },
     async kill() {
       const c = server.child;
@@ -153,11 +292,48 @@ export async function spawnServer(opts: { dbPath?: string; env?: Record<string, 
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  async function launch(env: Record<string, string>): Promise<void> {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+      cwd: ROOT,
+      env: { ...process.env, PIAOJUE_DB: dbPath, PORT: port, HOST: '127.0.0.1', PIAOJUE_SECRETARY_PASSWORD: PASSWORD, ...(opts.env ?? {}), ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    server.child = child;
+    server.starts++;
+    let out = '';
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => {
+      output.push(d.toString());
+      err += d.toString();
+    });
+    let listening = false;
+    child.once('exit', (code, sig) => {
+      if (listening && server.child === child) server.crashes.push(`exit ${code ?? sig}: ${err.slice(-1500)}`);
+    });
+    server.url = await new Promise<string>((res, rej) => {
+      const timer = setTimeout(() => rej(new Error(`server did not start within 30 s:\n${output.join('')}`)), 30_000);
+      child.stdout!.on('data', (d: Buffer) => {
+        const s = d.toString();
+        output.push(s);
+        out += s;
+        const m = /running at (http:\/\/127\.0\.0\.1:(\d+))/.exec(out);
+        if (m && !listening) {
+          clearTimeout(timer);
+          listening = true;
+          port = m[2]!;
+          res(m[1]!);
+        }
+      });
+      child.once('exit', (code, sig) => {
+        clearTimeout(timer);
+        server.child = null;
+        rej(new Error(`server exited (${code ?? sig}) before listening: ${err.slice(-2000)}`));
+      });
+    });
+  }
   await server.start();
   return server;
 }
-
-// ---- createApp in-process -------------------------------------------------------------------
 
 /** A clock the test moves: `now()` is real time plus every `advance`. */
 export function testClock() {
@@ -171,13 +347,14 @@ export function testClock() {
 }
 export type TestClock = ReturnType<typeof testClock>;
 
-/** createApp on a store opened here (temporary file), with the test password and an injected clock. */
+/** createApp on a store opened here, with the test password and an injected clock. */
 export type AppWorld = {
   readonly dir: string;
   readonly dbPath: string;
   readonly store: Store;
   readonly serverKey: Uint8Array;
   readonly clock: TestClock;
+  /** The pool createApp got: its methods may be wrapped (counted) by a test, they are looked up at each call. */
   readonly pool: CryptoPool;
   readonly app: ReturnType<typeof createApp>;
   dispose(): Promise<void>;
@@ -185,17 +362,22 @@ export type AppWorld = {
 
 let passwordHash: string | undefined;
 
-/** A new world: fresh SQLite file (WAL, synchronous=FULL as in production), crypto inline by default. */
-export function appWorld(opts: { workers?: number; client?: boolean; log?: (line: string) => void; castQueue?: AppDeps['castQueue'] } = {}): AppWorld {
-  const dir = tempDir('piaojue-app-');
+export type WorldOptions = { workers?: number; client?: boolean; log?: (line: string) => void; castQueue?: AppDeps['castQueue']; dir?: string };
+
+/** A new world (or, with `dir`, the world of an earlier one reopened: a restart). Crypto inline by default. */
+export function appWorld(opts: WorldOptions = {}): AppWorld {
+  const dir = opts.dir ?? tempDir('piaojue-app-');
   const dbPath = join(dir, 'piaojue.db');
+  const fresh = !existsSync(dbPath);
   const store = openStore(dbPath);
   const serverKey = loadServerKey(store.db);
   // scrypt once per process: copy the stored hash into each new world.
-  if (!passwordHash) {
-    setSecretaryPassword(store.db, PASSWORD);
-    passwordHash = (store.sqlite.prepare("SELECT value FROM settings WHERE key = 'secretary_password'").get() as { value: string }).value;
-  } else store.sqlite.prepare("INSERT INTO settings (key, value) VALUES ('secretary_password', ?)").run(passwordHash);
+  if (fresh) {
+    if (!passwordHash) {
+      setSecretaryPassword(store.db, PASSWORD);
+      passwordHash = (store.sqlite.prepare("SELECT value FROM settings WHERE key = 'secretary_password'").get() as { value: string }).value;
+    } else store.sqlite.prepare("INSERT INTO settings (key, value) VALUES ('secretary_password', ?)").run(passwordHash);
+  }
   const clock = testClock();
   const pool = createCryptoPool(opts.workers ?? 0);
   const app = createApp({
@@ -211,7 +393,7 @@ export function appWorld(opts: { workers?: number; client?: boolean; log?: (line
         /* already closed */
       }
       await pool.close();
-      rmSync(dir, { recursive: true, force: true });
+      if (!opts.dir) rmSync(dir, { recursive: true, force: true });
     },
   };
 }
@@ -219,11 +401,12 @@ export function appWorld(opts: { workers?: number; client?: boolean; log?: (line
 /** An AppWorld served over HTTP on 127.0.0.1 (port 0); `url` is its origin. */
 export type AppServer = AppWorld & TestServer;
 
-export async function startAppServer(opts: Parameters<typeof appWorld>[0] = {}): Promise<AppServer> {
+export async function startAppServer(opts: WorldOptions = {}): Promise<AppServer> {
   const world = appWorld(opts);
   let close: (() => Promise<void>) | null = null;
   const url = await new Promise<string>((res) => {
-    const server = serve({ fetch: world.app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => res(`http://127.0.0.1:${info.port}`));
+    // The long keep-alive of server/main.ts: a short one makes a client reuse a socket the server is just closing.
+    const server = serve({ fetch: world.app.fetch, port: 0, hostname: '127.0.0.1', serverOptions: { keepAliveTimeout: 65_000, headersTimeout: 70_000 } }, (info) => res(`http://127.0.0.1:${info.port}`));
     close = () =>
       new Promise<void>((done) => {
         server.close(() => done());
@@ -249,60 +432,62 @@ export async function startAppServer(opts: Parameters<typeof appWorld>[0] = {}):
   return s;
 }
 
+// ---- a logging proxy (the operator's view of the wire) ---------------------------------------------
+
+/** One request as the operator's proxy saw it: source port, time, headers, body size, and the answer's headers. */
+export type Seen = {
+  readonly at: number;
+  readonly port: number;
+  readonly method: string;
+  readonly path: string;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly bodyBytes: number;
+  status: number;
+  responseHeaders: Record<string, string | string[] | undefined>;
+};
+
 /**
- * A cookie jar over `app.request()`. `base` is the origin the app sees (http://localhost or
- * https://localhost: the latter switches cookies to `__Host-` and Secure); `address` is the
- * client address the rate limiters key on. Same interface as the HTTP Jar.
+ * An HTTP proxy in front of `target` that records every request (source port, time, headers,
+ * body size) and every answer's headers, as an operator with a capture on the server's port
+ * would. Headers are passed on unchanged (Host too, so the server's same-origin check sees the
+ * proxy's origin).
  */
-export class AppClient extends Jar {
-  constructor(
-    private readonly world: { app: AppWorld['app'] },
-    readonly base = 'http://localhost',
-    public address = '127.0.0.1',
-    sendCookies = true,
-  ) {
-    super({ url: base }, sendCookies);
-  }
-
-  protected override send(url: string, init: RequestInit): Promise<Response> {
-    return Promise.resolve(this.world.app.request(url, init, { incoming: { socket: { remoteAddress: this.address } } }));
-  }
+export async function startLoggingProxy(target: string): Promise<{ url: string; seen: Seen[]; close(): Promise<void> }> {
+  const { createServer, request } = await import('node:http');
+  const seen: Seen[] = [];
+  const to = new URL(target);
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const entry: Seen = { at: performance.now(), port: req.socket.remotePort ?? 0, method: req.method ?? '', path: req.url ?? '', headers: { ...req.headers }, bodyBytes: body.length, status: 0, responseHeaders: {} };
+      seen.push(entry);
+      const up = request({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers }, (ur) => {
+        entry.status = ur.statusCode ?? 0;
+        entry.responseHeaders = { ...ur.headers };
+        res.writeHead(ur.statusCode ?? 502, ur.headers);
+        ur.pipe(res);
+      });
+      up.on('error', () => {
+        res.writeHead(502);
+        res.end();
+      });
+      up.end(body);
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  const url = await new Promise<string>((r) => server.listen(0, '127.0.0.1', () => r(`http://127.0.0.1:${(server.address() as { port: number }).port}`)));
+  return {
+    url,
+    seen,
+    close: () =>
+      new Promise<void>((done) => {
+        server.close(() => done());
+        server.closeAllConnections();
+      }),
+  };
 }
-
-// ---- responses -------------------------------------------------------------------------------
-
-/** A refusal in the documented form: `{error, message}`, a code of ERRORS and that code's status. */
-export function stableRefusal(status: number, json: any): string | null {
-  if (status < 400) return null;
-  if (!json || typeof json !== 'object') return `status ${status} without a JSON body`;
-  const code = json.error as ErrorCode;
-  if (typeof code !== 'string' || !(code in ERRORS)) return `status ${status}: unknown error code ${JSON.stringify(json.error)}`;
-  if (ERRORS[code][0] !== status) return `status ${status} for ${code}, which is documented as ${ERRORS[code][0]}`;
-  if (typeof json.message !== 'string' || json.message.length === 0) return `${code} without a message`;
-  return null;
-}
-
-export function expectStableRefusal(res: { status: number; json: any }, label = ''): void {
-  expect(res.status, `${label} ${JSON.stringify(res.json)}`).toBeLessThan(500);
-  expect(stableRefusal(res.status, res.json), label).toBeNull();
-}
-
-// ---- tokens ----------------------------------------------------------------------------------
-
-/** σ = r⁻¹·S′ without the device's pairing check (the server and the verifier check it later). */
-export function unblindFast(st: BlindingState, signedHex: string): Uint8Array {
-  const r = decodeScalar(st.r);
-  return decodeG1(fromHex(signedHex, 48, 'signed')).multiply(Fr.inv(r)).toBytes(true);
-}
-
-/** A valid G1 point that is no token's signature. */
-export function randomG1(): Uint8Array {
-  const b = new Uint8Array(32);
-  crypto.getRandomValues(b);
-  return G1.BASE.multiply((BigInt(`0x${toHex(b)}`) % (Fr.ORDER - 1n)) + 1n).toBytes(true);
-}
-
-export const sha256Hex = (s: string | Uint8Array) => toHex(sha256(typeof s === 'string' ? utf8(s) : s));
 
 // ---- the database, read-only -----------------------------------------------------------------
 
@@ -324,12 +509,42 @@ export function integrity(dbPath: string): { integrity: string; foreignKeys: unk
   }));
 }
 
+/** Every table of the database file, read-only, with blobs as hex. */
+export function dumpDb(dbPath: string): Record<string, Record<string, unknown>[]> {
+  return readOnly(dbPath, (db) => {
+    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[];
+    const out: Record<string, Record<string, unknown>[]> = {};
+    for (const { name } of tables) {
+      const rows = db.prepare(`SELECT * FROM "${name}"`).all() as Record<string, unknown>[];
+      out[name] = rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Buffer.isBuffer(v) ? toHex(v) : v])));
+    }
+    return out;
+  });
+}
+
+/** A dump for "nothing changed" comparisons: the activity times of sessions and devices left out, rows sorted. */
+export function stateOf(dbPath: string): Record<string, string[]> {
+  const dump = dumpDb(dbPath);
+  const out: Record<string, string[]> = {};
+  for (const [t, rows] of Object.entries(dump))
+    out[t] = rows.map((r) => JSON.stringify('last_seen_at' in r ? { ...r, last_seen_at: undefined } : r)).sort();
+  return out;
+}
+
+/** Every key named `key` anywhere in a JSON value (paths). */
+export function keysNamed(value: unknown, key: string, path = '$'): string[] {
+  if (Array.isArray(value)) return value.flatMap((v, i) => keysNamed(v, key, `${path}[${i}]`));
+  if (value && typeof value === 'object')
+    return Object.entries(value).flatMap(([k, v]) => [...(k === key ? [`${path}.${k}`] : []), ...keysNamed(v, key, `${path}.${k}`)]);
+  return [];
+}
+
 /** Pages of a database (or frames of its WAL) with the b-tree that owns each page (dbstat). */
 export type Page = { readonly no: number; readonly owner: string; readonly bytes: Buffer; readonly where: 'db' | 'wal'; readonly frame?: number };
 
 /** Every page of the database file and every frame of its WAL, each labelled with its b-tree (dbstat, now). */
-export function rawPages(dbPath: string): Page[] {
-  const owners = readOnly(dbPath, (db) => {
+export function rawPages(dbPath: string, walPath = `${dbPath}-wal`, ownersFrom = dbPath): Page[] {
+  const owners = readOnly(ownersFrom, (db) => {
     const m = new Map<number, string>();
     for (const r of db.prepare('SELECT name, pageno FROM dbstat').all() as { name: string; pageno: number }[]) m.set(r.pageno, r.name);
     return m;
@@ -339,7 +554,6 @@ export function rawPages(dbPath: string): Page[] {
   const pageSize = file.readUInt16BE(16) === 1 ? 65536 : file.readUInt16BE(16);
   for (let i = 0; i * pageSize < file.length; i++)
     out.push({ no: i + 1, owner: owners.get(i + 1) ?? 'free', bytes: file.subarray(i * pageSize, (i + 1) * pageSize), where: 'db' });
-  const walPath = `${dbPath}-wal`;
   if (existsSync(walPath)) {
     const wal = readFileSync(walPath);
     for (let off = 32, f = 0; off + 24 + pageSize <= wal.length; off += 24 + pageSize, f++) {
@@ -357,54 +571,312 @@ export function occurring(hay: Buffer, needles: Iterable<string>): string[] {
   return out;
 }
 
-// ---- meeting steps over an AppClient (the in-process twin of tests/helpers/server.ts) -----------
+// ---- points ------------------------------------------------------------------------------------
 
-export type AppMeeting = {
+/** A valid G1 point that is no token's signature. */
+export function randomG1(): Uint8Array {
+  const b = new Uint8Array(32);
+  crypto.getRandomValues(b);
+  return G1.BASE.multiply((BigInt(`0x${toHex(b)}`) % (Fr.ORDER - 1n)) + 1n).toBytes(true);
+}
+
+// ---- a piaojue/2 meeting -------------------------------------------------------------------------
+
+export type MemberKind = 'standing' | 'full' | 'alternate';
+export type RosterInput = { name: string; kind: MemberKind; title?: string };
+const KIND_WORD: Record<MemberKind, string> = { standing: '常委', full: '委员', alternate: '候补' };
+
+/** A roster of generated names, e.g. roster({standing: 9, full: 2}) → 常委01…常委09, 委员01, 委员02. */
+export function roster(counts: Partial<Record<MemberKind, number>>, prefix = ''): RosterInput[] {
+  const out: RosterInput[] = [];
+  for (const kind of ['standing', 'full', 'alternate'] as const)
+    for (let i = 1; i <= (counts[kind] ?? 0); i++) out.push({ name: `${prefix}${KIND_WORD[kind]}${String(i).padStart(2, '0')}`, kind });
+  return out;
+}
+
+export type MemberView = { id: string; name: string; kind: MemberKind; title: string; present: boolean; hasCode: boolean };
+
+/**
+ * A scrutineer's device (server/simulate.ts) whose actions run one at a time, as on one device:
+ * the serving loop, the ceremony steps and the confirmations of concurrent ballots never
+ * interleave their updates of the device's state.
+ */
+export class Device extends SimulatedScrutineer {
+  private queue: Promise<unknown> = Promise.resolve();
+  /** Every state the device held after each of its steps (its secrets included), for the tests' exhaustive searches. */
+  readonly history: NonNullable<SimulatedScrutineer['state']>[] = [];
+  /**
+   * The decryption shares this device sent, by path. crypto/device.ts decrypts a ballot once and
+   * its state does not keep the share, so a device whose POST was lost (the server died) could
+   * never send it again; this device, as a page that stores its share first would, sends the
+   * same share again when the server says it has none.
+   */
+  readonly sentShares = new Map<string, unknown>();
+  /** The last body the device posted to each path (the fuzzer replays them). */
+  readonly posted = new Map<string, unknown>();
+  constructor(url: string, code: string) {
+    super(url, code);
+    const call = this.jar.call.bind(this.jar);
+    (this.jar as { call: typeof call }).call = (method, path, body, opts) => {
+      if (method === 'POST' && /\/decryption$/.test(path)) this.sentShares.set(path, body);
+      if (method === 'POST') this.posted.set(path, body);
+      return call(method, path, body, opts);
+    };
+  }
+  private async resendShares(): Promise<void> {
+    if (!this.online || !this.state || this.sentShares.size === 0) return;
+    const view = await this.jar.ok('GET', '/api/scrutineer');
+    for (const b of view.ballots as { id: string; status: string; sums: unknown; decrypted: boolean }[]) {
+      const path = `/api/scrutineer/ballots/${b.id}/decryption`;
+      if (b.status !== 'closed' || !b.sums || b.decrypted || !this.state.ballots[b.id]?.decrypted || !this.sentShares.has(path)) continue;
+      const r = await this.jar.call('POST', path, this.sentShares.get(path));
+      if (r.status !== 200 && !(r.status === 409 && r.json?.error === 'BAD_STATE')) throw new Error(`POST ${path} → ${r.status} ${JSON.stringify(r.json)}`);
+    }
+  }
+  private locked<T>(f: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(f, f);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+  override step(): Promise<boolean> {
+    return this.locked(async () => {
+      try {
+        await this.resendShares();
+        return await super.step();
+      } finally {
+        if (this.state) this.history.push(this.state);
+      }
+    });
+  }
+  override serve(): Promise<number> {
+    return this.locked(() => super.serve());
+  }
+  override confirm(ballotId: string): Promise<void> {
+    return this.locked(() => super.confirm(ballotId));
+  }
+  override signIn(): Promise<void> {
+    return this.locked(() => super.signIn());
+  }
+}
+
+/** Keep the devices serving issuance requests until `stop` settles (errors, e.g. a dead server, are retried). */
+export function serveUntil(devices: readonly SimulatedScrutineer[], stop: Promise<unknown>): Promise<void> {
+  let done = false;
+  void stop.then(() => (done = true), () => (done = true));
+  return (async () => {
+    while (!done) {
+      const n = await Promise.all(devices.map((d) => d.serve().catch(() => 0)));
+      if (!n.some((x) => x > 0)) await sleep(15);
+    }
+  })();
+}
+
+/** A meeting with its roster, codes, scrutineers and finished key ceremony. */
+export type Room = {
   readonly id: string;
+  readonly title: string;
   readonly members: MemberView[];
   readonly codes: Map<string, string>;
+  readonly devices: Device[];
+  readonly t: number;
+  readonly record: CeremonyRecord;
+  readonly keys: BallotKeys;
   idOf(name: string): string;
+  names(...kinds: MemberKind[]): string[];
 };
 
-/** Create a meeting, import the roster and issue every member's code. */
-export async function appMeeting(sec: AppClient, members: RosterInput[], title = '县委常委会（可靠性）'): Promise<AppMeeting> {
+/** Create a meeting, import the roster, issue codes, name n scrutineers (threshold t), sign their devices in and run the ceremony. */
+export async function setupRoom(sec: Client, url: string, members: RosterInput[], opts: { title?: string; n?: number; t?: number } = {}): Promise<Room> {
+  const title = opts.title ?? '县委常委会（可靠性）';
+  const n = opts.n ?? 3;
+  const t = opts.t ?? 2;
   const { meeting } = await sec.ok('POST', '/api/meetings', { title });
   const { members: views } = await sec.ok('POST', `/api/meetings/${meeting.id}/roster`, { members });
   const { codes } = await sec.ok('POST', `/api/meetings/${meeting.id}/codes`);
+  const named = await sec.ok('POST', `/api/meetings/${meeting.id}/scrutineers`, { t, scrutineers: Array.from({ length: n }, (_, i) => ({ name: `监票人${i + 1}` })) });
+  const devices = (named.codes as { code: string }[]).map((c) => new Device(url, c.code));
+  for (const d of devices) await d.signIn();
+  await settle(devices);
+  const view = await devices[0]!.jar.ok('GET', '/api/scrutineer');
+  if (view.ceremony?.status !== 'ready') throw new Error(`the key ceremony did not finish: ${JSON.stringify(view.ceremony?.status)} ${view.ceremony?.failure ?? ''}`);
+  const record: CeremonyRecord = { params: view.ceremony.params, commits: view.ceremony.commits, reveals: view.ceremony.reveals, acks: view.ceremony.acks };
   const ids = new Map<string, string>(views.map((m: MemberView) => [m.name, m.id]));
   return {
-    id: meeting.id,
-    members: views,
+    id: meeting.id, title, members: views, devices, t, record, keys: ballotKeys(record),
     codes: new Map(codes.map((c: { name: string; code: string }) => [c.name, c.code])),
-    idOf: (name) => ids.get(name) ?? (() => { throw new Error(`no member ${name}`); })(),
+    idOf(name) {
+      const id = ids.get(name);
+      if (!id) throw new Error(`no member ${name}`);
+      return id;
+    },
+    names(...kinds) {
+      return views.filter((m: MemberView) => kinds.length === 0 || kinds.includes(m.kind)).map((m: MemberView) => m.name);
+    },
   };
 }
 
-/** Check members in, each with its own AppClient (all from `address` unless given per tablet). */
-export async function appCheckIn(world: { app: AppWorld['app'] }, m: AppMeeting, names: readonly string[], base = 'http://localhost'): Promise<Map<string, AppClient>> {
-  const out = new Map<string, AppClient>();
+/** A signed token as a tablet holds it. */
+export type Tok = { readonly ballotId: string; readonly st: BlindingState; readonly token: Uint8Array; readonly sigma: Uint8Array; readonly castKey: Uint8Array };
+
+/** The part of a ballot definition a cast needs. */
+export type CastDef = { readonly id: string; readonly items: readonly { id: string; nominee: string; post: string }[]; readonly options: readonly OptionId[] };
+export const castDef = (view: { id: string; items: CastDef['items'] }): CastDef => ({ id: view.id, items: view.items, options: OPTIONS });
+
+/**
+ * A member's tablet over a Client (HTTP or in-process): check-in and issuance with its cookie,
+ * casts through a jar that never sends one — the engines of crypto/voter.ts, as
+ * server/simulate.ts SimulatedTablet, with the blinded point kept across retries.
+ */
+export class Tablet {
+  readonly jar: Client;
+  readonly anon: Client;
+  memberId = '';
+  constructor(
+    server: { url: string },
+    readonly name: string,
+    make: (sendCookies: boolean) => Client = (s) => new Client(server, s),
+  ) {
+    this.jar = make(true);
+    this.anon = make(false);
+  }
+  async checkIn(code: string): Promise<void> {
+    const { member } = await this.jar.ok('POST', '/api/checkin', { code });
+    this.memberId = member.id;
+  }
+  /** The ballot keys as the tablet accepts them: derived from the ceremony record it was given (a key that is not the ceremony's is refused). */
+  async keys(ballotId: string): Promise<BallotKeys> {
+    const view = await this.jar.ok('GET', '/api/tablet');
+    const b = view.ballots.find((x: { id: string }) => x.id === ballotId);
+    return ballotKeys(view.ceremony as CeremonyRecord, { publicKey: b?.publicKey, electionKey: b?.electionKey });
+  }
+  /** One issue request with the blinded point of `st` (the same point on every retry). */
+  issueOnce(ballotId: string, st: BlindingState): Promise<Res> {
+    return this.jar.post(`/api/ballots/${ballotId}/issue`, { blinded: toHex(st.blinded) });
+  }
+  /** Ask (again while pending) until t partials came back; combine and unblind. */
+  async token(ballotId: string, keys: BallotKeys, st: BlindingState = startIssuance(ballotId)): Promise<Tok> {
+    for (let attempt = 0; attempt < 30; attempt++) {
+      const r = await this.issueOnce(ballotId, st);
+      if (r.status !== 200) throw new Error(`${this.name}: issue → ${r.status} ${JSON.stringify(r.json)}`);
+      if (r.json.status === 'signed') return { ballotId, st, token: st.token, sigma: finishIssuance(st, r.json.partials, keys), castKey: fromHex(r.json.castKey, 32, 'castKey') };
+    }
+    throw new Error(`${this.name}: no token after 30 attempts`);
+  }
+  /** Seal the choices (the encryption randomness lives only inside prepareCast) and build the cast with its MAC. */
+  prepare(def: CastDef, keys: BallotKeys, tok: Tok, choices: readonly string[]): PreparedCast {
+    return prepareCast(def.id, keys, ballotShape(def), selectionsOf(def.options, choices), tok.token, tok.sigma, tok.castKey);
+  }
+  /** Send a prepared cast (retrying on BUSY); the receipt must match exactly this cast. */
+  async cast(prepared: PreparedCast): Promise<Receipt2> {
+    for (let attempt = 0; ; attempt++) {
+      const r = await this.anon.post(`/api/anon/ballots/${prepared.expect.ballotId}/cast`, prepared.body);
+      if (r.status === 503 && r.json?.error === 'BUSY' && attempt < 100) {
+        await sleep(50);
+        continue;
+      }
+      if (r.status !== 200) throw new Error(`${this.name}: cast → ${r.status} ${JSON.stringify(r.json)}`);
+      if (!receiptMatches(r.json.receipt, prepared.expect)) throw new Error(`${this.name}: the receipt does not match the cast`);
+      return r.json.receipt as Receipt2;
+    }
+  }
+}
+
+/** Check members in, each with its own tablet. */
+export async function checkInAll(server: { url: string }, room: Room, names: readonly string[], make?: (sendCookies: boolean) => Client): Promise<Map<string, Tablet>> {
+  const out = new Map<string, Tablet>();
   for (const name of names) {
-    const t = new AppClient(world, base);
-    await t.ok('POST', '/api/checkin', { code: m.codes.get(name) });
+    const t = new Tablet(server, name, make);
+    await t.checkIn(room.codes.get(name)!);
     out.set(name, t);
   }
   return out;
 }
 
-/** Blind, have it signed by the tablet's session, unblind (checked). */
-export async function appIssue(tablet: AppClient, ballot: { id: string; publicKey: string }): Promise<Token> {
-  const st = blindToken(ballot.id);
-  const { signed } = await tablet.ok('POST', `/api/ballots/${ballot.id}/issue`, { blinded: toHex(st.blinded) });
-  const signature = unblindSignature(st, fromHex(signed, 48, 'signed'), fromHex(ballot.publicKey, 96, 'publicKey'));
-  return { ballotId: ballot.id, st, token: st.token, signature, blinded: st.blinded, signed };
+export type BallotSpec = { type: 'decision' | 'consultation'; title?: string; items?: number | { nominee: string; post: string }[]; rule?: Record<string, unknown>; recused?: string[] };
+
+/** Create a draft ballot; returns its BallotView. */
+export async function createBallot(sec: Client, meetingId: string, spec: BallotSpec): Promise<any> {
+  const items = typeof spec.items === 'object' ? spec.items : Array.from({ length: spec.items ?? 1 }, (_, i) => ({ nominee: `拟任人选${i + 1}`, post: `县第${i + 1}局局长` }));
+  const { ballot } = await sec.ok('POST', `/api/meetings/${meetingId}/ballots`, {
+    type: spec.type, title: spec.title ?? (spec.type === 'decision' ? '干部任免票决' : '征求全委会意见'), items,
+    ...(spec.rule ? { rule: spec.rule } : {}), ...(spec.recused ? { recused: spec.recused } : {}),
+  });
+  return ballot;
 }
 
-/** Create and open a ballot; returns its view (with publicKey). */
-export async function appOpenBallot(sec: AppClient, meetingId: string, spec: { type: 'decision' | 'consultation'; items?: number; title?: string }): Promise<any> {
-  const { ballot } = await sec.ok('POST', `/api/meetings/${meetingId}/ballots`, {
-    type: spec.type,
-    title: spec.title ?? '表决',
-    items: Array.from({ length: spec.items ?? 1 }, (_, i) => ({ nominee: `人选${i + 1}`, post: `职务${i + 1}` })),
-  });
-  return (await sec.ok('POST', `/api/ballots/${ballot.id}/open`)).ballot;
+/** Every (online) scrutineer confirms the attendance, then the secretary opens; returns the open BallotView. */
+export async function confirmAndOpen(sec: Client, room: Room, ballotId: string): Promise<any> {
+  for (const d of room.devices) await d.confirm(ballotId);
+  return (await sec.ok('POST', `/api/ballots/${ballotId}/open`)).ballot;
+}
+
+/** Create, confirm and open. */
+export async function openNewBallot(sec: Client, room: Room, spec: BallotSpec): Promise<any> {
+  return confirmAndOpen(sec, room, (await createBallot(sec, room.id, spec)).id);
+}
+
+/** Every tablet checks the keys and takes its token while the devices serve. */
+export async function issueAll(room: Room, tablets: readonly Tablet[], ballotId: string): Promise<{ tablet: Tablet; keys: BallotKeys; tok: Tok }[]> {
+  const issuing = Promise.all(tablets.map(async (tablet) => {
+    const keys = await tablet.keys(ballotId);
+    return { tablet, keys, tok: await tablet.token(ballotId, keys) };
+  }));
+  const [out] = await Promise.all([issuing, serveUntil(room.devices, issuing)]);
+  return out;
+}
+
+/** The bundle, once the server has published it. */
+export async function waitForBundle(client: Client, ballotId: string, ms = 30_000): Promise<Bundle2> {
+  for (const t0 = Date.now(); Date.now() - t0 < ms; ) {
+    const r = await client.get(`/api/ballots/${ballotId}/bundle`);
+    if (r.status === 200) return r.json as Bundle2;
+    await sleep(25);
+  }
+  throw new Error(`ballot ${ballotId} was not published within ${ms} ms`);
+}
+
+/** Close; the devices decrypt the sums; wait for the published bundle. */
+export async function closeAndPublish(sec: Client, room: Room, ballotId: string): Promise<Bundle2> {
+  await sec.ok('POST', `/api/ballots/${ballotId}/close`);
+  await waitForSums(room, ballotId);
+  await settle(room.devices);
+  return waitForBundle(sec, ballotId);
+}
+
+/** Until the server has computed the closed ballot's sums (asynchronously, after the close answered). */
+export async function waitForSums(room: Room, ballotId: string): Promise<void> {
+  const d = room.devices.find((x) => x.online) ?? room.devices[0]!;
+  for (let i = 0; i < 400; i++) {
+    const view = await d.jar.ok('GET', '/api/scrutineer');
+    const b = view.ballots.find((x: { id: string }) => x.id === ballotId);
+    if (b?.sums) return;
+    await sleep(15);
+  }
+  throw new Error(`no sums for ${ballotId}`);
+}
+
+/** Hex of the token hash of a token on a ballot. */
+export function tokenHashHex(ballotId: string, token: Uint8Array): string {
+  return toHex(tokenHash(ballotId, token));
+}
+
+/** One ballot played end to end: every voter takes a token, those with choices cast, close, publication. */
+export type Played = { ballot: any; bundle: Bundle2; casts: Map<string, { tok: Tok; keys: BallotKeys; prepared: PreparedCast; receipt: Receipt2; choices: string[] }>; tokens: Map<string, Tok> };
+
+export async function playBallot(sec: Client, room: Room, tablets: ReadonlyMap<string, Tablet>, spec: BallotSpec, votes: ReadonlyMap<string, string[] | null>): Promise<Played> {
+  const ballot = await openNewBallot(sec, room, spec);
+  const def = castDef(ballot);
+  const names = [...votes.keys()];
+  const issued = await issueAll(room, names.map((n) => tablets.get(n)!), ballot.id);
+  const casts: Played['casts'] = new Map();
+  const tokens = new Map<string, Tok>();
+  for (const [i, { tablet, keys, tok }] of issued.entries()) {
+    tokens.set(names[i]!, tok);
+    const choices = votes.get(names[i]!);
+    if (!choices) continue;
+    const prepared = tablet.prepare(def, keys, tok, choices);
+    casts.set(names[i]!, { tok, keys, prepared, receipt: await tablet.cast(prepared), choices });
+  }
+  const bundle = await closeAndPublish(sec, room, ballot.id);
+  return { ballot, bundle, casts, tokens };
 }

@@ -1,33 +1,41 @@
-// Web hardening and authorisation (issue 6.6), on createApp in-process (app.request, a chosen
-// origin and client address, an injected clock):
-// - the authorisation matrix: every route × {anonymous, tablet of this meeting, tablet of
-//   another meeting, secretary} is allowed or refused exactly as documented (docs/api.md,
-//   docs/reliability.md), and a refused call changes nothing;
-// - the secretary's session cookie: HttpOnly, SameSite=Strict, `__Host-` and Secure over HTTPS,
-//   a new value at every sign-in (the old one dies), destroyed at sign-out, an idle timeout;
-//   mutating requests without the server's own Origin are refused;
-// - sign-in codes: from the CSPRNG, stored only as salted scrypt hashes, single use, void at the meeting's end,
-//   and guessing limited per client and in all — a brute force from many addresses stops;
-// - security headers on every kind of response (API, errors, 404, pages, assets, SSE, bundle).
+// Web hardening and authorisation (issue 6.6) on piaojue/2, on createApp in-process (app.request,
+// a chosen origin and client address, an injected clock; the scrutineer devices reach the same
+// app over HTTP):
+// - the authorisation matrix: every route × {anonymous, tablet of this meeting, tablet of another
+//   meeting, scrutineer device of this meeting, scrutineer device of another meeting, secretary}
+//   is allowed or refused exactly as documented (docs/api.md, docs/reliability.md), and a refused
+//   call changes nothing; the anonymous routes ignore every cookie;
+// - the session cookies (secretary, tablet, scrutineer): HttpOnly, SameSite=Strict, `__Host-` and
+//   Secure over HTTPS, a new value at every sign-in (the old one dies), destroyed at sign-out, an
+//   idle timeout for the secretary; mutating requests without the server's own Origin are refused;
+// - sign-in codes (members' and scrutineers'): from the CSPRNG, stored only as salted scrypt
+//   hashes, single use, void at the meeting's end, and guessing limited per client and in all;
+// - security headers on every kind of response (API, errors, 404, pages, assets, SSE, bundle),
+//   and `Connection: close` on the anonymous cast.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { blindToken, fromHex, toHex } from '../../crypto/index.ts';
+import { ballotShape, confirmAttendance, decryptCasts, fromHex, startIssuance, toHex, type PreparedCast } from '../../crypto/index.ts';
 import { SECRETARY_IDLE_MS } from '../../server/auth.ts';
 import { hashCode, newCode } from '../../server/codes.ts';
 import { ERRORS, type ErrorCode } from '../../server/errors.ts';
-import { PASSWORD, prepareVote, roster, stateOf, type Vote } from '../helpers/server.ts';
 import {
-  AppClient, ROOT, appCheckIn, appIssue, appMeeting, appOpenBallot, appWorld, rawPages, sha256Hex, type AppMeeting, type AppWorld,
+  AppClient, PASSWORD, ROOT, appWorld, castDef, checkInAll, closeAndPublish, createBallot, issueAll, openNewBallot, rawPages,
+  roster, serveUntil, setupRoom, sha256Hex, startAppServer, stateOf, waitForBundle, waitForSums,
+  type AppServer, type AppWorld, type Room,
 } from '../helpers/reliability.ts';
 
 // ---- the authorisation matrix ----------------------------------------------------------------
 
-type Who = 'anonymous' | 'tablet (this meeting)' | 'tablet (other meeting)' | 'secretary';
-const WHO: Who[] = ['anonymous', 'tablet (this meeting)', 'tablet (other meeting)', 'secretary'];
+type Who = 'anonymous' | 'tablet (this meeting)' | 'tablet (other meeting)' | 'scrutineer (this meeting)' | 'scrutineer (other meeting)' | 'secretary';
+const WHO: Who[] = ['anonymous', 'tablet (this meeting)', 'tablet (other meeting)', 'scrutineer (this meeting)', 'scrutineer (other meeting)', 'secretary'];
 type Expect = 'ok' | ErrorCode;
-const S: Expect[] = ['NOT_SIGNED_IN', 'NOT_SIGNED_IN', 'NOT_SIGNED_IN', 'ok'];
-const ALL_OK: Expect[] = ['ok', 'ok', 'ok', 'ok'];
+const S: Expect[] = ['NOT_SIGNED_IN', 'NOT_SIGNED_IN', 'NOT_SIGNED_IN', 'NOT_SIGNED_IN', 'NOT_SIGNED_IN', 'ok'];
+const ALL_OK: Expect[] = ['ok', 'ok', 'ok', 'ok', 'ok', 'ok'];
+const NC = 'NOT_CHECKED_IN' as const;
+/** Scrutineer routes: only a device; one of another meeting gets NOT_FOUND for this meeting's ballots. */
+const DEV: Expect[] = [NC, NC, NC, 'ok', 'NOT_FOUND', NC];
+const DEV_OWN: Expect[] = [NC, NC, NC, 'ok', 'ok', NC];
 
 /**
  * The documented matrix (also in docs/reliability.md). "This meeting" is the meeting the route
@@ -43,82 +51,126 @@ const MATRIX: [route: string, expect: Expect[]][] = [
   ['POST /api/meetings/:mid/roster', S],
   ['POST /api/meetings/:mid/codes', S],
   ['POST /api/meetings/:mid/members/:memberId/code', S],
+  ['POST /api/meetings/:mid/scrutineers', S],
   ['POST /api/meetings/:mid/end', S],
   ['POST /api/meetings/:mid/ballots', S],
   ['POST /api/ballots/:bid/open', S],
   ['POST /api/ballots/:bid/close', S],
   ['POST /api/ballots/:bid/finalize', S],
   ['POST /api/ballots/:bid/reissue', S],
-  ['GET /api/tablet', ['NOT_CHECKED_IN', 'ok', 'ok', 'NOT_CHECKED_IN']],
-  ['POST /api/ballots/:bid/issue', ['NOT_CHECKED_IN', 'ok', 'NOT_FOUND', 'NOT_CHECKED_IN']],
+  ['GET /api/tablet', [NC, 'ok', 'ok', NC, NC, NC]],
+  ['POST /api/ballots/:bid/issue', [NC, 'ok', 'NOT_FOUND', NC, NC, NC]],
+  ['GET /api/scrutineer', DEV_OWN],
+  ['POST /api/scrutineer/keys', DEV_OWN],
+  // The ceremony has finished: a device gets past the sign-in check and is told so.
+  ['POST /api/scrutineer/ceremony', [NC, NC, NC, 'BAD_STATE', 'BAD_STATE', NC]],
+  ['POST /api/scrutineer/ballots/:bid/confirm', DEV],
+  ['GET /api/scrutineer/requests', DEV_OWN],
+  ['POST /api/scrutineer/partials', DEV],
+  ['GET /api/scrutineer/ballots/:bid/casts', DEV],
+  ['POST /api/scrutineer/ballots/:bid/decryption', DEV],
   ['GET /api/server-key', ALL_OK],
   ['GET /api/ballots/:bid', ALL_OK],
-  ['POST /api/ballots/:bid/cast', ALL_OK],
-  ['POST /api/ballots/:bid/openings', ALL_OK],
+  ['POST /api/anon/ballots/:bid/cast', ALL_OK],
   ['GET /api/ballots/:bid/bundle', ALL_OK],
-  ['POST /api/ballots/:bid/receipt', ALL_OK],
   ['GET /api/meetings/:mid/screen', ALL_OK],
   ['GET /api/meetings/:mid/events', ALL_OK],
-  ['GET / (pages: /, /secretary, /screen/:id, /verify)', ALL_OK],
+  ['GET / (pages: /, /secretary, /screen/:id, /verify, /scrutineer)', ALL_OK],
   // Last: signing in and checking in rotate the caller's own session (the old cookie dies).
   ['POST /api/checkin', ALL_OK],
+  ['POST /api/scrutineer/checkin', ALL_OK],
   ['POST /api/secretary/login', ALL_OK],
   ['POST /api/secretary/logout', ALL_OK],
 ];
 
-describe('authorisation matrix: every route × {anonymous, tablet of this meeting, tablet of another meeting, secretary}', () => {
-  let w: AppWorld;
+describe('authorisation matrix: every route × {anonymous, tablet and scrutineer device of this meeting and of another, secretary}', () => {
+  let w: AppServer;
   let sec: AppClient;
   let callers: Record<Who, AppClient>;
-  let A: AppMeeting;
-  let B: AppMeeting;
-  let C: AppMeeting; // no ballots: roster, codes, member code, end
-  let D: AppMeeting; // codes for the check-in row
+  let A: Room;
+  let B: Room;
+  let C: { id: string }; // no ballots: roster, codes, member code, scrutineers, end
+  let D: { codes: string[] }; // member codes for the check-in row
+  let F: { codes: string[] }; // scrutineer codes for the device sign-in row
   const b: Record<string, any> = {};
-  let castVotes: Vote[];
-  let closedVotes: Vote[];
-  let pubReceipts: any[];
+  let casts: PreparedCast[];
+  let partialsBody: unknown;
+  const asClient = (cookies: Map<string, string>, address: string) => {
+    const c = new AppClient(w, 'http://localhost', address);
+    for (const [k, v] of cookies) c.cookies.set(k, v);
+    return c;
+  };
+  const mk = (s: boolean) => new AppClient(w, 'http://localhost', '127.0.0.1', s);
 
   beforeAll(async () => {
-    w = appWorld({ client: true });
+    w = await startAppServer({ client: true });
     sec = new AppClient(w);
     await sec.ok('POST', '/api/secretary/login', { password: PASSWORD });
-    A = await appMeeting(sec, roster({ standing: 4 }, 'A'), '甲县');
-    B = await appMeeting(sec, roster({ standing: 3 }, 'B'), '乙县');
-    C = await appMeeting(sec, roster({ standing: 2 }, 'C'), '丙县');
-    D = await appMeeting(sec, roster({ standing: 4 }, 'D'), '丁县');
-    const tabsA = await appCheckIn(w, A, A.members.map((m) => m.name));
-    const tabsB = await appCheckIn(w, B, ['B常委01']);
-    callers = { anonymous: new AppClient(w, 'http://localhost', '127.0.0.1', false), 'tablet (this meeting)': tabsA.get('A常委01')!, 'tablet (other meeting)': tabsB.get('B常委01')!, secretary: sec };
-    b.draft = (await sec.ok('POST', `/api/meetings/${A.id}/ballots`, { type: 'decision', title: '草稿', items: [{ nominee: '甲', post: '乙' }] })).ballot;
-    b.open = await appOpenBallot(sec, A.id, { type: 'decision' });
-    b.issue = await appOpenBallot(sec, A.id, { type: 'decision' });
-    b.close = await appOpenBallot(sec, A.id, { type: 'decision' });
-    castVotes = await Promise.all(A.members.map(async (m) => prepareVote(await appIssue(tabsA.get(m.name)!, b.open), ['agree'])));
-    b.closed = await appOpenBallot(sec, A.id, { type: 'decision' });
-    closedVotes = await Promise.all(A.members.map(async (m) => prepareVote(await appIssue(tabsA.get(m.name)!, b.closed), ['agree'])));
-    for (const v of closedVotes) await callers.anonymous.ok('POST', `/api/ballots/${b.closed.id}/cast`, v.body);
-    await sec.ok('POST', `/api/ballots/${b.closed.id}/close`);
-    b.fin = await appOpenBallot(sec, A.id, { type: 'decision' });
-    await sec.ok('POST', `/api/ballots/${b.fin.id}/close`);
-    b.pub = await appOpenBallot(sec, A.id, { type: 'decision' });
-    const pubVotes = await Promise.all(A.members.map(async (m) => prepareVote(await appIssue(tabsA.get(m.name)!, b.pub), ['agree'])));
-    pubReceipts = [];
-    for (const v of pubVotes) pubReceipts.push((await callers.anonymous.ok('POST', `/api/ballots/${b.pub.id}/cast`, v.body)).receipt);
+    A = await setupRoom(sec, w.url, roster({ standing: 6 }, 'A'), { title: '甲县' });
+    B = await setupRoom(sec, w.url, roster({ standing: 3 }, 'B'), { title: '乙县' });
+    C = (await sec.ok('POST', '/api/meetings', { title: '丙县' })).meeting;
+    await sec.ok('POST', `/api/meetings/${C.id}/roster`, { members: roster({ standing: 2 }, 'C') });
+    const { meeting: dm } = await sec.ok('POST', '/api/meetings', { title: '丁县' });
+    await sec.ok('POST', `/api/meetings/${dm.id}/roster`, { members: roster({ standing: 6 }, 'D') });
+    D = { codes: (await sec.ok('POST', `/api/meetings/${dm.id}/codes`)).codes.map((c: { code: string }) => c.code) };
+    const { meeting: fm } = await sec.ok('POST', '/api/meetings', { title: '戊县' });
+    F = { codes: (await sec.ok('POST', `/api/meetings/${fm.id}/scrutineers`, { t: 1, scrutineers: WHO.map((_, i) => ({ name: `监票人${i + 1}` })) })).codes.map((c: { code: string }) => c.code) };
+    const tabsA = await checkInAll(w, A, A.names(), mk);
+    const tabsB = await checkInAll(w, B, ['B常委01'], mk);
+    callers = {
+      anonymous: new AppClient(w, 'http://localhost', '127.0.0.1', false),
+      'tablet (this meeting)': tabsA.get('A常委01')!.jar as AppClient,
+      'tablet (other meeting)': tabsB.get('B常委01')!.jar as AppClient,
+      'scrutineer (this meeting)': asClient(A.devices[0]!.jar.cookies, '127.0.0.1'),
+      'scrutineer (other meeting)': asClient(B.devices[0]!.jar.cookies, '127.0.0.1'),
+      secretary: sec,
+    };
+    const one = { type: 'decision' as const, items: [{ nominee: '甲', post: '乙' }] };
+    b.draft = await createBallot(sec, A.id, one);
+    for (const d of A.devices) await d.confirm(b.draft.id);
+    b.draftC = await createBallot(sec, A.id, one);
+    b.open = await openNewBallot(sec, A, one);
+    const onOpen = await issueAll(A, A.names().map((n) => tabsA.get(n)!), b.open.id);
+    partialsBody = A.devices[0]!.posted.get('/api/scrutineer/partials');
+    casts = onOpen.map((x) => x.tablet.prepare(castDef(b.open), x.keys, x.tok, ['agree']));
+    b.issue = await openNewBallot(sec, A, one);
+    b.close = await openNewBallot(sec, A, one);
+    b.closed = await openNewBallot(sec, A, one);
+    for (const x of await issueAll(A, A.names().slice(0, 3).map((n) => tabsA.get(n)!), b.closed.id)) await x.tablet.cast(x.tablet.prepare(castDef(b.closed), x.keys, x.tok, ['agree']));
+    b.pub = await openNewBallot(sec, A, one);
+    for (const x of await issueAll(A, A.names().slice(0, 3).map((n) => tabsA.get(n)!), b.pub.id)) await x.tablet.cast(x.tablet.prepare(castDef(b.pub), x.keys, x.tok, ['agree']));
+    b.fin = await openNewBallot(sec, A, one);
+    for (const x of await issueAll(A, A.names().slice(0, 2).map((n) => tabsA.get(n)!), b.fin.id)) await x.tablet.cast(x.tablet.prepare(castDef(b.fin), x.keys, x.tok, ['disagree']));
     await sec.ok('POST', `/api/ballots/${b.pub.id}/close`);
-    for (const v of pubVotes) await callers.anonymous.ok('POST', `/api/ballots/${b.pub.id}/openings`, v.opening);
-    await sec.ok('POST', `/api/ballots/${b.pub.id}/finalize`);
-  }, 60_000);
+    await waitForSums(A, b.pub.id);
+    // Only devices 2 and 3 decrypt the published one (device 1 keeps the closed ballot for the matrix row).
+    for (const d of A.devices.slice(1)) await d.step();
+    await waitForBundle(sec, b.pub.id);
+    // A ballot whose t shares are in but which is not yet published (as after a crash): what finalize is for.
+    await sec.ok('POST', `/api/ballots/${b.fin.id}/close`);
+    await waitForSums(A, b.fin.id);
+    const { casts: sealed } = await A.devices[0]!.jar.ok('GET', `/api/scrutineer/ballots/${b.fin.id}/casts`);
+    for (const d of A.devices.slice(1)) {
+      const r = decryptCasts(d.state!, b.fin.id, b.fin.electionKey, ballotShape(castDef(b.fin)), sealed);
+      d.state = r.state;
+      const share = r.share;
+      w.store.sqlite.prepare('INSERT INTO decryptions (ballot_id, device, share) VALUES (?, ?, ?)').run(b.fin.id, share.index, JSON.stringify(share));
+    }
+    // Closed last, so that no device decrypted it yet: device 1 does, in its matrix row.
+    await sec.ok('POST', `/api/ballots/${b.closed.id}/close`);
+    await waitForSums(A, b.closed.id);
+  }, 180_000);
   afterAll(async () => w?.dispose());
 
   /** The request each caller makes on a route: one that succeeds for whoever is allowed. */
-  function request(route: string, who: Who): { method: string; path: string; body?: unknown; client?: AppClient } {
+  function request(route: string, who: Who): { method: string; path: string; body?: unknown; client?: AppClient; serve?: boolean } {
     const i = WHO.indexOf(who);
     const clone = () => {
       const c = new AppClient(w, 'http://localhost', `10.0.0.${i + 1}`);
       for (const [k, v] of callers[who].cookies) if (who !== 'anonymous') c.cookies.set(k, v);
       return c;
     };
+    const dev = who === 'scrutineer (other meeting)' ? B.devices[0]! : A.devices[0]!;
     switch (route) {
       case 'POST /api/secretary/login': return { method: 'POST', path: '/api/secretary/login', body: { password: PASSWORD }, client: clone() };
       case 'GET /api/secretary/me': return { method: 'GET', path: '/api/secretary/me' };
@@ -128,31 +180,54 @@ describe('authorisation matrix: every route × {anonymous, tablet of this meetin
       case 'POST /api/meetings/:mid/roster/preview': return { method: 'POST', path: `/api/meetings/${C.id}/roster/preview`, body: { csv: 'name,kind\n张三,standing' } };
       case 'POST /api/meetings/:mid/roster': return { method: 'POST', path: `/api/meetings/${C.id}/roster`, body: { members: [{ name: '张三', kind: 'standing' }, { name: '李四', kind: 'full' }] } };
       case 'POST /api/meetings/:mid/codes': return { method: 'POST', path: `/api/meetings/${C.id}/codes` };
-      case 'POST /api/meetings/:mid/members/:memberId/code': return { method: 'POST', path: `/api/meetings/${C.id}/members/${cMember()}/code` };
+      case 'POST /api/meetings/:mid/members/:memberId/code': return { method: 'POST', path: `/api/meetings/${C.id}/members/${cMemberId}/code` };
+      case 'POST /api/meetings/:mid/scrutineers': return { method: 'POST', path: `/api/meetings/${C.id}/scrutineers`, body: { t: 1, scrutineers: [{ name: '监票人' }] } };
       case 'POST /api/meetings/:mid/end': return { method: 'POST', path: `/api/meetings/${C.id}/end` };
       case 'POST /api/meetings/:mid/ballots': return { method: 'POST', path: `/api/meetings/${A.id}/ballots`, body: { type: 'decision', title: '新表决', items: [{ nominee: '甲', post: '乙' }] } };
       case 'POST /api/ballots/:bid/open': return { method: 'POST', path: `/api/ballots/${b.draft.id}/open` };
       case 'POST /api/ballots/:bid/close': return { method: 'POST', path: `/api/ballots/${b.close.id}/close` };
       case 'POST /api/ballots/:bid/finalize': return { method: 'POST', path: `/api/ballots/${b.fin.id}/finalize` };
       case 'POST /api/ballots/:bid/reissue': return { method: 'POST', path: `/api/ballots/${b.open.id}/reissue`, body: { memberId: A.idOf('A常委01') } };
-      case 'POST /api/checkin': return { method: 'POST', path: '/api/checkin', body: { code: D.codes.get(`D常委0${i + 1}`) }, client: clone() };
+      case 'POST /api/checkin': return { method: 'POST', path: '/api/checkin', body: { code: D.codes[i] }, client: clone() };
+      case 'POST /api/scrutineer/checkin': return { method: 'POST', path: '/api/scrutineer/checkin', body: { code: F.codes[i] }, client: clone() };
       case 'GET /api/tablet': return { method: 'GET', path: '/api/tablet' };
-      case 'POST /api/ballots/:bid/issue': return { method: 'POST', path: `/api/ballots/${b.issue.id}/issue`, body: { blinded: toHex(blindToken(b.issue.id).blinded) } };
+      case 'POST /api/ballots/:bid/issue': return { method: 'POST', path: `/api/ballots/${b.issue.id}/issue`, body: { blinded: toHex(startIssuance(b.issue.id).blinded) }, serve: true };
+      case 'GET /api/scrutineer': return { method: 'GET', path: '/api/scrutineer' };
+      case 'POST /api/scrutineer/keys': return { method: 'POST', path: '/api/scrutineer/keys', body: { signingKey: dev.state!.key.signingKey, encryptionKey: dev.state!.key.encryptionKey } };
+      case 'POST /api/scrutineer/ceremony': return { method: 'POST', path: '/api/scrutineer/ceremony', body: { commit: (who === 'scrutineer (other meeting)' ? B : A).record.commits[0] } };
+      case 'POST /api/scrutineer/ballots/:bid/confirm': {
+        const present = A.members.map((m) => m.id);
+        const conf = confirmAttendance(A.devices[0]!.state!, b.draftC.id, present);
+        return { method: 'POST', path: `/api/scrutineer/ballots/${b.draftC.id}/confirm`, body: { log: conf.log } };
+      }
+      case 'GET /api/scrutineer/requests': return { method: 'GET', path: '/api/scrutineer/requests' };
+      case 'POST /api/scrutineer/partials': return { method: 'POST', path: '/api/scrutineer/partials', body: partialsBody };
+      case 'GET /api/scrutineer/ballots/:bid/casts': return { method: 'GET', path: `/api/scrutineer/ballots/${b.closed.id}/casts` };
+      case 'POST /api/scrutineer/ballots/:bid/decryption': return { method: 'POST', path: `/api/scrutineer/ballots/${b.closed.id}/decryption`, body: A.devices[0]!.posted.get(`/api/scrutineer/ballots/${b.closed.id}/decryption`) ?? shareOf(b.closed) };
       case 'GET /api/server-key': return { method: 'GET', path: '/api/server-key' };
       case 'GET /api/ballots/:bid': return { method: 'GET', path: `/api/ballots/${b.open.id}` };
-      case 'POST /api/ballots/:bid/cast': return { method: 'POST', path: `/api/ballots/${b.open.id}/cast`, body: castVotes[i]!.body };
-      case 'POST /api/ballots/:bid/openings': return { method: 'POST', path: `/api/ballots/${b.closed.id}/openings`, body: closedVotes[i]!.opening };
+      case 'POST /api/anon/ballots/:bid/cast': return { method: 'POST', path: `/api/anon/ballots/${b.open.id}/cast`, body: casts[i]!.body };
       case 'GET /api/ballots/:bid/bundle': return { method: 'GET', path: `/api/ballots/${b.pub.id}/bundle` };
-      case 'POST /api/ballots/:bid/receipt': return { method: 'POST', path: `/api/ballots/${b.pub.id}/receipt`, body: { receipt: pubReceipts[i] } };
       case 'GET /api/meetings/:mid/screen': return { method: 'GET', path: `/api/meetings/${A.id}/screen` };
       case 'GET /api/meetings/:mid/events': return { method: 'GET', path: `/api/meetings/${A.id}/events` };
-      case 'GET / (pages: /, /secretary, /screen/:id, /verify)': return { method: 'GET', path: ['/', '/secretary', `/screen/${A.id}`, '/verify'][i]! };
+      case 'GET / (pages: /, /secretary, /screen/:id, /verify, /scrutineer)': return { method: 'GET', path: ['/', '/secretary', `/screen/${A.id}`, '/verify', '/scrutineer', '/'][i]! };
       case 'POST /api/secretary/logout': return { method: 'POST', path: '/api/secretary/logout' };
     }
     throw new Error(`no request for ${route}`);
   }
   let cMemberId = '';
-  const cMember = () => cMemberId;
+  const shares = new Map<string, unknown>();
+  function shareOf(ballot: { id: string; electionKey: string; items: any }) {
+    let s = shares.get(ballot.id);
+    if (!s) {
+      const d = A.devices[0]!;
+      const sealed = w.store.sqlite.prepare('SELECT sealed FROM casts WHERE ballot_id = ?').all(ballot.id).map((r: any) => r.sealed as string);
+      const r = decryptCasts(d.state!, ballot.id, ballot.electionKey, ballotShape(castDef(ballot)), sealed);
+      d.state = r.state;
+      shares.set(ballot.id, (s = { share: r.share }));
+    }
+    return s;
+  }
 
   it('the matrix covers every route the app serves', () => {
     const served = new Set(
@@ -162,6 +237,7 @@ describe('authorisation matrix: every route × {anonymous, tablet of this meetin
     );
     const documented = new Set(MATRIX.map(([r]) => r));
     expect([...served].filter((r) => !documented.has(r))).toEqual([]);
+    expect([...documented].filter((r) => r.includes('/api/') && !served.has(r))).toEqual([]);
   });
 
   for (const [route, expected] of MATRIX)
@@ -173,16 +249,28 @@ describe('authorisation matrix: every route × {anonymous, tablet of this meetin
         const req = request(route, who);
         const client = req.client ?? callers[who];
         const before = want === 'ok' ? null : stateOf(w.dbPath);
-        const res = await client.call(req.method, req.path, req.body, { headOnly: route.includes('/events') });
+        const call = client.call(req.method, req.path, req.body, { headOnly: route.includes('/events') });
+        const [res] = await Promise.all([call, req.serve && want === 'ok' ? serveUntil(A.devices, call) : null]);
         if (want === 'ok') {
           const okPage = route.startsWith('GET / (pages') && res.status === 503; // the client not built (yet)
           expect(res.status < 300 || okPage, `${who}: ${res.status} ${JSON.stringify(res.json).slice(0, 200)}`).toBe(true);
+          if (route === 'POST /api/ballots/:bid/issue') expect(res.json.status).toBe('signed');
         } else {
           expect({ status: res.status, error: res.json.error }, who).toEqual({ status: ERRORS[want][0], error: want });
           expect(stateOf(w.dbPath), `${who}: a refused call changed nothing`).toEqual(before);
         }
       }
     });
+
+  it('the anonymous cast ignores every cookie, answers with Connection: close, and its receipt is the same whoever sends it', async () => {
+    const again = await Promise.all(WHO.map((who) => callers[who].post(`/api/anon/ballots/${b.open.id}/cast`, casts[0]!.body)));
+    for (const r of again) {
+      expect(r.status).toBe(200);
+      expect(r.headers.get('connection')).toBe('close');
+      expect(r.setCookies).toEqual([]);
+    }
+    expect(new Set(again.map((r) => JSON.stringify(r.json.receipt))).size).toBe(1);
+  });
 });
 
 // ---- the secretary's session cookie ------------------------------------------------------------
@@ -293,22 +381,49 @@ describe('the secretary session cookie (over HTTPS: app.request("https://localho
     expect((await s.call('POST', '/api/meetings', { title: '同源' }, { origin: 'https://localhost' })).status).toBe(201);
   });
 
-  it('the tablet cookie over HTTPS is __Host-piaojue_tablet, HttpOnly, Secure, SameSite=Strict', async () => {
+  it('the tablet and scrutineer cookies over HTTPS are __Host-piaojue_tablet and __Host-piaojue_scrutineer, HttpOnly, Secure, SameSite=Strict; a second check-in rotates them', async () => {
     const s = new AppClient(w, 'https://localhost');
     await s.ok('POST', '/api/secretary/login', { password: PASSWORD });
-    const m = await appMeeting(s, roster({ standing: 1 }, 'T'), '平板');
+    const { meeting } = await s.ok('POST', '/api/meetings', { title: '平板' });
+    await s.ok('POST', `/api/meetings/${meeting.id}/roster`, { members: roster({ standing: 1 }, 'T') });
+    const [{ code }] = (await s.ok('POST', `/api/meetings/${meeting.id}/codes`)).codes;
+    const devCodes = (await s.ok('POST', `/api/meetings/${meeting.id}/scrutineers`, { t: 1, scrutineers: [{ name: '甲' }, { name: '乙' }] })).codes.map((c: { code: string }) => c.code);
     const t = new AppClient(w, 'https://localhost');
-    const res = await t.post('/api/checkin', { code: m.codes.get('T常委01') });
-    const c = cookieAttrs(res.setCookies.find((l) => l.includes('piaojue_tablet'))!);
-    expect(c.name).toBe('__Host-piaojue_tablet');
-    expect([...c.attrs.keys()].sort()).toEqual(['httponly', 'path', 'samesite', 'secure']);
-    expect(c.attrs.get('samesite')).toBe('Strict');
+    const d = new AppClient(w, 'https://localhost');
+    for (const [client, path, c, name] of [[t, '/api/checkin', code, '__Host-piaojue_tablet'], [d, '/api/scrutineer/checkin', devCodes[0], '__Host-piaojue_scrutineer']] as const) {
+      const res = await client.post(path, { code: c });
+      expect(res.status).toBe(200);
+      const k = cookieAttrs(res.setCookies.find((l) => l.startsWith(name))!);
+      expect(k.value).toMatch(/^[0-9a-f]{64}$/);
+      expect([...k.attrs.keys()].sort()).toEqual(['httponly', 'path', 'samesite', 'secure']);
+      expect(k.attrs.get('samesite')).toBe('Strict');
+      expect(JSON.stringify(stateOf(w.dbPath))).not.toContain(k.value);
+    }
+    // The device signs in again with the second code on the same browser: its first session ends.
+    const first = d.cookies.get('__Host-piaojue_scrutineer')!;
+    await d.ok('POST', '/api/scrutineer/checkin', { code: devCodes[1] });
+    const o = new AppClient(w, 'https://localhost');
+    o.cookies.set('__Host-piaojue_scrutineer', first);
+    expect((await o.get('/api/scrutineer')).json.error).toBe('NOT_CHECKED_IN');
+    expect((await d.get('/api/scrutineer')).status).toBe(200);
   });
 });
 
+
+// ---- meetings without scrutineers, for the code tests ------------------------------------------------
+
+type CodeMeeting = { id: string; codes: Map<string, string>; members: { id: string; name: string }[] };
+/** Create a meeting, import the roster and issue every member's code (no scrutineers needed). */
+async function appMeeting(sec: AppClient, members: ReturnType<typeof roster>, title: string): Promise<CodeMeeting> {
+  const { meeting } = await sec.ok('POST', '/api/meetings', { title });
+  const { members: views } = await sec.ok('POST', `/api/meetings/${meeting.id}/roster`, { members });
+  const { codes } = await sec.ok('POST', `/api/meetings/${meeting.id}/codes`);
+  return { id: meeting.id, members: views, codes: new Map(codes.map((c: { name: string; code: string }) => [c.name, c.code])) };
+}
+
 // ---- sign-in codes -------------------------------------------------------------------------------
 
-describe('sign-in codes', () => {
+describe('sign-in codes (members\' and scrutineers\')', () => {
   let w: AppWorld;
   let sec: AppClient;
   beforeAll(async () => {
@@ -338,9 +453,10 @@ describe('sign-in codes', () => {
     expect(chi2, 'χ² with 31 degrees of freedom; 80 is p ≈ 4·10⁻⁶').toBeLessThan(80);
   });
 
-  it('are stored only as salted scrypt hashes: no code (nor its plain SHA-256) appears in any table, page or WAL frame; the secretary sees only whether one is live', async () => {
+  it('are stored only as salted scrypt hashes, the members\' and the scrutineers\': no code (nor its plain SHA-256) appears in any table, page or WAL frame; the secretary sees only whether one is live', async () => {
     const m = await appMeeting(sec, roster({ standing: 6 }, 'H'), '登录码存储');
-    const plain = [...m.codes.values()];
+    const devCodes = (await sec.ok('POST', `/api/meetings/${m.id}/scrutineers`, { t: 2, scrutineers: [{ name: '甲' }, { name: '乙' }, { name: '丙' }] })).codes.map((c: { code: string }) => c.code as string);
+    const plain = [...m.codes.values(), ...devCodes];
     const forms = plain.flatMap((c) => [c, c.replace('-', ''), c.toLowerCase(), sha256Hex(c)]);
     const dump = stateOf(w.dbPath);
     const salt = fromHex((JSON.parse(dump.settings!.find((r) => r.includes('"code_salt"'))!) as { value: string }).value, 16, 'salt');
@@ -350,18 +466,36 @@ describe('sign-in codes', () => {
     const view = await sec.ok('GET', `/api/meetings/${m.id}`);
     expect(forms.filter((f) => JSON.stringify(view).includes(f))).toEqual([]);
     expect(view.members.every((x: { hasCode: boolean }) => x.hasCode)).toBe(true);
+    expect(view.scrutiny.scrutineers.every((x: { hasCode: boolean }) => x.hasCode)).toBe(true);
   });
 
-  it('are single use, and expire when the meeting ends (unused codes void, tablets signed out)', async () => {
+  it('are single use, and expire when the meeting ends (unused codes void, tablets and scrutineer devices signed out)', async () => {
     const m = await appMeeting(sec, roster({ standing: 3 }, 'X'), '结束');
+    const devCodes = (await sec.ok('POST', `/api/meetings/${m.id}/scrutineers`, { t: 1, scrutineers: [{ name: '甲' }, { name: '乙' }] })).codes.map((c: { code: string }) => c.code as string);
     const t = new AppClient(w, 'http://localhost', '10.2.0.1');
     await t.ok('POST', '/api/checkin', { code: m.codes.get('X常委01') });
+    const d = new AppClient(w, 'http://localhost', '10.2.0.1');
+    await d.ok('POST', '/api/scrutineer/checkin', { code: devCodes[0] });
     expect((await new AppClient(w, 'http://localhost', '10.2.0.2').post('/api/checkin', { code: m.codes.get('X常委01') })).json.error).toBe('BAD_CODE');
+    expect((await new AppClient(w, 'http://localhost', '10.2.0.2').post('/api/scrutineer/checkin', { code: devCodes[0] })).json.error).toBe('BAD_CODE');
     await sec.ok('POST', `/api/meetings/${m.id}/end`);
     expect((await new AppClient(w, 'http://localhost', '10.2.0.3').post('/api/checkin', { code: m.codes.get('X常委02') })).json.error).toBe('BAD_CODE');
+    expect((await new AppClient(w, 'http://localhost', '10.2.0.3').post('/api/scrutineer/checkin', { code: devCodes[1] })).json.error).toBe('BAD_CODE');
     expect((await t.get('/api/tablet')).json.error).toBe('NOT_CHECKED_IN');
+    expect((await d.get('/api/scrutineer')).json.error).toBe('NOT_CHECKED_IN');
     const rows = (stateOf(w.dbPath).members ?? []).map((r) => JSON.parse(r)).filter((r) => r.meeting_id === m.id);
     expect(rows.map((r) => r.code_hash)).toEqual([null, null, null]);
+  });
+
+  it('a scrutineer device\'s sign-in shares the limits: after 10 wrong codes (member or scrutineer) a client is refused (429) on both', async () => {
+    w.clock.advance(61_000);
+    const m = await appMeeting(sec, roster({ standing: 1 }, 'Q'), '限速（监票人）');
+    const [devCode] = (await sec.ok('POST', `/api/meetings/${m.id}/scrutineers`, { t: 1, scrutineers: [{ name: '甲' }] })).codes.map((c: { code: string }) => c.code as string);
+    const guesser = new AppClient(w, 'http://localhost', '10.3.9.1');
+    for (let i = 0; i < 10; i++) expect((await guesser.post(i % 2 ? '/api/checkin' : '/api/scrutineer/checkin', { code: newCode() })).json.error).toBe('BAD_CODE');
+    expect((await guesser.post('/api/scrutineer/checkin', { code: devCode })).json.error).toBe('RATE_LIMITED');
+    expect((await guesser.post('/api/checkin', { code: m.codes.get('Q常委01') })).json.error).toBe('RATE_LIMITED');
+    expect((await new AppClient(w, 'http://localhost', '10.3.9.2').post('/api/scrutineer/checkin', { code: devCode })).status).toBe(200);
   });
 
   it('guessing is limited per client: after 10 wrong codes a client is refused (429) for a minute, even with a right code; other clients are not affected', async () => {
@@ -429,7 +563,7 @@ describe('sign-in codes', () => {
     const chance = (tried * live) / 2 ** 50;
     expect(chance).toBeLessThan(1e-10);
     console.log(`[reliability] brute force: ${tried} of 12000 guesses evaluated (${limited} refused by the limiter); success chance ${chance.toExponential(1)}`);
-  }, 60_000);
+  }, 240_000);
 
   it('sign-in guessing is limited per client too: 10 wrong passwords, then 429 even for the right one', async () => {
     w.clock.advance(61_000);
@@ -457,21 +591,20 @@ describe('sign-in codes', () => {
 // ---- security headers ------------------------------------------------------------------------------
 
 describe('security headers on every kind of response', () => {
-  let w: AppWorld;
+  let w: AppServer;
   const samples: { label: string; res: Response }[] = [];
   beforeAll(async () => {
-    w = appWorld({ client: true });
+    w = await startAppServer({ client: true });
     const sec = new AppClient(w);
     await sec.ok('POST', '/api/secretary/login', { password: PASSWORD });
-    const m = await appMeeting(sec, roster({ standing: 1 }, 'S'), '响应头');
-    const t = (await appCheckIn(w, m, ['S常委01'])).get('S常委01')!;
-    const ballot = await appOpenBallot(sec, m.id, { type: 'decision' });
-    const v = prepareVote(await appIssue(t, ballot), ['agree']);
-    const anon = new AppClient(w, 'http://localhost', '127.0.0.1', false);
-    await anon.ok('POST', `/api/ballots/${ballot.id}/cast`, v.body);
-    await sec.ok('POST', `/api/ballots/${ballot.id}/close`);
-    await anon.ok('POST', `/api/ballots/${ballot.id}/openings`, v.opening);
-    await sec.ok('POST', `/api/ballots/${ballot.id}/finalize`);
+    const m = await setupRoom(sec, w.url, roster({ standing: 2 }, 'S'), { title: '响应头' });
+    const tabs = await checkInAll(w, m, m.names(), (s) => new AppClient(w, 'http://localhost', '127.0.0.1', s));
+    const ballot = await openNewBallot(sec, m, { type: 'decision' });
+    const [x, y] = await issueAll(m, [...tabs.values()], ballot.id);
+    await x!.tablet.cast(x!.tablet.prepare(castDef(ballot), x!.keys, x!.tok, ['agree']));
+    const pending = y!.tablet.prepare(castDef(ballot), y!.keys, y!.tok, ['disagree']);
+    const open = await openNewBallot(sec, m, { type: 'decision', title: '进行中' });
+    await closeAndPublish(sec, m, ballot.id);
     const req = async (path: string, init: RequestInit = {}): Promise<Response> => w.app.request(`http://localhost${path}`, init, { incoming: { socket: { remoteAddress: '10.9.9.9' } } });
     const json = { 'Content-Type': 'application/json' };
     const assets = existsSync(join(ROOT, 'dist/client/assets')) ? readdirSync(join(ROOT, 'dist/client/assets')) : [];
@@ -481,14 +614,18 @@ describe('security headers on every kind of response', () => {
       ['API 404 (no such route)', req('/api/nope')],
       ['404 outside the API', req('/nope.txt')],
       ['API 404 (unknown ballot)', req('/api/ballots/bnone')],
-      ['API 415', req(`/api/ballots/${ballot.id}/cast`, { method: 'POST', body: 'x', headers: { 'Content-Type': 'text/plain' } })],
-      ['API 413', req(`/api/ballots/${ballot.id}/cast`, { method: 'POST', body: `{"x":"${'a'.repeat(70_000)}"}`, headers: json })],
-      ['API 400', req(`/api/ballots/${ballot.id}/cast`, { method: 'POST', body: '{', headers: json })],
+      ['API 415', req(`/api/anon/ballots/${open.id}/cast`, { method: 'POST', body: 'x', headers: { 'Content-Type': 'text/plain' } })],
+      ['API 413', req(`/api/anon/ballots/${open.id}/cast`, { method: 'POST', body: `{"x":"${'a'.repeat(70_000)}"}`, headers: json })],
+      ['API 400', req(`/api/anon/ballots/${open.id}/cast`, { method: 'POST', body: '{', headers: json })],
+      ['API 409 (cast after the close)', req(`/api/anon/ballots/${ballot.id}/cast`, { method: 'POST', body: JSON.stringify(pending.body), headers: json })],
+      ['API 400 (cast MAC)', req(`/api/anon/ballots/${open.id}/cast`, { method: 'POST', body: JSON.stringify({ ...pending.body }), headers: json })],
+      ['API 401 (scrutineer)', req('/api/scrutineer')],
       ['API 403', req('/api/meetings', { method: 'POST', body: '{}', headers: { ...json, Cookie: `piaojue_sid=${sec.cookies.get('piaojue_sid')}` } })],
       ['bundle (raw JSON body)', req(`/api/ballots/${ballot.id}/bundle`)],
       ['page /', req('/')],
       ['page /secretary', req('/secretary')],
       ['page /verify', req('/verify')],
+      ['page /scrutineer', req('/scrutineer')],
       [`page /screen/${m.id}`, req(`/screen/${m.id}`)],
       ...assets.filter((a) => /\.(js|css)$/.test(a)).slice(0, 4).map((a) => [`asset ${a}`, req(`/assets/${a}`)] as [string, Promise<Response>]),
       ['SSE stream', req(`/api/meetings/${m.id}/events`)],
@@ -527,6 +664,8 @@ describe('security headers on every kind of response', () => {
     expect(samples.find((s) => s.label === 'SSE stream')!.res.headers.get('content-type')).toMatch(/^text\/event-stream/);
     expect(samples.find((s) => s.label === 'API 429')!.res.status).toBe(429);
     for (const s of samples.filter((x) => x.label.startsWith('API'))) expect(s.res.headers.get('cache-control'), s.label).toBe('no-store');
+    // Every anonymous cast answer, refusals included, closes its connection.
+    for (const s of samples.filter((x) => x.label.includes('cast') || /^API 41[35]$|^API 400$/.test(x.label))) expect(s.res.headers.get('connection'), s.label).toBe('close');
   });
 
   it('the built pages need nothing the CSP forbids: no inline script, inline style or event-handler attribute', () => {
