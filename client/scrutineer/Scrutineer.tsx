@@ -370,8 +370,8 @@ function BallotCard(props: { engine: ScrutineerEngine; ballotId: string }) {
             </Match>
             <Match when={props.engine.counted()[b().id]}>
               {(casts) => (
-                <section class="scr-count">
-                  <p class="scr-count-figure" data-testid="scr-cast-count">
+                <section class="scr-returned">
+                  <p class="scr-returned-figure" data-testid="scr-cast-count">
                     {t('scr.decrypt.count', { n: casts().length })}
                   </p>
                   <p class="muted scr-hint">{t('scr.decrypt.countHint')}</p>
