@@ -42,6 +42,8 @@ export type DeviceBallot = {
   /** Blinded points already signed (SHA-256 hex), per member: the same one again gets the same answer. */
   readonly signed: Readonly<Record<string, readonly string[]>>;
   readonly decrypted: boolean;
+  /** The decryption share once made, to send again if it was lost on the way (never a second one). */
+  readonly share?: ReturnType<typeof encodeDecryptionShare>;
 };
 
 /** Everything a device keeps (JSON; secrets as hex). */
@@ -259,8 +261,8 @@ export function signRequests(
  * does not take the sums from the server: it adds up the sealed ballots it is shown itself
  * (`casts`, the wire hex of each), so a server cannot have it decrypt a single ballot dressed
  * up as a sum; the count it returns is what its page shows for the scrutineer to compare with
- * the room (收回票数). It refuses a second decryption of the same ballot and any election key
- * but the one of its own ceremony.
+ * the room (收回票数). Asked again, it gives back its first share (never a decryption of other
+ * casts); any election key but the one of its own ceremony is refused.
  */
 export function decryptCasts(
   state: DeviceState, ballotId: string, electionKey: string, shape: BallotShape, casts: readonly string[],
@@ -268,13 +270,19 @@ export function decryptCasts(
   if (!state.shares || !state.electionKey) refuse('BAD_VALUE', 'this device holds no key share');
   if (electionKey !== state.electionKey) refuse('BAD_VALUE', 'the election key is not the key of this device\'s ceremony');
   const b = ballotOf(state, ballotId);
-  if (b.decrypted) refuse('BAD_VALUE', 'this device already decrypted this ballot');
+  // Once per ballot: asked again (its share was lost on the way), it sends the same share, which
+  // checks only against the sum of the same casts; it never decrypts another set of ballots.
+  if (b.decrypted) {
+    if (!b.share) refuse('BAD_VALUE', 'this device already decrypted this ballot');
+    return { state, share: b.share, sums: [], count: casts.length };
+  }
   const x = decodeExponent(fromHex(state.shares.election, 32, 'election share'), 'election share', true);
   const sums = sumSealedBallots(shape, casts.map((h, i) => fromHex(h, undefined, `casts[${i}]`)));
   const share = decryptionShare({ ballotId, electionKey: fromHex(electionKey, 32, 'electionKey') }, state.key.index, x, sums);
+  const published = encodeDecryptionShare(share);
   return {
-    state: { ...state, ballots: { ...state.ballots, [ballotId]: { ...b, decrypted: true } } },
-    share: encodeDecryptionShare(share),
+    state: { ...state, ballots: { ...state.ballots, [ballotId]: { ...b, decrypted: true, share: published } } },
+    share: published,
     sums: sums.map((c) => toHex(encodeCiphertext(c))),
     count: casts.length,
   };

@@ -44,7 +44,7 @@ export function createApp(deps: AppDeps) {
     codeSalt: loadCodeSalt(store.db),
     castQueue: createCastQueue(store.db, serverKey, pool, deps.castQueue),
   });
-  void ctx.resumeSums();
+  void ctx.resume();
 
   const app = new Hono<AuthEnv>();
   app.onError((err, c) => renderError(err, c));

@@ -184,6 +184,11 @@ export function storeSums(db: Db, ballotId: string, sums: readonly string[]): vo
   db.update(ballots).set({ sums: JSON.stringify(sums) }).where(and(eq(ballots.id, ballotId), eq(ballots.status, 'closed'))).run();
 }
 
+/** Ballots closed and not yet published. */
+export function closedBallots(db: Db): string[] {
+  return db.select({ id: ballots.id }).from(ballots).where(eq(ballots.status, 'closed')).all().map((b) => b.id);
+}
+
 /** Closed ballots still waiting for their sums. */
 export function ballotsWithoutSums(db: Db): string[] {
   return db.select({ id: ballots.id, sums: ballots.sums }).from(ballots).where(eq(ballots.status, 'closed')).all().filter((b) => b.sums === null).map((b) => b.id);

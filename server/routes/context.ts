@@ -18,7 +18,7 @@ import { createIssuanceWaiters } from '../issuance.ts';
 import { getMeeting, rosterOf, type PreparedCode } from '../meetings.ts';
 import { finalizeBallot, decryptionsOf } from '../publish.ts';
 import { ceremonyOf, readyCeremony, scrutinyView } from '../scrutiny.ts';
-import { ballotsOf, ballotView, castsOf, closeBallot, getBallot, storeSums, ballotsWithoutSums } from '../voting.ts';
+import { ballotsOf, ballotView, castsOf, closeBallot, closedBallots, getBallot, storeSums, ballotsWithoutSums } from '../voting.ts';
 import { ballotShape } from '../../crypto/index.ts';
 
 export type AppContext = ReturnType<typeof createContext>;
@@ -94,25 +94,33 @@ export function createContext(deps: { store: Store; serverKey: Uint8Array; hub: 
       storeSums(db, ballotId, sums);
       hub.notify(row.meetingId, 'scrutiny');
     },
-    /** Sums for ballots closed before a crash cut their computation short. */
-    async resumeSums(): Promise<void> {
-      for (const id of ballotsWithoutSums(db)) await ctx.computeSums(id);
-    },
 
-    /** Publish once t valid decryption shares are in; one attempt at a time per ballot. */
+    /**
+     * Publish once t valid decryption shares are in; one attempt at a time per ballot. Never
+     * rejects: a failure (a full disk, a self-check that fails) leaves the ballot closed, to be
+     * published at the next share, the next start, or the secretary's 公布结果.
+     */
     async publishIfReady(ballotId: string): Promise<void> {
-      const { row } = getBallot(db, ballotId);
-      if (row.status !== 'closed' || finalizing.has(ballotId)) return;
-      if (decryptionsOf(db, ballotId).length < readyCeremony(db, row.meetingId).t) return;
+      if (finalizing.has(ballotId)) return;
       finalizing.add(ballotId);
       try {
+        const { row } = getBallot(db, ballotId);
+        if (row.status !== 'closed' || decryptionsOf(db, ballotId).length < readyCeremony(db, row.meetingId).t) return;
         await finalizeBallot(store, deps.serverKey, ballotId, pool.castChecker(false));
         hub.notify(row.meetingId, 'ballot');
       } catch (e) {
-        if (!(e instanceof ApiError)) throw e;
-        console.error(`[piaojue] publishing ${ballotId} failed: ${e.code}`);
+        console.error(`[piaojue] publishing ${ballotId} failed: ${e instanceof ApiError ? e.code : (e as Error)?.message}`);
       } finally {
         finalizing.delete(ballotId);
+      }
+    },
+    /** At start: sums for ballots closed before a crash cut them short, then the publications t shares already allow. */
+    async resume(): Promise<void> {
+      try {
+        for (const id of ballotsWithoutSums(db)) await ctx.computeSums(id);
+        for (const id of closedBallots(db)) await ctx.publishIfReady(id);
+      } catch (e) {
+        console.error(`[piaojue] resuming after a restart failed: ${(e as Error)?.message}`);
       }
     },
   };

@@ -26,7 +26,7 @@ import {
   encodeScalar, exponentToHex, fields, fromHex, generateDeviceKey, generateServerKey, hashToExponent, hashToG1, leafHash,
   merkleRoot, message, modL, parseSealedBallot, receiveShares, sealBallot, sealedLeaf, selectionsOf,
   signBundle2, signReceipt2, signRequests, sumCiphertexts, tallyFromCounts, toHex, u32be, utf8, verifyDecryptionShare,
-  verifyPartial,
+  verifyPartial, elementFromHex, elementToHex,
   type BallotDefinition, type Bundle2, type CeremonyComplaint, type CeremonyParams, type CeremonyRecord,
   type CeremonyReveal, type Ciphertext, type DealerState, type DeviceSecret, type DeviceState, type DleqStatement,
   type Element, type IssuanceLog, type OptionId, type PublishedShare, type Receipt2, type RosterEntry, type SealedCast,
@@ -177,6 +177,7 @@ export function deviceState(c: SeededCeremony, index: number, meetingId: string)
     ceremonyId: c.params.ceremonyId, dealer: null,
     shares: { token: toHex(encodeScalar(sh.token)), election: toHex(encodeExponent(sh.election)) },
     ack: c.record.acks[index - 1]!, failure: null, ballots: {},
+    electionKey: elementToHex(c.record.reveals.reduce((acc, r) => acc.add(elementFromHex(r.electionCommitments[0]!)), RP.ZERO)),
   };
 }
 

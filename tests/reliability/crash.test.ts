@@ -623,7 +623,7 @@ describe('a restart resumes what a kill cut short', () => {
   // server died), the next step asks decryptCasts again, which refuses ("already decrypted"), so the
   // share never arrives. With n − t + 1 such devices the ballot can never be published. (The drill
   // above uses tests/helpers Device, which sends the same share again.) When fixed, make it `it`.
-  it.fails('KNOWN BUG: a scrutineer device whose decryption share was lost in a crash sends it again', async () => {
+  it('a scrutineer device whose decryption share was lost in a crash sends it again', async () => {
     const s = await startAppServer();
     try {
       const sec2 = new Client(s);
@@ -661,7 +661,7 @@ describe('a restart resumes what a kill cut short', () => {
   // resumes sums (`resumeSums`), so a ballot whose devices have all decrypted stays `closed` for ever
   // (the crash drill above counts these as stuckPublications and publishes them with the secretary's
   // POST /api/ballots/:bid/finalize). When the server resumes publication at start, this test fails: make it `it`.
-  it.fails('KNOWN BUG: killed after t decryption shares were stored but before the bundle: the restarted server publishes it by itself', async () => {
+  it('killed after t decryption shares were stored but before the bundle: the restarted server publishes it by itself', async () => {
     const dir = tempDir();
     const s = await startAppServer({ dir });
     let w: ReturnType<typeof appWorld> | null = null;

@@ -4,7 +4,7 @@
 // same partials with no device serving), the casts already made (a replay gets the same
 // receipt) and the server key. Restarted between close and publication, the decryption shares
 // already in count and the ballot publishes once t are in; and a ballot closed just before a
-// crash cut its sums short gets them recomputed at the next start (resumeSums).
+// crash cut its sums short gets them recomputed at the next start (ctx.resume).
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkReceipt2, verifyBundle2, type Receipt2 } from '../../crypto/index.ts';
