@@ -2,7 +2,7 @@
  * @module client/api
  * The one way the client talks to the server. Four callers, as in docs/api.md:
  * `secretary`, `tablet` and `scrutineer` send the same-origin cookie; `anonymous` sends no credentials
- * at all (`credentials: 'omit'`), which is how casts and openings stay unlinkable.
+ * at all (`credentials: 'omit'`), which is how casts stay unlinkable from the tablet's session.
  * Every failure becomes an `ApiFailure` carrying the server's stable code and its
  * localized message, or NETWORK when the request never got an answer.
  */

@@ -1,53 +1,81 @@
 /**
  * @module crypto/assemble
- * Builds a signed audit bundle from what the server stored (protocol §7.4): sorts the
- * casts by token hash, computes the Merkle root and the tally with the same functions the
- * verifier uses, and signs. Pure: the server's database code only gathers the inputs.
+ * Builds a signed v2 audit bundle from what the server holds after the close (protocol
+ * §7.4): sorts the casts by token hash, computes the Merkle root, the homomorphic sums and,
+ * from t scrutineers' decryption shares, the counts — with the same functions the verifier
+ * uses — and signs. Pure: the server's database code only gathers the inputs.
  */
 import { compareBytes, fromHex, toHex } from './bytes.ts';
-import { castLeaf, signBundle, type BallotDefinition, type Bundle, type BundleBallot, type RosterEntry } from './bundle.ts';
-import { PROTOCOL_VERSION } from './dst.ts';
-import { leafHash, merkleRoot } from './merkle.ts';
-import { computeTally, validChoices } from './tally.ts';
-import { tokenHash } from './token.ts';
 import { ed25519 } from '@noble/curves/ed25519.js';
-
-/** Inputs of a bundle: definition, ballot key, roster and every accepted cast. */
-export type BundleInputs = {
-  readonly ballot: BallotDefinition;
-  readonly publicKey: string;
-  readonly roster: readonly RosterEntry[];
-  readonly ballots: readonly BundleBallot[];
-};
+import type { CeremonyRecord } from './ceremony.ts';
+import { combineDecryptionShares, discreteLog, parseDecryptionShare } from './decryption.ts';
+import { PROTOCOL_VERSION } from './dst.ts';
+import { refuse } from './errors.ts';
+import type { IssuanceLog } from './issuance-log.ts';
+import { leafHash, merkleRoot } from './merkle.ts';
+import { encodeCiphertext, parseSealedBallot, sumCiphertexts, type Ciphertext } from './sealed.ts';
+import { tallyFromCounts } from './tally.ts';
+import { tokenHash } from './token.ts';
+import type { BallotDefinition, RosterEntry } from './bundle.ts';
+import { ballotShape, castLeaf, signBundle, type Bundle, type PublishedShare, type SealedCast } from './bundle.ts';
 
 /** Sort casts by token hash, the only order a bundle lists them in (protocol §6.1). */
-export function sortByTokenHash(ballotId: string, ballots: readonly BundleBallot[]): BundleBallot[] {
-  return ballots
-    .map((b) => ({ b, h: tokenHash(ballotId, fromHex(b.token, 32, 'token')) }))
+export function sortCasts(ballotId: string, casts: readonly SealedCast[]): SealedCast[] {
+  return casts
+    .map((c) => ({ c, h: tokenHash(ballotId, fromHex(c.token, 32, 'token')) }))
     .sort((x, y) => compareBytes(x.h, y.h))
-    .map((x) => x.b);
+    .map((x) => x.c);
 }
 
-/** Assemble and sign the bundle (protocol §7.4). */
+/** Σα, Σβ per entry over every cast (protocol §9.1). The casts were checked at cast time. */
+export function sumCasts(def: BallotDefinition, casts: readonly SealedCast[]): Ciphertext[] {
+  const shape = ballotShape(def);
+  return sumCiphertexts(shape, casts.map((c) => parseSealedBallot(shape, fromHex(c.sealed, undefined, 'sealed'))));
+}
+
+/** Everything a bundle is made of. `decryption` must be ≥ t shares already checked against the sums. */
+export type BundleInputs = {
+  readonly ballot: BallotDefinition;
+  readonly ceremony: CeremonyRecord;
+  readonly publicKey: string;
+  readonly electionKey: string;
+  readonly roster: readonly RosterEntry[];
+  readonly issuanceLogs: readonly (IssuanceLog | null)[];
+  readonly casts: readonly SealedCast[];
+  readonly decryption: readonly PublishedShare[];
+};
+
+/**
+ * Assemble and sign the bundle (protocol §7.4). The counts are the discrete logarithms of
+ * the sums decrypted with the first t shares.
+ * @throws CryptoInputError BAD_VALUE when there are fewer than t shares or a count does not decrypt.
+ */
 export function assembleBundle(inputs: BundleInputs, serverSecretKey: Uint8Array): Bundle {
   const { ballot } = inputs;
-  // An opening with invalid choices is published as unopened (null): it is an invalid
-  // ballot, and publishing it would make the verifier report INVALID_CHOICE.
-  const ballots = sortByTokenHash(ballot.id, inputs.ballots).map((b) =>
-    b.opening && !validChoices(b.opening.choices, ballot.items.length) ? { ...b, opening: null } : b,
-  );
-  const root = merkleRoot(ballots.map((b) => leafHash(castLeaf(ballot.id, b))));
-  const openings = ballots.map((b) => b.opening?.choices ?? null);
-  const tally = computeTally(ballot.type, ballot.rule, ballot.items, inputs.roster, openings);
+  const t = inputs.ceremony.params.t;
+  const casts = sortCasts(ballot.id, inputs.casts);
+  const sums = sumCasts(ballot, casts);
+  if (inputs.decryption.length < t) refuse('BAD_VALUE', `${t} decryption shares are needed, ${inputs.decryption.length} given`);
+  const shares = inputs.decryption.slice(0, t).map((d) => parseDecryptionShare(d, sums.length));
+  const counts = combineDecryptionShares(sums, shares).map((M, k) => {
+    const c = discreteLog(M, casts.length);
+    if (c === null) refuse('BAD_VALUE', `entry ${k} does not decrypt to a count`);
+    return c;
+  });
   return signBundle(
     {
       version: PROTOCOL_VERSION,
       ballot,
+      ceremony: inputs.ceremony,
       publicKey: inputs.publicKey,
+      electionKey: inputs.electionKey,
       roster: inputs.roster,
-      ballots,
-      merkleRoot: toHex(root),
-      tally,
+      issuanceLogs: inputs.issuanceLogs,
+      ballots: casts,
+      merkleRoot: toHex(merkleRoot(casts.map((c) => leafHash(castLeaf(ballot.id, c))))),
+      sums: sums.map((c) => toHex(encodeCiphertext(c))),
+      decryption: inputs.decryption,
+      tally: tallyFromCounts(ballot, inputs.roster, casts.length, counts),
       serverKey: toHex(ed25519.getPublicKey(serverSecretKey)),
     },
     serverSecretKey,

@@ -1,36 +1,16 @@
 /**
  * @module crypto/dst
- * Every domain-separation tag of protocol version 1 (protocol §2). Each names the project,
+ * Every domain-separation tag of protocol version 2 (protocol §2). Each names the project,
  * the version and the purpose, so no hash or signature of one purpose can be replayed
  * as another. Changing any of these is a protocol version change.
  */
 
-/** Protocol version written into every bundle (protocol §7). */
-export const PROTOCOL_VERSION = 'piaojue/1';
-
-/** RFC 9380 hash-to-G1 DST for token messages; suite BLS12381G1_XMD:SHA-256_SSWU_RO_ (protocol §4.3). */
-export const DST_TOKEN = 'PIAOJUE-V1-TOKEN-BLS12381G1_XMD:SHA-256_SSWU_RO_';
-/** Commitment to a ballot's choices (protocol §5). */
-export const DST_COMMIT = 'PIAOJUE-V1-COMMIT';
-/** Token hash: the anonymous key of a cast ballot (protocol §4.4). */
-export const DST_TOKEN_HASH = 'PIAOJUE-V1-TOKEN-HASH';
-/** Receipt signed by the server for an accepted cast (protocol §6.2). */
-export const DST_RECEIPT = 'PIAOJUE-V1-RECEIPT';
-/** Merkle leaf content for an accepted cast (protocol §6.1). */
-export const DST_LEAF = 'PIAOJUE-V1-LEAF';
-/** Audit bundle signature (protocol §7.2). */
-export const DST_BUNDLE = 'PIAOJUE-V1-BUNDLE';
-/** Ballot key generation from a seed, for test vectors only (protocol §4.1). */
-export const DST_KEYGEN = 'PIAOJUE-V1-BALLOT-KEY';
-
-// ── piaojue/2 (protocol §2): scrutineers, sealed ballots, threshold keys ──────────────────
-
 /** Protocol version of sealed-ballot bundles (protocol §7). */
-export const PROTOCOL_VERSION_2 = 'piaojue/2';
+export const PROTOCOL_VERSION = 'piaojue/2';
 /** RFC 9380 hash-to-G1 DST for v2 token messages (protocol §4.3). */
-export const DST_TOKEN_2 = 'PIAOJUE-V2-TOKEN-BLS12381G1_XMD:SHA-256_SSWU_RO_';
+export const DST_TOKEN = 'PIAOJUE-V2-TOKEN-BLS12381G1_XMD:SHA-256_SSWU_RO_';
 /** Token hash, v2 (protocol §4.4). */
-export const DST_TOKEN_HASH_2 = 'PIAOJUE-V2-TOKEN-HASH';
+export const DST_TOKEN_HASH = 'PIAOJUE-V2-TOKEN-HASH';
 /** Fiat–Shamir challenge of an interval (0/1 and group-sum) proof of a sealed ballot (protocol §5.3). */
 export const DST_BALLOT_PROOF = 'PIAOJUE-V2-BALLOT-PROOF';
 /** Commitment hash c = H(sealed ballot) (protocol §5.4). */
@@ -54,12 +34,14 @@ export const DST_ISSUANCE_LOG = 'PIAOJUE-V2-ISSUANCE-LOG';
 /** Ed25519 signature of a device on the head of its issuance log (protocol §4.10). */
 export const DST_ISSUANCE_LOG_SIGNATURE = 'PIAOJUE-V2-ISSUANCE-LOG-SIGNATURE';
 /** Cast receipt, v2: binds token hash, σ, commitment hash and both ballot keys (protocol §6.2). */
-export const DST_RECEIPT_2 = 'PIAOJUE-V2-RECEIPT';
+export const DST_RECEIPT = 'PIAOJUE-V2-RECEIPT';
 /** Merkle leaf, v2 (protocol §6.1). */
-export const DST_LEAF_2 = 'PIAOJUE-V2-LEAF';
+export const DST_LEAF = 'PIAOJUE-V2-LEAF';
 /** Audit bundle signature, v2 (protocol §7.2). */
-export const DST_BUNDLE_2 = 'PIAOJUE-V2-BUNDLE';
+export const DST_BUNDLE = 'PIAOJUE-V2-BUNDLE';
 /** Message tag of a cast's HMAC under the per-ballot cast key handed to issued tablets (protocol §6.3). */
 export const DST_CAST_MAC = 'PIAOJUE-V2-CAST-MAC';
 /** Seeded device keys and polynomials, for test vectors only (protocol Appendix A). */
 export const DST_TEST_SEED = 'PIAOJUE-V2-TEST-SEED';
+/** Seeded single-key token keys, for tests and benchmarks only (not part of the protocol: ballot keys come from the ceremony). */
+export const DST_KEYGEN = 'PIAOJUE-V2-TEST-BALLOT-KEY';

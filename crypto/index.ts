@@ -1,6 +1,7 @@
 /**
  * @module crypto
- * The pure crypto core of piaojue: blind BLS tokens, commitments, receipts, the Merkle
+ * The pure crypto core of piaojue: blind BLS tokens and their threshold issuance, the key
+ * ceremony, issuance logs, sealed ballots and threshold decryption, receipts, the Merkle
  * tree, counting rules, the tally, the audit bundle and its verifier. No I/O, no Node
  * built-ins; the same code runs in the server, the tablet and the offline verifier.
  */
@@ -11,7 +12,6 @@ export * from './dst.ts';
 export * from './ids.ts';
 export * from './points.ts';
 export * from './token.ts';
-export * from './commitment.ts';
 export * from './receipt.ts';
 export * from './merkle.ts';
 export * from './rule.ts';
@@ -26,9 +26,6 @@ export * from './decryption.ts';
 export * from './threshold.ts';
 export * from './ceremony.ts';
 export * from './issuance-log.ts';
-export * from './bundle2.ts';
-export * from './assemble2.ts';
-export * from './verify2.ts';
 export * from './device.ts';
 export * from './voter.ts';
 export * from './json.ts';

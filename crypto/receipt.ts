@@ -1,8 +1,9 @@
 /**
  * @module crypto/receipt
- * Server signatures (protocol §6.2, §7.2): Ed25519 (RFC 8032) over domain-separated
- * messages. A receipt is the server's signed promise that a cast with this token hash and
- * commitment was accepted on this ballot; a receipt whose cast is missing from the
+ * Server signatures (protocol §6.2, §7.2): Ed25519 (crypto/ed25519.ts) over domain-separated
+ * messages. A receipt is the server's signed promise that a cast with this token hash, σ and
+ * commitment hash was accepted on this ballot under these two ballot keys; a receipt whose cast
+ * is missing from the
  * published bundle is proof that the server misbehaved.
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
@@ -11,20 +12,13 @@ import { ed25519Sign, ed25519Verify } from './ed25519.ts';
 import { DST_RECEIPT } from './dst.ts';
 import { message } from './encoding.ts';
 import { assertId } from './ids.ts';
-import { COMMITMENT_BYTES } from './commitment.ts';
+import { obj } from './parse.ts';
+import { G1_BYTES, G2_BYTES } from './points.ts';
+import { ELEMENT_BYTES } from './group.ts';
 
 /** Ed25519 key and signature lengths. */
 export const SERVER_KEY_BYTES = 32;
 export const SERVER_SIGNATURE_BYTES = 64;
-
-/** A cast receipt as sent to a device and kept on it (all byte fields lowercase hex). */
-export type Receipt = {
-  readonly ballotId: string;
-  readonly tokenHash: string;
-  readonly commitment: string;
-  readonly serverKey: string;
-  readonly signature: string;
-};
 
 /** A fresh Ed25519 server key pair (32-byte secret seed, 32-byte public key). */
 export function generateServerKey(seed?: Uint8Array): { secretKey: Uint8Array; publicKey: Uint8Array } {
@@ -42,41 +36,43 @@ export function serverVerify(publicKey: Uint8Array, msg: Uint8Array, signature: 
   return ed25519Verify(publicKey, msg, signature);
 }
 
-/** The signed message of a receipt: message(DST_RECEIPT, ballotId, tokenHash, commitment) (protocol §6.2). */
-export function receiptMessage(ballotId: string, tokenHash: Uint8Array, commitment: Uint8Array): Uint8Array {
-  return message(DST_RECEIPT, utf8(assertId(ballotId, 'ballotId')), abytes(tokenHash, 32, 'tokenHash'), abytes(commitment, COMMITMENT_BYTES, 'commitment'));
+/** A v2 cast receipt (protocol §6.2): the server's signed promise, binding σ and both ballot keys. */
+export type Receipt = {
+  readonly ballotId: string;
+  readonly tokenHash: string;
+  readonly sigma: string;
+  readonly commitment: string;
+  readonly publicKey: string;
+  readonly electionKey: string;
+  readonly serverKey: string;
+  readonly signature: string;
+};
+
+/** message(DST_RECEIPT, ballotId, tokenHash, σ, c, publicKey, electionKey) (protocol §6.2). */
+export function receiptMessage(r: Omit<Receipt, 'serverKey' | 'signature'>): Uint8Array {
+  return message(
+    DST_RECEIPT,
+    utf8(assertId(r.ballotId, 'ballotId')),
+    fromHex(r.tokenHash, 32, 'tokenHash'),
+    fromHex(r.sigma, G1_BYTES, 'sigma'),
+    fromHex(r.commitment, 32, 'commitment'),
+    fromHex(r.publicKey, G2_BYTES, 'publicKey'),
+    fromHex(r.electionKey, ELEMENT_BYTES, 'electionKey'),
+  );
 }
 
-/** Issue a receipt for an accepted cast. */
-export function signReceipt(secretKey: Uint8Array, ballotId: string, tokenHash: Uint8Array, commitment: Uint8Array): Receipt {
-  return receiptSigner(secretKey)(ballotId, tokenHash, commitment);
+/** Sign a receipt with the server key (`serverKey` is that key's public half, hex). */
+export function signReceipt(secretKey: Uint8Array, serverKey: string, r: Omit<Receipt, 'serverKey' | 'signature'>): Receipt {
+  return Object.freeze({ ...r, serverKey, signature: toHex(serverSign(secretKey, receiptMessage(r))) });
 }
 
-/**
- * A receipt-signing function for one server key, with its public key derived once — the
- * server signs hundreds of receipts a second, and deriving the key costs half a signature.
- */
-export function receiptSigner(secretKey: Uint8Array): (ballotId: string, tokenHash: Uint8Array, commitment: Uint8Array) => Receipt {
-  const serverKey = toHex(ed25519.getPublicKey(abytes(secretKey, 32, 'server secret key')));
-  return (ballotId, tokenHash, commitment) =>
-    Object.freeze({
-      ballotId,
-      tokenHash: toHex(tokenHash),
-      commitment: toHex(commitment),
-      serverKey,
-      signature: toHex(serverSign(secretKey, receiptMessage(ballotId, tokenHash, commitment))),
-    });
-}
-
-/** True iff the receipt is well formed and signed by its `serverKey`. Never throws on bad data. */
-export function verifyReceipt(receipt: Receipt): boolean {
+/** A receipt of exactly the documented shape with a valid server signature. Never throws. */
+export function verifyReceipt(receipt: unknown): receipt is Receipt {
   try {
-    return serverVerify(
-      fromHex(receipt.serverKey, SERVER_KEY_BYTES, 'serverKey'),
-      receiptMessage(receipt.ballotId, fromHex(receipt.tokenHash, 32, 'tokenHash'), fromHex(receipt.commitment, COMMITMENT_BYTES, 'commitment')),
-      fromHex(receipt.signature, SERVER_SIGNATURE_BYTES, 'signature'),
-    );
+    const r = obj(receipt, ['ballotId', 'tokenHash', 'sigma', 'commitment', 'publicKey', 'electionKey', 'serverKey', 'signature'], 'receipt') as Receipt;
+    return serverVerify(fromHex(r.serverKey, SERVER_KEY_BYTES, 'serverKey'), receiptMessage(r), fromHex(r.signature, SERVER_SIGNATURE_BYTES, 'signature'));
   } catch {
     return false;
   }
 }
+

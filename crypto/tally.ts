@@ -1,7 +1,7 @@
 /**
  * @module crypto/tally
  * The count (protocol §9): a pure function from the ballot definition, the roster and the
- * openings to per-item counts and outcomes. The server publishes its result and the
+ * decrypted per-entry totals to per-item counts and outcomes. The server publishes its result and the
  * verifier recomputes it with this same function.
  */
 import { OPTIONS, outcomeOf, type BallotType, type OptionId, type Outcome, type Rule } from './rule.ts';
@@ -29,53 +29,6 @@ export type Tally = {
 
 /** What the tally needs to know of each member on the roster. */
 export type TallyMember = { readonly present: boolean; readonly issued: number };
-
-/**
- * Count the ballots. `openings[i]` is the opened choices of cast ballot i, or null when it
- * was never (validly) opened; an opened ballot must already have passed `validChoices`.
- */
-export function computeTally(
-  type: BallotType,
-  rule: Rule,
-  items: readonly Item[],
-  roster: readonly TallyMember[],
-  openings: readonly (readonly string[] | null)[],
-): Tally {
-  const entitled = roster.length;
-  const present = roster.filter((m) => m.present).length;
-  const issued = roster.filter((m) => m.issued > 0).length;
-  const cast = openings.length;
-  const counts = items.map(() => ({ agree: 0, disagree: 0, abstain: 0 }) as Record<OptionId, number>);
-  let valid = 0;
-  for (const choices of openings) {
-    if (choices === null) continue;
-    valid++;
-    choices.forEach((c, i) => counts[i]![c as OptionId]++);
-  }
-  const turnout = { entitled, present, cast };
-  return {
-    entitled,
-    present,
-    issued,
-    cast,
-    valid,
-    invalid: cast - valid,
-    items: items.map((item, i) => ({
-      itemId: item.id,
-      counts: counts[i]!,
-      outcome: outcomeOf(type, rule, counts[i]![rule.option], turnout),
-    })),
-  };
-}
-
-/** True iff `choices` has exactly one allowed option per item. */
-export function validChoices(choices: unknown, itemCount: number): choices is string[] {
-  return (
-    Array.isArray(choices) &&
-    choices.length === itemCount &&
-    choices.every((c) => typeof c === 'string' && (OPTIONS as readonly string[]).includes(c))
-  );
-}
 
 /**
  * The count of a sealed ballot (protocol §9, v2): from the decrypted per-entry totals of the

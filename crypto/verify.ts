@@ -1,169 +1,267 @@
 /**
  * @module crypto/verify
- * The bundle verifier (protocol §10): a flat chain of named checks, each with a stable
- * failure code, that re-checks everything the server claims about one closed ballot. It
- * returns every failed check, not only the first, and never throws. It depends on
- * crypto/ alone, so it runs unchanged in Node (the CLI) and in a browser Web Worker.
+ * The verifier of v2 bundles (protocol §10): a flat chain of named checks, each with a
+ * stable failure code, that re-checks everything the server and the scrutineers claim
+ * about one closed sealed ballot — the key ceremony, the issuance logs, every token and
+ * every ballot proof, the homomorphic sums, every decryption share and the counts. It
+ * returns every failed check in check order and never throws. crypto/ only, so it runs
+ * unchanged in Node (the CLI) and in a browser Web Worker.
  */
-import { fromHex, toHex, compareBytes } from './bytes.ts';
-import { checkOpening } from './commitment.ts';
-import { castLeaf, bundleSignatureValid, tryParseBundle, type Bundle } from './bundle.ts';
+import { compareBytes, fromHex, toHex } from './bytes.ts';
+import { verifyCeremonyRecord } from './ceremony.ts';
+import {
+  combineDecryptionShares, discreteLog, parseDecryptionShare, verifyDecryptionShare, type DecryptionShare,
+} from './decryption.ts';
+import { decodeElement, type Element } from './group.ts';
+import { memberBounds, tokensBound, verifyIssuanceLog } from './issuance-log.ts';
 import { inclusionProof, leafHash, merkleRoot, verifyInclusion } from './merkle.ts';
 import { decodeG2 } from './points.ts';
-import { verifyReceipt, type Receipt } from './receipt.ts';
-import { quorumMet } from './rule.ts';
-import { computeTally, validChoices, type Tally } from './tally.ts';
+import { quorumMet, type BallotType } from './rule.ts';
+import {
+  decodeSumCiphertext, encodeCiphertext, parseSealedBallot, sumCiphertexts, verifySealedBallots,
+  type BallotShape, type Ciphertext, type SealedBallot,
+} from './sealed.ts';
+import { tallyFromCounts, type Tally } from './tally.ts';
 import { findInvalidTokens, tokenHash } from './token.ts';
+import { ballotShape, bundleSignatureValid, castLeaf, tryParseBundle, type Bundle, type MemberKind } from './bundle.ts';
+import { verifyReceipt, type Receipt } from './receipt.ts';
+import { ballotHash } from './sealed.ts';
 
-/** Stable codes of the verifier's checks (protocol §10). */
+/**
+ * The member kinds each ballot type entitles (protocol §8.3): a decision (票决) is the
+ * standing committee's; a consultation (征求意见) is every member's, alternates included.
+ */
+export const ENTITLED_KINDS: Readonly<Record<BallotType, readonly MemberKind[]>> = {
+  decision: ['standing'],
+  consultation: ['standing', 'full', 'alternate'],
+};
+
+/** Stable codes of the v2 verifier's checks (protocol §10.1). */
 export type FailureCode =
   | 'MALFORMED'
   | 'BUNDLE_SIGNATURE'
   | 'SERVER_KEY'
+  | 'CEREMONY'
   | 'PUBLIC_KEY'
+  | 'ELECTION_KEY'
+  | 'ISSUANCE_LOG'
   | 'ROSTER_INCONSISTENT'
   | 'QUORUM_NOT_MET'
   | 'COUNT_EXCEEDS_ISSUED'
   | 'DUPLICATE_TOKEN'
   | 'BALLOT_ORDER'
   | 'TOKEN_SIGNATURE'
-  | 'COMMITMENT_OPENING'
-  | 'INVALID_CHOICE'
+  | 'BALLOT_HASH'
+  | 'BALLOT_PROOF'
   | 'MERKLE_ROOT'
+  | 'ENCRYPTED_SUM'
+  | 'DECRYPTION_SHARE'
   | 'TALLY_MISMATCH'
   | 'OUTCOME_MISMATCH';
 
-/** Every check, in the order the verifier runs them. */
+/** Every check, in the order the verifier runs and reports them. */
 export const CHECKS: readonly FailureCode[] = [
-  'MALFORMED', 'BUNDLE_SIGNATURE', 'SERVER_KEY', 'PUBLIC_KEY', 'ROSTER_INCONSISTENT', 'QUORUM_NOT_MET',
-  'COUNT_EXCEEDS_ISSUED', 'DUPLICATE_TOKEN', 'BALLOT_ORDER', 'TOKEN_SIGNATURE', 'COMMITMENT_OPENING',
-  'INVALID_CHOICE', 'MERKLE_ROOT', 'TALLY_MISMATCH', 'OUTCOME_MISMATCH',
+  'MALFORMED', 'BUNDLE_SIGNATURE', 'SERVER_KEY', 'CEREMONY', 'PUBLIC_KEY', 'ELECTION_KEY', 'ISSUANCE_LOG',
+  'ROSTER_INCONSISTENT', 'QUORUM_NOT_MET', 'COUNT_EXCEEDS_ISSUED', 'DUPLICATE_TOKEN', 'BALLOT_ORDER',
+  'TOKEN_SIGNATURE', 'BALLOT_HASH', 'BALLOT_PROOF', 'MERKLE_ROOT', 'ENCRYPTED_SUM', 'DECRYPTION_SHARE',
+  'TALLY_MISMATCH', 'OUTCOME_MISMATCH',
 ];
 
 /** One failed check; `ballot` is the index in `bundle.ballots` when the failure is about one cast. */
 export type Failure = { readonly code: FailureCode; readonly detail: string; readonly ballot?: number };
 
-/** Verifier result: `tally` is the recomputed tally (null when the bundle could not be parsed). */
 export type VerifyResult = {
   readonly ok: boolean;
   readonly failures: readonly Failure[];
+  /** The tally recomputed from the decryption (null when it could not be computed). */
   readonly tally: Tally | null;
   readonly bundle: Bundle | null;
+  /** The ceremony fingerprint's transcript, for display (null when the ceremony failed). */
+  readonly transcript: string | null;
 };
 
 export type VerifyOptions = {
   /** Expected server key (hex), e.g. read off the projector or the minutes; checked when given. */
   readonly serverKey?: string;
-  /** Called as work advances, so a page can show a progress bar. */
+  /** Called as work advances (done of total), so a page can show a progress bar. */
   readonly onProgress?: (done: number, total: number) => void;
   /** Token signatures checked per batch (default 256). */
   readonly batchSize?: number;
 };
 
-/** Checks many token signatures under one key; returns the indices of invalid ones. */
-export type TokenChecker = (
-  publicKey: Uint8Array,
-  ballotId: string,
-  items: readonly { token: Uint8Array; signature: Uint8Array }[],
-) => Promise<number[]>;
+/** What the per-cast checks need, so they can run elsewhere (worker threads). */
+export type CastCheckInput = {
+  readonly ballotId: string;
+  readonly publicKey: Uint8Array;
+  readonly electionKey: Uint8Array;
+  readonly shape: BallotShape;
+  readonly casts: readonly { token: Uint8Array; signature: Uint8Array; sealed: Uint8Array }[];
+};
+/** Result of the per-cast checks: indices (into `casts`) of bad token signatures and of bad ballot proofs. */
+export type CastCheckResult = { readonly badTokens: readonly number[]; readonly badProofs: readonly number[] };
+/** Runs the per-cast checks (TOKEN_SIGNATURE, BALLOT_PROOF), e.g. split across threads. */
+export type CastChecker = (input: CastCheckInput) => Promise<CastCheckResult>;
 
-/** Verify an audit bundle (parsed JSON). Never throws. */
+/**
+ * The per-cast checks on one slice: batched token signatures (protocol §4.5) and every
+ * sealed ballot's proofs (protocol §5.3), batched too. Pure; a worker thread runs it on its slice.
+ */
+export function checkCasts(input: CastCheckInput, opts: { batchSize?: number; proofs?: boolean; onEach?: (done: number) => void } = {}): CastCheckResult {
+  const batchSize = opts.batchSize ?? 256;
+  const { ballotId, publicKey, electionKey, shape, casts } = input;
+  const badTokens: number[] = [];
+  for (let lo = 0; lo < casts.length; lo += batchSize) {
+    const chunk = casts.slice(lo, lo + batchSize);
+    for (const i of findInvalidTokens(publicKey, ballotId, chunk)) badTokens.push(lo + i);
+  }
+  if (opts.proofs === false) return { badTokens, badProofs: [] };
+  // Every cast's proofs, whatever its token: one batched check for the slice (bisected on failure).
+  const items = casts.map((c) => ({ ctx: { ballotId, electionKey, tokenHash: tokenHash(ballotId, c.token) }, bytes: c.sealed }));
+  const badProofs = verifySealedBallots(shape, items, { onProgress: opts.onEach });
+  return { badTokens, badProofs };
+}
+
+/** Verify a v2 audit bundle (parsed JSON) on this thread. Never throws. */
 export function verifyBundle(json: unknown, opts: VerifyOptions = {}): VerifyResult {
   try {
-    return run(json, opts, undefined);
+    const parsed = tryParseBundle(json);
+    if ('error' in parsed) return malformed(parsed.error.message);
+    const b = parsed.bundle;
+    const input = castInput(b);
+    const total = b.ballots.length + 1;
+    const casts = input
+      ? checkCasts(input, {
+          batchSize: Number.isSafeInteger(opts.batchSize) ? Math.max(1, opts.batchSize!) : 256,
+          onEach: (d) => {
+            if (d % 16 === 0) opts.onProgress?.(d, total);
+          },
+        })
+      : null;
+    const result = run(b, opts, casts);
+    opts.onProgress?.(total, total);
+    return result;
   } catch (e) {
-    return crashed(e);
+    return malformed(`verifier error: ${String((e as Error)?.message ?? e)}`);
   }
 }
 
 /**
- * The same checks, with the token signatures checked by `checkTokens` — e.g. split across
- * worker threads so a large bundle uses every core. Never throws (a checker failure is
- * reported as MALFORMED).
+ * The same checks with the per-cast checks run by `checker` (e.g. on worker threads) while
+ * this thread runs the others. Never throws; a failing checker is reported as MALFORMED.
  */
-export async function verifyBundleAsync(json: unknown, checkTokens: TokenChecker, opts: VerifyOptions = {}): Promise<VerifyResult> {
+export async function verifyBundleAsync(json: unknown, checker: CastChecker, opts: VerifyOptions = {}): Promise<VerifyResult> {
   try {
     const parsed = tryParseBundle(json);
-    if ('error' in parsed) return run(json, opts, undefined);
+    if ('error' in parsed) return malformed(parsed.error.message);
     const b = parsed.bundle;
-    try {
-      decodeG2(fromHex(b.publicKey, 96, 'publicKey'), 'publicKey');
-    } catch {
-      return run(json, opts, undefined); // PUBLIC_KEY fails; every token check fails with it
-    }
-    const items = b.ballots.map((x) => ({ token: fromHex(x.token, 32, 'token'), signature: fromHex(x.signature, 48, 'signature') }));
-    // Settled into a value at once, so a failing checker is never an unhandled rejection
-    // while the other checks run.
-    const pending = checkTokens(fromHex(b.publicKey, 96, 'publicKey'), b.ballot.id, items).then(
-      (bad) => ({ bad }),
-      (error: unknown) => ({ error }),
-    );
-    // Let the checker hand its work to its threads, then run every other check meanwhile.
+    const input = castInput(b);
+    if (!input) return run(b, opts, null);
+    // Settled into a value at once: a failing checker is never an unhandled rejection.
+    const pending = checker(input).then((r) => ({ r }), (error: unknown) => ({ error }));
     await new Promise((r) => setTimeout(r, 0));
-    const rest = run(json, opts, 'deferred');
     const settled = await pending;
-    if ('error' in settled) return crashed(settled.error);
-    const bad = [...new Set(settled.bad)].sort((x, y) => x - y);
-    const tokenFailures: Failure[] = bad.map((i) => ({ code: 'TOKEN_SIGNATURE', detail: tokenDetail(i), ballot: i }));
-    // Keep the failures in check order: token failures go where the chain checks tokens.
-    const at = CHECKS.indexOf('TOKEN_SIGNATURE');
-    const failures = [...rest.failures.filter((f) => CHECKS.indexOf(f.code) < at), ...tokenFailures, ...rest.failures.filter((f) => CHECKS.indexOf(f.code) > at)];
-    return { ...rest, ok: failures.length === 0, failures };
+    if ('error' in settled) return malformed(`verifier error: ${String((settled.error as Error)?.message ?? settled.error)}`);
+    return run(b, opts, settled.r);
   } catch (e) {
-    return crashed(e);
+    return malformed(`verifier error: ${String((e as Error)?.message ?? e)}`);
   }
 }
 
-const tokenDetail = (i: number) => `ballot ${i} has no valid blind signature under the ballot key`;
-
-function crashed(e: unknown): VerifyResult {
-  return { ok: false, failures: [{ code: 'MALFORMED', detail: `verifier error: ${String((e as Error)?.message ?? e)}` }], tally: null, bundle: null };
+function malformed(detail: string): VerifyResult {
+  return { ok: false, failures: [{ code: 'MALFORMED', detail }], tally: null, bundle: null, transcript: null };
 }
 
-function run(json: unknown, opts: VerifyOptions, badTokens: ReadonlySet<number> | 'deferred' | undefined): VerifyResult {
+/** The per-cast check input, or null when a ballot key does not decode (then every cast fails with it). */
+function castInput(b: Bundle): CastCheckInput | null {
+  try {
+    decodeG2(fromHex(b.publicKey, 96, 'publicKey'));
+    decodeElement(fromHex(b.electionKey, 32, 'electionKey'));
+  } catch {
+    return null;
+  }
+  return {
+    ballotId: b.ballot.id,
+    publicKey: fromHex(b.publicKey, 96, 'publicKey'),
+    electionKey: fromHex(b.electionKey, 32, 'electionKey'),
+    shape: ballotShape(b.ballot),
+    casts: b.ballots.map((x) => ({ token: fromHex(x.token, 32, 'token'), signature: fromHex(x.signature, 48, 'signature'), sealed: fromHex(x.sealed, undefined, 'sealed') })),
+  };
+}
+
+function run(b: Bundle, opts: VerifyOptions, casts: CastCheckResult | null): VerifyResult {
   const failures: Failure[] = [];
   const fail = (code: FailureCode, detail: string, ballot?: number) =>
     failures.push(ballot === undefined ? { code, detail } : { code, detail, ballot });
-
-  // MALFORMED: the bundle has exactly the documented shape.
-  const parsed = tryParseBundle(json);
-  if ('error' in parsed) return { ok: false, failures: [{ code: 'MALFORMED', detail: parsed.error.message }], tally: null, bundle: null };
-  const b = parsed.bundle;
   const def = b.ballot;
   const n = b.ballots.length;
-  const total = n * 2 + 1;
-  const progress = (done: number) => opts.onProgress?.(Math.min(done, total), total);
+  const shape = ballotShape(def);
 
-  // BUNDLE_SIGNATURE / SERVER_KEY: signed by the server key, and that key is the expected one.
+  // BUNDLE_SIGNATURE / SERVER_KEY.
   if (!bundleSignatureValid(b)) fail('BUNDLE_SIGNATURE', 'the server signature over the bundle does not verify');
   if (opts.serverKey !== undefined && opts.serverKey !== b.serverKey)
     fail('SERVER_KEY', `bundle is signed by ${b.serverKey}, expected ${opts.serverKey}`);
 
-  // PUBLIC_KEY: the ballot key is a valid G2 point.
-  let keyOk = true;
+  // CEREMONY: every device signed, every reveal matches its commitment, every device acknowledged.
+  const ceremony = verifyCeremonyRecord(b.ceremony);
+  if (!ceremony.ok) fail('CEREMONY', ceremony.detail);
+  const t = b.ceremony.params.t;
+
+  // PUBLIC_KEY / ELECTION_KEY: the ballot keys are the ceremony's joint keys.
+  if (ceremony.ok && toHex(ceremony.tokenPublicKey) !== b.publicKey) fail('PUBLIC_KEY', 'the token key is not the one the ceremony produced');
+  else if (!ceremony.ok) {
+    try {
+      decodeG2(fromHex(b.publicKey, 96, 'publicKey'), 'publicKey');
+    } catch (e) {
+      fail('PUBLIC_KEY', `token public key is invalid: ${(e as Error).message}`);
+    }
+  }
+  let electionKey: Element | null = null;
   try {
-    decodeG2(fromHex(b.publicKey, 96, 'publicKey'), 'publicKey');
+    electionKey = decodeElement(fromHex(b.electionKey, 32, 'electionKey'), 'electionKey');
+    if (ceremony.ok && toHex(ceremony.electionKey) !== b.electionKey) fail('ELECTION_KEY', 'the election key is not the one the ceremony produced');
   } catch (e) {
-    keyOk = false;
-    fail('PUBLIC_KEY', `ballot public key is invalid: ${(e as Error).message}`);
+    fail('ELECTION_KEY', `election key is invalid: ${(e as Error).message}`);
   }
 
-  // ROSTER_INCONSISTENT: tokens go only to members who are present.
+  // ISSUANCE_LOG: each log is signed by its device; it names present members only; the roster's
+  // `issued` is backed by the logs (a token needs t devices' partial signatures).
+  const byId = new Map(b.roster.map((m) => [m.memberId, m]));
+  const logs = b.issuanceLogs.map((log, i) => {
+    if (log === null) return null;
+    const device = b.ceremony.params.devices[i];
+    if (!device || !verifyIssuanceLog(def.id, device, log)) {
+      fail('ISSUANCE_LOG', `device ${i + 1}'s issuance log is not signed by that device`);
+      return null;
+    }
+    const stray = log.entries.find((id) => !byId.get(id)?.present);
+    if (stray !== undefined) fail('ISSUANCE_LOG', `device ${i + 1} signed for ${stray}, who is not a present member on the roster`);
+    return log;
+  });
+  const bounds = memberBounds(logs, t);
+  for (const m of b.roster) {
+    // A member no log names could have been served only by devices without a log.
+    const bound = bounds.get(m.memberId) ?? tokensBound(logs.map((l) => (l ? 0 : null)), t);
+    if (m.issued > bound) fail('ISSUANCE_LOG', `${m.name} (${m.memberId}) is listed as issued ${m.issued} but the logs allow ${bound}`);
+  }
+
+  // ROSTER_INCONSISTENT (every member of a kind the ballot type entitles; tokens only to present
+  // members) / QUORUM_NOT_MET.
   b.roster.forEach((m) => {
+    if (!ENTITLED_KINDS[def.type].includes(m.kind)) fail('ROSTER_INCONSISTENT', `${m.name} (${m.memberId}) is a ${m.kind} member, not entitled to a ${def.type} ballot`);
     if (m.issued > 0 && !m.present) fail('ROSTER_INCONSISTENT', `${m.name} (${m.memberId}) was issued a token but is not marked present`);
   });
   const entitled = b.roster.length;
   const present = b.roster.filter((m) => m.present).length;
   const issued = b.roster.filter((m) => m.issued > 0).length;
-
-  // QUORUM_NOT_MET: the ballot could lawfully open.
   if (!quorumMet(def.rule, present, entitled))
     fail('QUORUM_NOT_MET', `present ${present} of entitled ${entitled} is below the quorum ${def.rule.quorum?.num}/${def.rule.quorum?.den}`);
 
-  // COUNT_EXCEEDS_ISSUED: 收回票 ≤ 发出票, else the ballot is void.
+  // COUNT_EXCEEDS_ISSUED: 收回票 ≤ 发出票, and no more casts than the logs allow tokens.
   if (n > issued) fail('COUNT_EXCEEDS_ISSUED', `${n} ballots cast but only ${issued} members were issued a token`);
+  const logBound = tokensBound(logs.map((l) => (l === null ? null : l.entries.length)), t);
+  if (n > logBound) fail('COUNT_EXCEEDS_ISSUED', `${n} ballots cast but the scrutineers' issuance logs allow at most ${logBound} tokens`);
 
-  // DUPLICATE_TOKEN and BALLOT_ORDER: each token once, ballots sorted by token hash.
+  // DUPLICATE_TOKEN / BALLOT_ORDER.
   const hashes = b.ballots.map((x) => tokenHash(def.id, fromHex(x.token, 32, 'token')));
   const seen = new Map<string, number>();
   b.ballots.forEach((x, i) => {
@@ -177,85 +275,117 @@ function run(json: unknown, opts: VerifyOptions, badTokens: ReadonlySet<number> 
       break;
     }
 
-  // TOKEN_SIGNATURE: batched check per chunk; bisection names the bad ones.
-  // Not Math.max(1, batchSize) alone: NaN would skip every token check and 1.5 would misindex ballots.
-  const batch = Number.isSafeInteger(opts.batchSize) ? Math.max(1, opts.batchSize!) : 256;
-  const items = b.ballots.map((x) => ({ token: fromHex(x.token, 32, 'token'), signature: fromHex(x.signature, 48, 'signature') }));
-  // 'deferred': verifyBundleAsync checks them on other threads and adds the failures itself.
-  for (let lo = 0; lo < n && badTokens !== 'deferred'; lo += batch) {
-    const chunk = items.slice(lo, lo + batch);
-    const bad = !keyOk
-      ? chunk.map((_, i) => i)
-      : badTokens
-        ? chunk.map((_, i) => i).filter((i) => badTokens.has(lo + i))
-        : findInvalidTokens(fromHex(b.publicKey, 96, 'publicKey'), def.id, chunk);
-    for (const i of bad) fail('TOKEN_SIGNATURE', tokenDetail(lo + i), lo + i);
-    progress(lo + chunk.length);
-  }
+  // TOKEN_SIGNATURE (run by checkCasts, here or on other threads).
+  const badTokens = casts ? casts.badTokens : b.ballots.map((_, i) => i);
+  for (const i of [...new Set(badTokens)].sort((x, y) => x - y))
+    fail('TOKEN_SIGNATURE', `ballot ${i} has no valid blind signature under the token key`, i);
 
-  // COMMITMENT_OPENING and INVALID_CHOICE: each opening opens its commitment with valid choices.
-  const openings = b.ballots.map((x, i) => {
-    if (i % 64 === 0) progress(n + i);
-    if (x.opening === null) return null;
-    const opening = { choices: x.opening.choices, salt: fromHex(x.opening.salt, 32, 'salt') };
-    let ok = true;
-    if (!checkOpening(def.id, items[i]!.token, fromHex(x.commitment, 32, 'commitment'), opening)) {
-      fail('COMMITMENT_OPENING', `ballot ${i}: the opening does not match the commitment`, i);
-      ok = false;
-    }
-    if (!validChoices(x.opening.choices, def.items.length)) {
-      fail('INVALID_CHOICE', `ballot ${i}: choices must be one of ${def.options.join('/')} for each of ${def.items.length} items`, i);
-      ok = false;
-    }
-    return ok ? x.opening.choices : null;
+  // BALLOT_HASH: c is the hash of the sealed ballot.
+  b.ballots.forEach((x, i) => {
+    if (toHex(ballotHash(def.id, fromHex(x.sealed, undefined, 'sealed'))) !== x.commitment)
+      fail('BALLOT_HASH', `ballot ${i}: the commitment hash is not the hash of its sealed ballot`, i);
   });
 
-  // MERKLE_ROOT: the root commits to exactly these casts in this order.
+  // BALLOT_PROOF: every entry is 0 or 1 and every group's sum is within its bounds.
+  const badProofs = new Set(casts ? casts.badProofs : b.ballots.map((_, i) => i));
+  for (const i of [...badProofs].sort((x, y) => x - y))
+    fail('BALLOT_PROOF', `ballot ${i}: the proofs of its sealed ballot do not verify`, i);
+
+  // MERKLE_ROOT.
   const root = merkleRoot(b.ballots.map((x) => leafHash(castLeaf(def.id, x))));
   if (toHex(root) !== b.merkleRoot) fail('MERKLE_ROOT', `merkle root is ${toHex(root)}, bundle says ${b.merkleRoot}`);
 
-  // TALLY_MISMATCH and OUTCOME_MISMATCH: recount with the shared tally function.
-  const tally = computeTally(def.type, def.rule, def.items, b.roster, openings);
-  for (const k of ['entitled', 'present', 'issued', 'cast', 'valid', 'invalid'] as const)
-    if (tally[k] !== b.tally[k]) fail('TALLY_MISMATCH', `${k} is ${tally[k]}, bundle says ${b.tally[k]}`);
-  tally.items.forEach((t, i) => {
-    const claimed = b.tally.items[i]!;
-    for (const o of def.options)
-      if (t.counts[o] !== claimed.counts[o]) fail('TALLY_MISMATCH', `item ${t.itemId}: ${o} is ${t.counts[o]}, bundle says ${claimed.counts[o]}`);
-    if (t.outcome !== claimed.outcome) fail('OUTCOME_MISMATCH', `item ${t.itemId}: outcome is ${t.outcome}, bundle says ${claimed.outcome}`);
-  });
-  progress(total);
-  return { ok: failures.length === 0, failures, tally, bundle: b };
+  // ENCRYPTED_SUM: the published sums are the sums of every published sealed ballot.
+  let sums: Ciphertext[] | null = null;
+  try {
+    const sealed: SealedBallot[] = b.ballots.map((x) => parseSealedBallot(shape, fromHex(x.sealed, undefined, 'sealed')));
+    const recomputed = sumCiphertexts(shape, sealed);
+    recomputed.forEach((c, k) => {
+      if (toHex(encodeCiphertext(c)) !== b.sums[k]) fail('ENCRYPTED_SUM', `sum ${k} is not the sum of the published ballots`);
+    });
+    sums = recomputed;
+  } catch (e) {
+    fail('ENCRYPTED_SUM', `the sums cannot be recomputed: ${(e as Error).message}`);
+  }
+
+  // DECRYPTION_SHARE: at least t shares from distinct devices, each proven against its public share.
+  const good: DecryptionShare[] = [];
+  if (sums && electionKey && ceremony.ok) {
+    for (const d of b.decryption) {
+      const pub = ceremony.electionPublicShares[d.index - 1];
+      let share: DecryptionShare | null = null;
+      try {
+        share = parseDecryptionShare(d, sums.length);
+      } catch {
+        share = null;
+      }
+      if (!pub || !share) {
+        fail('DECRYPTION_SHARE', `decryption share of device ${d.index} is not from a ceremony device`);
+        continue;
+      }
+      const bad = verifyDecryptionShare({ ballotId: def.id, electionKey: fromHex(b.electionKey, 32, 'electionKey') }, decodeElement(pub), sums, share);
+      if (bad.length) fail('DECRYPTION_SHARE', `decryption share of device ${d.index} fails its proof for entr${bad.length > 1 ? 'ies' : 'y'} ${bad.join(', ')}`);
+      else good.push(share);
+    }
+    if (good.length < t) fail('DECRYPTION_SHARE', `${good.length} valid decryption shares, ${t} needed`);
+  } else if (b.decryption.length < t) fail('DECRYPTION_SHARE', `${b.decryption.length} decryption shares, ${t} needed`);
+
+  // TALLY_MISMATCH / OUTCOME_MISMATCH: counts from the decryption; outcomes by the published rule.
+  let tally: Tally | null = null;
+  if (sums && good.length >= t) {
+    const combined = combineDecryptionShares(sums, good.slice(0, t));
+    const counts = combined.map((M) => discreteLog(M, n));
+    const missing = counts.findIndex((c) => c === null);
+    if (missing >= 0) fail('TALLY_MISMATCH', `entry ${missing} does not decrypt to a count between 0 and ${n}`);
+    else tally = tallyFromCounts(def, b.roster, n, counts as number[]);
+  }
+  if (tally) {
+    for (const k of ['entitled', 'present', 'issued', 'cast', 'valid', 'invalid'] as const)
+      if (tally[k] !== b.tally[k]) fail('TALLY_MISMATCH', `${k} is ${tally[k]}, bundle says ${b.tally[k]}`);
+    tally.items.forEach((it, i) => {
+      const claimed = b.tally.items[i]!;
+      for (const o of def.options)
+        if (it.counts[o] !== claimed.counts[o]) fail('TALLY_MISMATCH', `item ${it.itemId}: ${o} is ${it.counts[o]}, bundle says ${claimed.counts[o]}`);
+      if (it.outcome !== claimed.outcome) fail('OUTCOME_MISMATCH', `item ${it.itemId}: outcome is ${it.outcome}, bundle says ${claimed.outcome}`);
+    });
+  } else fail('TALLY_MISMATCH', 'the counts cannot be recomputed from the decryption');
+
+  const order = (c: FailureCode) => CHECKS.indexOf(c);
+  const sorted = failures.map((f, i) => ({ f, i })).sort((x, y) => order(x.f.code) - order(y.f.code) || x.i - y.i).map((x) => x.f);
+  return { ok: sorted.length === 0, failures: sorted, tally, bundle: b, transcript: ceremony.ok ? toHex(ceremony.transcript) : null };
 }
 
-/** Where a receipt stands against a bundle (protocol §10.2). */
+/** Where a receipt stands against a verified v2 bundle (protocol §10.2). */
 export type ReceiptCheck =
-  | { readonly status: 'included'; readonly index: number; readonly proof: readonly string[]; readonly opened: boolean }
-  | { readonly status: 'missing' } // signed by this bundle's server yet absent: proof of misbehaviour
-  | { readonly status: 'invalid-receipt' } // receipt signature does not verify
+  | { readonly status: 'included'; readonly index: number; readonly proof: readonly string[] }
+  | { readonly status: 'missing' } // signed by this bundle's server, for its keys, yet absent: proof of misbehaviour
+  | { readonly status: 'other-keys' } // signed by this server for other ballot keys: proof of a tagged tablet
+  | { readonly status: 'invalid-receipt' }
   | { readonly status: 'other-ballot' }
   | { readonly status: 'other-server' };
 
-/**
- * Is the cast behind `receipt` in the (already verified) bundle? Recomputes the leaf's
- * inclusion proof and checks it against the bundle's Merkle root. Never throws.
- */
+/** Is the cast behind `receipt` in the bundle, with the same σ and commitment? Never throws. */
 export function checkReceipt(bundle: Bundle, receipt: Receipt): ReceiptCheck {
   try {
     if (!verifyReceipt(receipt)) return { status: 'invalid-receipt' };
     if (receipt.ballotId !== bundle.ballot.id) return { status: 'other-ballot' };
     if (receipt.serverKey !== bundle.serverKey) return { status: 'other-server' };
+    if (receipt.publicKey !== bundle.publicKey || receipt.electionKey !== bundle.electionKey) return { status: 'other-keys' };
     const id = bundle.ballot.id;
     const index = bundle.ballots.findIndex(
-      (x) => toHex(tokenHash(id, fromHex(x.token, 32, 'token'))) === receipt.tokenHash && x.commitment === receipt.commitment,
+      (x) => toHex(tokenHash(id, fromHex(x.token, 32, 'token'))) === receipt.tokenHash && x.commitment === receipt.commitment && x.signature === receipt.sigma,
     );
     if (index < 0) return { status: 'missing' };
     const leaves = bundle.ballots.map((x) => leafHash(castLeaf(id, x)));
     const proof = inclusionProof(leaves, index);
-    if (!verifyInclusion(leaves[index]!, index, leaves.length, proof, fromHex(bundle.merkleRoot, 32, 'merkleRoot')))
-      return { status: 'missing' };
-    return { status: 'included', index, proof: proof.map(toHex), opened: bundle.ballots[index]!.opening !== null };
+    if (!verifyInclusion(leaves[index]!, index, leaves.length, proof, fromHex(bundle.merkleRoot, 32, 'merkleRoot'))) return { status: 'missing' };
+    return { status: 'included', index, proof: proof.map(toHex) };
   } catch {
     return { status: 'invalid-receipt' };
   }
+}
+
+/** Decode the published sums (the identity is allowed: a ballot with no casts). */
+export function publishedSums(b: Bundle): Ciphertext[] {
+  return b.sums.map((s, k) => decodeSumCiphertext(fromHex(s, 64, `sums[${k}]`)));
 }

@@ -18,7 +18,7 @@ import { ballotHash, sealBallot, type BallotShape } from './sealed.ts';
 import { combinePartials, verifyPartial } from './threshold.ts';
 import { blindToken, tokenHash, unblindSignature, type BlindingState } from './token.ts';
 import type { OptionId } from './rule.ts';
-import { verifyReceipt2, type Receipt2 } from './bundle2.ts';
+import { verifyReceipt, type Receipt } from './receipt.ts';
 
 /** The ballot keys a device may use, all derived from a checked ceremony record. */
 export type BallotKeys = {
@@ -96,7 +96,7 @@ export function castMac(castKey: Uint8Array, ballotId: string, token: Uint8Array
 /** A cast as sent, and what the device keeps to check its receipt. */
 export type PreparedCast = {
   readonly body: { token: string; signature: string; sealed: string; commitment: string; mac: string };
-  readonly expect: Omit<Receipt2, 'serverKey' | 'signature'>;
+  readonly expect: Omit<Receipt, 'serverKey' | 'signature'>;
 };
 
 /**
@@ -125,9 +125,9 @@ export function prepareCast(
  * Step 4: the receipt is the server's signed promise for exactly this cast under exactly these
  * keys (and, when given, from the server key shown in the room). Never throws.
  */
-export function receiptMatches(receipt: unknown, expect: PreparedCast['expect'], serverKey?: string): receipt is Receipt2 {
-  if (!verifyReceipt2(receipt)) return false;
-  const r = receipt as Receipt2;
+export function receiptMatches(receipt: unknown, expect: PreparedCast['expect'], serverKey?: string): receipt is Receipt {
+  if (!verifyReceipt(receipt)) return false;
+  const r = receipt as Receipt;
   return (
     r.ballotId === expect.ballotId && r.tokenHash === expect.tokenHash && r.sigma === expect.sigma && r.commitment === expect.commitment &&
     r.publicKey === expect.publicKey && r.electionKey === expect.electionKey && (serverKey === undefined || r.serverKey === serverKey)

@@ -1,7 +1,7 @@
 /**
  * @module scripts/verify
  * The standalone verifier (protocol §10) as a command: reads one piaojue/2 audit bundle, runs
- * every check of `verifyBundle2`, and prints a readable summary (ballot, rule in words, turnout,
+ * every check of `verifyBundle`, and prints a readable summary (ballot, rule in words, turnout,
  * per-item counts and outcomes) or, with `--json`, exactly one JSON object. It depends on the
  * crypto core and Node's fs/process only, so anyone can run it offline on a published bundle.
  *
@@ -12,9 +12,9 @@ import { availableParallelism } from 'node:os';
 import process from 'node:process';
 import { Worker } from 'node:worker_threads';
 import {
-  CHECKS_2 as CHECKS, OUTCOMES, ceremonyFingerprint, fromHex, parseJsonStrict, verifyBundle2, verifyBundle2Async,
-  type BallotType, type Bundle2, type CastChecker, type CastCheckResult, type Failure2 as Failure, type FailureCode2 as FailureCode,
-  type Outcome, type Rule, type Tally, type VerifyResult2 as VerifyResult,
+  CHECKS as CHECKS, OUTCOMES, ceremonyFingerprint, fromHex, parseJsonStrict, verifyBundle, verifyBundleAsync,
+  type BallotType, type Bundle, type CastChecker, type CastCheckResult, type Failure as Failure, type FailureCode as FailureCode,
+  type Outcome, type Rule, type Tally, type VerifyResult as VerifyResult,
 } from '../crypto/index.ts';
 
 const USAGE = `Usage: npm run verify -- <bundle.json | -> [--server-key HEX] [--json] [--threads N]
@@ -143,7 +143,7 @@ function checksRun(pinned: boolean): readonly FailureCode[] {
   return pinned ? CHECKS : CHECKS.filter((c) => c !== 'SERVER_KEY');
 }
 
-function summary(bundle: Bundle2, tally: Tally, transcript: string | null): string[] {
+function summary(bundle: Bundle, tally: Tally, transcript: string | null): string[] {
   const def = bundle.ballot;
   const lines = [
     `Ballot:   ${def.title}`,
@@ -242,7 +242,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const opts = args.serverKey === undefined ? {} : { serverKey: args.serverKey };
   // Threads pay off only past a few dozen ballots (each worker loads the crypto code).
   const many = ((input.value as { ballots?: unknown[] })?.ballots?.length ?? 0) >= 32;
-  const result = args.threads > 1 && many ? await verifyBundle2Async(input.value, threadedChecker(args.threads), opts) : verifyBundle2(input.value, opts);
+  const result = args.threads > 1 && many ? await verifyBundleAsync(input.value, threadedChecker(args.threads), opts) : verifyBundle(input.value, opts);
   process.stdout.write(args.json ? jsonReport(result.ok, result.failures, result.tally) : report(result, args.serverKey !== undefined));
   return result.ok ? EXIT.ok : EXIT.failed;
 }

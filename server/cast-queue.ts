@@ -9,13 +9,13 @@
  * (the tablet retries), so a flood cannot grow the server's memory. Casts reach this queue
  * only after their MAC checked (server/routes/anon.ts), so an outsider's costs no curve work.
  */
-import { fromHex, type BallotShape, type Receipt2 } from '../crypto/index.ts';
+import { fromHex, type BallotShape, type Receipt } from '../crypto/index.ts';
 import type { CryptoPool } from './crypto-pool.ts';
 import type { Db } from './db.ts';
 import { ApiError } from './errors.ts';
 import { storeCastBatch, type CastInput } from './voting.ts';
 
-type Waiter = { cast: CastInput; resolve: (r: Receipt2) => void; reject: (e: unknown) => void };
+type Waiter = { cast: CastInput; resolve: (r: Receipt) => void; reject: (e: unknown) => void };
 
 /** The ballot facts a cast is checked against. */
 export type CastBallot = { readonly publicKey: string; readonly electionKey: string; readonly shape: BallotShape };
@@ -84,10 +84,10 @@ export function createCastQueue(db: Db, serverKey: Uint8Array, pool: CryptoPool,
 
   return {
     /** Queue a cast whose fields are already length- and MAC-checked; resolves with its receipt once durable. */
-    submit(ballotId: string, ballot: CastBallot, cast: CastInput): Promise<Receipt2> {
+    submit(ballotId: string, ballot: CastBallot, cast: CastInput): Promise<Receipt> {
       if (pending >= maxPending) return Promise.reject(new ApiError('BUSY'));
       pending++;
-      return new Promise<Receipt2>((resolve, reject) => {
+      return new Promise<Receipt>((resolve, reject) => {
         let q = queues.get(ballotId);
         if (!q) queues.set(ballotId, (q = { waiters: [], timer: null, busy: false, ballot }));
         q.waiters.push({ cast, resolve, reject });

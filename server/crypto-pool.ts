@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import {
   CryptoInputError, RP, decodeSumCiphertext, encodeCiphertext, fromHex, toHex,
-  type BallotShape, type CastCheckInput, type CastCheckResult, type CryptoErrorCode, type Receipt2,
+  type BallotShape, type CastCheckInput, type CastCheckResult, type CryptoErrorCode, type Receipt,
 } from '../crypto/index.ts';
 import { runJob, type CastFault, type Job } from './crypto-worker.ts';
 
@@ -92,7 +92,7 @@ export function createCryptoPool(size = availableParallelism()) {
       return new Map(results.flat());
     },
     /**
-     * A CastChecker (crypto/verify2.ts) on this pool, for the self-verification before
+     * A CastChecker (crypto/verify.ts) on this pool, for the self-verification before
      * publishing. With `proofs: false` the ballot proofs, already checked when each cast was
      * accepted, are not checked again (they are the bulk of the work).
      */
@@ -111,8 +111,8 @@ export function createCryptoPool(size = availableParallelism()) {
     async receipts(
       serverKey: Uint8Array, ballotId: string, keys: { publicKey: string; electionKey: string },
       items: readonly { token: Uint8Array; signature: Uint8Array; commitment: Uint8Array }[],
-    ): Promise<Receipt2[]> {
-      const results = await Promise.all(parts(items).map(({ part }) => run<Receipt2[]>({ op: 'receipts', serverKey, ballotId, ...keys, items: part })));
+    ): Promise<Receipt[]> {
+      const results = await Promise.all(parts(items).map(({ part }) => run<Receipt[]>({ op: 'receipts', serverKey, ballotId, ...keys, items: part })));
       return results.flat();
     },
     /** Σα, Σβ per entry over the sealed ballots (hex), split across the workers (protocol §9.1). */

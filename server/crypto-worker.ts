@@ -8,8 +8,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { hashCode } from './codes.ts';
 import {
-  checkCasts, decodeG1, encodeCiphertext, findInvalidTokens, fromHex, parseSealedBallot, signReceipt2, sumCiphertexts, toHex,
-  tokenHash, verifySealedBallots, type BallotShape, type CastCheckInput, type Ciphertext, type Receipt2,
+  checkCasts, decodeG1, encodeCiphertext, findInvalidTokens, fromHex, parseSealedBallot, signReceipt, sumCiphertexts, toHex,
+  tokenHash, verifySealedBallots, type BallotShape, type CastCheckInput, type Ciphertext, type Receipt,
 } from '../crypto/index.ts';
 import { ed25519 } from '@noble/curves/ed25519.js';
 
@@ -53,8 +53,8 @@ export function runJob(job: Job): unknown {
       return checkCasts(job.input, { proofs: job.proofs });
     case 'receipts': {
       const serverKey = publicOf(job.serverKey);
-      return job.items.map((it): Receipt2 =>
-        signReceipt2(job.serverKey, serverKey, {
+      return job.items.map((it): Receipt =>
+        signReceipt(job.serverKey, serverKey, {
           ballotId: job.ballotId, tokenHash: toHex(tokenHash(job.ballotId, it.token)), sigma: toHex(it.signature),
           commitment: toHex(it.commitment), publicKey: job.publicKey, electionKey: job.electionKey,
         }),

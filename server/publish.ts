@@ -7,9 +7,9 @@
  */
 import { and, eq } from 'drizzle-orm';
 import {
-  assembleBundle2, decodeElement, decodeSumCiphertext, fromHex, parseDecryptionShare, tokensBound, verifyBundle2Async,
+  assembleBundle, decodeElement, decodeSumCiphertext, fromHex, parseDecryptionShare, tokensBound, verifyBundleAsync,
   verifyCeremonyRecord, verifyDecryptionShare,
-  type BallotDefinition, type Bundle2, type CastChecker, type IssuanceLog, type PublishedShare, type RosterEntry,
+  type BallotDefinition, type Bundle, type CastChecker, type IssuanceLog, type PublishedShare, type RosterEntry,
 } from '../crypto/index.ts';
 import { ballots, decryptions, issuances, partials } from '../schema/schema.ts';
 import { assertTransition, isEntitled, type BallotStatus } from './ballot.ts';
@@ -78,7 +78,7 @@ function bundleRoster(db: Db, def: BallotDefinition, roster: readonly MemberRow[
  * more casts than tokens issued makes the ballot void, as the regulations require.
  * `checkCasts` runs the per-cast checks (on the worker pool).
  */
-export async function finalizeBallot(store: Store, serverKey: Uint8Array, ballotId: string, checkCasts: CastChecker): Promise<Bundle2> {
+export async function finalizeBallot(store: Store, serverKey: Uint8Array, ballotId: string, checkCasts: CastChecker): Promise<Bundle> {
   const { db } = store;
   const { row, def } = getBallot(db, ballotId);
   assertTransition(row.status as BallotStatus, 'published');
@@ -86,7 +86,7 @@ export async function finalizeBallot(store: Store, serverKey: Uint8Array, ballot
   const shares = decryptionsOf(db, ballotId);
   if (shares.length < keys.t) throw new ApiError('BAD_STATE', `${shares.length} of ${keys.t} decryption shares are in`);
   const logs = logsOf(db, ballotId, keys.record.params.n);
-  const bundle = assembleBundle2(
+  const bundle = assembleBundle(
     {
       ballot: def,
       ceremony: keys.record,
@@ -99,7 +99,7 @@ export async function finalizeBallot(store: Store, serverKey: Uint8Array, ballot
     },
     serverKey,
   );
-  const check = await verifyBundle2Async(JSON.parse(JSON.stringify(bundle)), checkCasts, { serverKey: bundle.serverKey });
+  const check = await verifyBundleAsync(JSON.parse(JSON.stringify(bundle)), checkCasts, { serverKey: bundle.serverKey });
   const onlyVoid = !check.ok && check.failures.every((f) => f.code === 'COUNT_EXCEEDS_ISSUED');
   if (!check.ok && !onlyVoid) {
     console.error('[piaojue] self-verification failed:', check.failures.map((f) => `${f.code}: ${f.detail}`).join('; '));

@@ -6,7 +6,7 @@
  * does. Used by `npm run rehearse` to rehearse a meeting and by the acceptance tests. The
  * scenario format is documented in docs/rehearse.md.
  */
-import { checkReceipt2, verifyBundle2, type BallotDefinition, type Bundle2 } from '../crypto/index.ts';
+import { checkReceipt, verifyBundle, type BallotDefinition, type Bundle } from '../crypto/index.ts';
 import { ELIGIBLE_KINDS } from './ballot.ts';
 import { Jar, SimulatedScrutineer, SimulatedTablet, serveWhile, settle } from './simulate.ts';
 
@@ -32,7 +32,7 @@ export type BallotReport =
   | {
       title: string; entitled: number; present: number; issued: number; cast: number; valid: number;
       items: { label: string; agree: number; disagree: number; abstain: number; outcome: string }[];
-      verified: boolean; failures?: string[]; receiptsIncluded: number; bundle: string | null; bundleJson: Bundle2;
+      verified: boolean; failures?: string[]; receiptsIncluded: number; bundle: string | null; bundleJson: Bundle;
     };
 
 function itemOf(it: string | { nominee: string; post: string }): { nominee: string; post: string; label: string } {
@@ -110,8 +110,8 @@ export async function rehearse(scenario: Scenario, url: string, password: string
     await sec.ok('POST', `/api/ballots/${ballot.id}/close`);
     await settle(devices);
     const bundle = await waitForBundle(sec, ballot.id);
-    const check = verifyBundle2(bundle);
-    const receiptsIncluded = casts.filter((r) => r && checkReceipt2(bundle, r).status === 'included').length;
+    const check = verifyBundle(bundle);
+    const receiptsIncluded = casts.filter((r) => r && checkReceipt(bundle, r).status === 'included').length;
     const t = bundle.tally;
     reports.push({
       title: spec.title,
@@ -128,10 +128,10 @@ export async function rehearse(scenario: Scenario, url: string, password: string
 }
 
 /** The bundle, once the server has published it after the decryption shares came in. */
-async function waitForBundle(jar: Jar, ballotId: string): Promise<Bundle2> {
+async function waitForBundle(jar: Jar, ballotId: string): Promise<Bundle> {
   for (let i = 0; i < 600; i++) {
     const r = await jar.call('GET', `/api/ballots/${ballotId}/bundle`);
-    if (r.status === 200) return r.json as Bundle2;
+    if (r.status === 200) return r.json as Bundle;
     await new Promise((res) => setTimeout(res, 50));
   }
   throw new Error(`ballot ${ballotId} was not published within 30 s`);

@@ -9,7 +9,7 @@ import {
   ballotKeys, ballotShape, ceremonyStep, confirmAttendance, createDevice, decryptCasts, finishIssuance, fromHex,
   prepareCast, receiptMatches, selectionsOf, signRequests, startIssuance, approveReissue, toHex,
   type BallotDefinition, type BallotKeys, type CeremonyRecord, type DeviceState, type IssuanceRequest, type OptionId,
-  type PreparedCast, type Receipt2,
+  type PreparedCast, type Receipt,
 } from '../crypto/index.ts';
 
 /** Per-request options (the tests use them to send what a browser or an attacker would). */
@@ -213,7 +213,7 @@ export class SimulatedTablet {
     throw new Error(`${this.name}: no token after 30 attempts`);
   }
   /** Seal the choices and cast; the receipt must match exactly this cast. */
-  async cast(def: Pick<BallotDefinition, 'id' | 'items' | 'options'>, keys: BallotKeys, tok: { token: Uint8Array; sigma: Uint8Array; castKey: Uint8Array }, choices: readonly string[]): Promise<{ prepared: PreparedCast; receipt: Receipt2 }> {
+  async cast(def: Pick<BallotDefinition, 'id' | 'items' | 'options'>, keys: BallotKeys, tok: { token: Uint8Array; sigma: Uint8Array; castKey: Uint8Array }, choices: readonly string[]): Promise<{ prepared: PreparedCast; receipt: Receipt }> {
     const prepared = prepareCast(def.id, keys, ballotShape(def), selectionsOf(def.options as OptionId[], choices), tok.token, tok.sigma, tok.castKey);
     for (let attempt = 0; ; attempt++) {
       const r = await this.anon.call('POST', `/api/anon/ballots/${def.id}/cast`, prepared.body);
@@ -223,7 +223,7 @@ export class SimulatedTablet {
       }
       if (r.status !== 200) throw new Error(`cast → ${r.status} ${JSON.stringify(r.json)}`);
       if (!receiptMatches(r.json.receipt, prepared.expect)) throw new Error('the receipt does not match the cast');
-      return { prepared, receipt: r.json.receipt as Receipt2 };
+      return { prepared, receipt: r.json.receipt as Receipt };
     }
   }
 }

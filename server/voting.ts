@@ -7,7 +7,7 @@
  * server/issuance.ts, decryption and publication in server/publish.ts.
  */
 import { and, asc, count, eq } from 'drizzle-orm';
-import { quorumMet, randomBytes, toHex, tokenHash, type BallotDefinition, type Bundle2 } from '../crypto/index.ts';
+import { quorumMet, randomBytes, toHex, tokenHash, type BallotDefinition, type Bundle } from '../crypto/index.ts';
 import { ballots, casts, decryptions, issuanceLogs, issuances } from '../schema/schema.ts';
 import { assertTransition, type BallotStatus } from './ballot.ts';
 import { checkpoint, type Db, type Store } from './db.ts';
@@ -65,7 +65,7 @@ export function progress(db: Db, row: BallotRow, def: BallotDefinition, roster: 
 /** The public view of a ballot (BallotView in docs/api.md). `result` only once published. */
 export function ballotView(db: Db, row: BallotRow, roster: readonly MemberRow[], fingerprint: string | null = null) {
   const def = parseDefinition(row.definition);
-  const bundle = row.bundle ? (JSON.parse(row.bundle) as Bundle2) : null;
+  const bundle = row.bundle ? (JSON.parse(row.bundle) as Bundle) : null;
   return {
     id: row.id,
     meetingId: row.meetingId,
@@ -150,7 +150,7 @@ export function storeCastBatch(db: Db, ballotId: string, batch: readonly CastInp
 
 /**
  * Rewrite a ballot's casts in token-hash order. SQLite lays a page's cells out in the order
- * they were written, so without this the file itself would keep the arrival (and opening)
+ * they were written, so without this the file itself would keep the arrival
  * order of the casts, rowid or not. The old cells are zeroed (secure_delete).
  */
 export function reorderCasts(tx: Db, ballotId: string): void {

@@ -17,16 +17,16 @@
  *    exactly the same headers from every tablet; 503 BUSY and network failures are retried
  *    with the identical body; the receipt must match the cast (`receiptMatches`).
  * 4. inclusion check — after publication the bundle is fetched anonymously and the receipt
- *    checked against it in the page (`checkReceipt2`); the receipt never leaves the tablet.
+ *    checked against it in the page (`checkReceipt`); the receipt never leaves the tablet.
  *
  * What is stored, and when it is erased, is documented in store.ts. Each step is idempotent
  * and resumes from localStorage after a reload.
  */
 import { createSignal } from 'solid-js';
 import {
-  ballotKeys, ballotShape, bundleSignatureValid2, checkReceipt2, finishIssuance, fromHex, prepareCast, receiptMatches,
-  selectionsOf, startIssuance, toHex, tryParseBundle2, CryptoInputError, OPTIONS,
-  type BallotKeys, type CeremonyRecord, type OptionId, type Receipt2,
+  ballotKeys, ballotShape, bundleSignatureValid, checkReceipt, finishIssuance, fromHex, prepareCast, receiptMatches,
+  selectionsOf, startIssuance, toHex, tryParseBundle, CryptoInputError, OPTIONS,
+  type BallotKeys, type CeremonyRecord, type OptionId, type Receipt,
 } from '../../crypto/index.ts';
 import { ApiFailure, backoff, followMeeting, messageOf, request, untilAcknowledged } from '../api.ts';
 import { t } from '../i18n.ts';
@@ -450,7 +450,7 @@ export function createTabletEngine() {
       if (serverKey === null) serverKey = (await untilAcknowledged(() => request<{ serverKey: string }>('anonymous', 'GET', '/api/server-key'))).serverKey;
       const receipt = answer?.receipt;
       if (!receiptMatches(receipt, rec.expect, serverKey)) throw new Error(t('tablet.receipt.bad'));
-      const r = receipt as Receipt2;
+      const r = receipt as Receipt;
       // Only what the inclusion check needs stays; token, cast key and the cast body are erased.
       put<CastRecord>({
         v: 2, stage: 'cast', ballotId: bid, meetingId: rec.meetingId, title: rec.title,
@@ -470,7 +470,7 @@ export function createTabletEngine() {
   }
 
   /**
-   * After publication: is our cast in the signed bundle (checkReceipt2, in this page)? The
+   * After publication: is our cast in the signed bundle (checkReceipt, in this page)? The
    * receipt is never sent anywhere. Counted: everything of the cast is erased. A cast whose
    * answer never came (stage `casting`) is looked up by token hash, σ and commitment.
    */
@@ -480,8 +480,8 @@ export function createTabletEngine() {
     act(bid, { kind: 'checking' });
     try {
       const json = await untilAcknowledged(() => anonymousJson(`/api/ballots/${encodeURIComponent(bid)}/bundle`));
-      const parsed = tryParseBundle2(json);
-      const bundle = 'bundle' in parsed && bundleSignatureValid2(parsed.bundle) ? parsed.bundle : null;
+      const parsed = tryParseBundle(json);
+      const bundle = 'bundle' in parsed && bundleSignatureValid(parsed.bundle) ? parsed.bundle : null;
       if (rec.stage === 'casting') {
         const e = rec.expect;
         const found = bundle?.ballots.some((x) => x.signature === e.sigma && x.commitment === e.commitment && x.token === rec.cast.token);
@@ -492,7 +492,7 @@ export function createTabletEngine() {
         }
         return act(bid, undefined);
       }
-      const status = bundle ? checkReceipt2(bundle, rec.receipt as Receipt2).status : 'bad-bundle';
+      const status = bundle ? checkReceipt(bundle, rec.receipt as Receipt).status : 'bad-bundle';
       if (status === 'included') put({ v: 2, stage: 'done', ballotId: bid, meetingId: rec.meetingId, title: rec.title, check: 'included', castAt: rec.castAt });
       else put<CastRecord>({ ...rec, check: status });
       act(bid, undefined);

@@ -33,7 +33,7 @@
 /** Keys derived from the checked ceremony (crypto/voter.ts `ballotKeys`), as the tablet used them. */
 export type StoredKeys = { readonly publicKey: string; readonly electionKey: string; readonly fingerprint: string };
 
-/** Outcome of the inclusion check against the published bundle (crypto/verify2.ts `checkReceipt2`, plus a bad bundle). */
+/** Outcome of the inclusion check against the published bundle (crypto/verify.ts `checkReceipt`, plus a bad bundle). */
 export type CheckStatus = 'included' | 'missing' | 'other-keys' | 'invalid-receipt' | 'other-ballot' | 'other-server' | 'bad-bundle';
 
 /** The cast body as sent to POST /api/anon/ballots/:bid/cast. */
@@ -49,7 +49,7 @@ export type Expect = {
   readonly electionKey: string;
 };
 
-/** A v2 receipt as the server signed it (crypto/bundle2.ts `Receipt2`). */
+/** A v2 receipt as the server signed it (crypto/bundle.ts `Receipt`). */
 export type StoredReceipt = Expect & { readonly serverKey: string; readonly signature: string };
 
 type Base = { readonly v: 2; readonly ballotId: string; readonly meetingId: string; readonly title: string };

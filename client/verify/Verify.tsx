@@ -2,13 +2,13 @@
  * @module client/verify/Verify
  * The public verifier of `piaojue/2` bundles: load an audit bundle by address
  * (`?bundle=/api/ballots/…/bundle`) or from a file, verify it in a Web Worker with a progress
- * bar, show every check of crypto/verify2.ts in plain words (a failed one with its code, what
+ * bar, show every check of crypto/verify.ts in plain words (a failed one with its code, what
  * it means and the details), the key ceremony's fingerprint (系统校验码) to compare with the
  * one shown in the room, the result recomputed from the decryption, and check a pasted receipt
  * (included with its Merkle proof; missing or signed for other keys: proof of misbehaviour).
  */
 import { createSignal, For, onCleanup, onMount, Show } from 'solid-js';
-import { CHECKS_2, type Failure2, type FailureCode2, type Tally } from '../../crypto/index.ts';
+import { CHECKS, type Failure, type FailureCode, type Tally } from '../../crypto/index.ts';
 import { t, type Key } from '../i18n.ts';
 import { ResultTable } from '../result.tsx';
 import { LangSwitch, Notice, ProgressBar } from '../ui.tsx';
@@ -166,9 +166,9 @@ export default function Verify() {
 }
 
 function Report(props: { result: Result; usedKey: boolean }) {
-  const failed = (code: FailureCode2): readonly Failure2[] => props.result.failures.filter((f) => f.code === code);
+  const failed = (code: FailureCode): readonly Failure[] => props.result.failures.filter((f) => f.code === code);
   const malformed = () => failed('MALFORMED').length > 0;
-  const state = (code: FailureCode2): 'pass' | 'fail' | 'skip' => {
+  const state = (code: FailureCode): 'pass' | 'fail' | 'skip' => {
     if (failed(code).length) return 'fail';
     if (malformed() && code !== 'MALFORMED') return 'skip';
     if (code === 'SERVER_KEY' && !props.usedKey) return 'skip';
@@ -202,7 +202,7 @@ function Report(props: { result: Result; usedKey: boolean }) {
       <section class="card">
         <h2>{t('verify.checks')}</h2>
         <ol class="checks" data-testid="checks">
-          <For each={CHECKS_2}>
+          <For each={CHECKS}>
             {(code) => (
               <li class={`check-row check-${state(code)}`} data-testid={`check-${code}`} data-state={state(code)}>
                 <span class="check-mark" aria-hidden="true">{state(code) === 'pass' ? '✓' : state(code) === 'fail' ? '✗' : '–'}</span>

@@ -4,7 +4,7 @@
  * keeps the parsed bundle, so a receipt check sends only the receipt; it sends back a
  * summary of the bundle, never the whole list of casts.
  */
-import type { BallotDefinition, Failure2, ReceiptCheck2, Tally } from '../../crypto/index.ts';
+import type { BallotDefinition, Failure, ReceiptCheck, Tally } from '../../crypto/index.ts';
 
 export type ToWorker =
   | { readonly kind: 'verify'; readonly text: string; readonly serverKey?: string }
@@ -29,11 +29,11 @@ export type FromWorker =
   | {
       readonly kind: 'result';
       readonly ok: boolean;
-      readonly failures: readonly Failure2[];
+      readonly failures: readonly Failure[];
       readonly tally: Tally | null;
       readonly summary: BundleSummary | null;
       /** The key ceremony's fingerprint (系统校验码), when the ceremony checks. */
       readonly fingerprint: string | null;
       readonly ms: number;
     }
-  | { readonly kind: 'receipt'; readonly check: ReceiptCheck2 | { readonly status: 'no-bundle' } };
+  | { readonly kind: 'receipt'; readonly check: ReceiptCheck | { readonly status: 'no-bundle' } };

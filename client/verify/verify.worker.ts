@@ -1,14 +1,14 @@
 /**
  * @module client/verify/verify.worker
- * Runs crypto/verify2.ts off the page's thread: verifyBundle2 with progress messages, then
- * checkReceipt2 against the bundle it keeps. The page never freezes, whatever the size.
+ * Runs crypto/verify.ts off the page's thread: verifyBundle with progress messages, then
+ * checkReceipt against the bundle it keeps. The page never freezes, whatever the size.
  */
 /// <reference lib="webworker" />
-import { ceremonyFingerprint, checkReceipt2, fromHex, verifyBundle2, type Bundle2, type Receipt2, parseJsonStrict } from '../../crypto/index.ts';
+import { ceremonyFingerprint, checkReceipt, fromHex, verifyBundle, type Bundle, type Receipt, parseJsonStrict } from '../../crypto/index.ts';
 import type { FromWorker, ToWorker } from './protocol.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
-let bundle: Bundle2 | null = null;
+let bundle: Bundle | null = null;
 const post = (m: FromWorker) => self.postMessage(m);
 
 self.onmessage = (ev: MessageEvent<ToWorker>) => {
@@ -25,7 +25,7 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
       return;
     }
     let last = 0;
-    const result = verifyBundle2(json, {
+    const result = verifyBundle(json, {
       ...(msg.serverKey ? { serverKey: msg.serverKey } : {}),
       onProgress: (done, total) => {
         const now = performance.now();
@@ -58,6 +58,6 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
       ms: Math.round(performance.now() - started),
     });
   } else if (msg.kind === 'receipt') {
-    post({ kind: 'receipt', check: bundle ? checkReceipt2(bundle, msg.receipt as Receipt2) : { status: 'no-bundle' } });
+    post({ kind: 'receipt', check: bundle ? checkReceipt(bundle, msg.receipt as Receipt) : { status: 'no-bundle' } });
   }
 };

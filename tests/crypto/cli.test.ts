@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CHECKS_2, DST_TOKEN, DST_TOKEN_2, ceremonyFingerprint, fromHex, verifyBundle2, type Bundle2 } from '../../crypto/index.ts';
+import { CHECKS, ceremonyFingerprint, fromHex, verifyBundle, type Bundle } from '../../crypto/index.ts';
 import { runElection } from '../helpers/election.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -31,7 +31,7 @@ function cli(args: string[]): Promise<Run> {
 }
 
 let dir: string;
-let bundle: Bundle2;
+let bundle: Bundle;
 let good: string;
 let tampered: string;
 let notJson: string;
@@ -39,7 +39,7 @@ let bom: string;
 let duplicate: string;
 let float: string;
 /** Checks run without and with a pinned server key (SERVER_KEY runs only when a key is pinned). */
-const ALL = CHECKS_2.length;
+const ALL = CHECKS.length;
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'piaojue-cli-'));
@@ -74,7 +74,7 @@ describe('scripts/verify.ts', () => {
     expect(r.stdout).toContain('Type:     decision');
     expect(r.stdout).toContain('passes iff agree × 2 > entitled (5), otherwise fails');
     expect(r.stdout).toContain('opens only if present × 3 ≥ entitled × 2');
-    const fp = ceremonyFingerprint(fromHex(verifyBundle2(bundle).transcript!, 32, 'transcript'));
+    const fp = ceremonyFingerprint(fromHex(verifyBundle(bundle).transcript!, 32, 'transcript'));
     expect(r.stdout).toContain(`Scrutiny: 3 scrutineers, any 2 decrypt; fingerprint ${fp}`);
     expect(r.stdout).toContain('entitled 5 · present 5 · issued 5 · cast 3 · valid 3 · invalid 0');
     expect(r.stdout).toMatch(/agree 2, disagree 1, abstain 0 → failed/);
@@ -141,7 +141,7 @@ describe('scripts/verify.ts', () => {
       expect(j.failures[0]!.detail).toMatch(what);
     }
     // The text without its BOM, and the same values parsed leniently, do verify: only the text is at fault.
-    expect(verifyBundle2(JSON.parse(readFileSync(bom, 'utf8').slice(1))).ok).toBe(true);
+    expect(verifyBundle(JSON.parse(readFileSync(bom, 'utf8').slice(1))).ok).toBe(true);
   });
 
   it('--help prints the usage and exits 0; a wrong command line exits 2 with the usage', async () => {
@@ -156,10 +156,9 @@ describe('scripts/verify.ts', () => {
     expect(unknown.stderr).toContain('unknown option --frobnicate');
   });
 
-  // docs/vectors/bundle.json pins the final token tags; the CLI uses them once DST_TOKEN is the v2 string.
-  it.skipIf((DST_TOKEN as string) !== DST_TOKEN_2)('exits 0 on docs/vectors/bundle.json with its pinned server key', async () => {
+  it('exits 0 on docs/vectors/bundle.json with its pinned server key', async () => {
     const vector = join(root, 'docs/vectors/bundle.json');
-    const key = (JSON.parse(readFileSync(vector, 'utf8')) as Bundle2).serverKey;
+    const key = (JSON.parse(readFileSync(vector, 'utf8')) as Bundle).serverKey;
     const r = await cli([vector, '--server-key', key]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`OK: all ${ALL} checks passed`);

@@ -1,36 +1,25 @@
 // The piaojue/2 test vectors (docs/vectors/*.json, protocol Appendix A): the files are exactly
 // what tests/helpers/vector-files.ts builds today (so `npm run vectors` is byte-identical), and
 // every value is recomputed here with the production functions and compared byte for byte; the
-// vector bundle verifies, is rebuilt by assembleBundle2, and each tampered bundle gives exactly
+// vector bundle verifies, is rebuilt by assembleBundle, and each tampered bundle gives exactly
 // its listed failures.
-//
-// Final names. The vectors pin the final piaojue/2 bytes, whose token point and token hash use
-// 'PIAOJUE-V2-…' tags. Until v1 is deleted crypto/token.ts hashes with the v1 strings, so this
-// file gives dst.ts its final values: DST_TOKEN and DST_TOKEN_HASH become the v2 strings now held
-// by DST_TOKEN_2 and DST_TOKEN_HASH_2. After the rename (DST_TOKEN_2 → DST_TOKEN) the mock reads
-// `DST_TOKEN: m.DST_TOKEN` and changes nothing; delete it then.
-import { describe, it, expect, vi, beforeAll } from 'vitest';
+import { describe, it, expect, beforeAll } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import {
-  CHECKS_2, DST_TOKEN, DST_TOKEN_HASH, RP, assembleBundle2, ballotHash, blindToken, canonical, castMac, ceremonyFingerprint,
-  ceremonyTranscript, checkCeremonyParams, checkReceipt2, combineDecryptionShares, combinePartials, dealerCommit,
+  CHECKS, DST_TOKEN, DST_TOKEN_HASH, RP, assembleBundle, ballotHash, blindToken, canonical, castMac, ceremonyFingerprint,
+  ceremonyTranscript, checkCeremonyParams, checkReceipt, combineDecryptionShares, combinePartials, dealerCommit,
   dealerReveal, decodeElement, decodeExponent, decodeScalar, decodeSigningKey, decodeSumCiphertext, decryptCounts,
   decryptionShare, dleqFromHex, ed25519Verify, elementFromHex, encodeElement, evalPolynomial, exponentFromHex, fromHex,
   generateDeviceKey, generateServerKey, hashToExponent, inclusionProof, judgeComplaint, lagrangeAtZero, leafHash, logHead,
   merkleRoot, mulPublic, BASE, parseDecryptionShare, parseJsonStrict, parseSealedBallot, partialSign, publicShareElement,
-  publicShareG2, receiptMessage2, receiveShares, sealBallot, sealedLeaf, signIssuanceLog, signReceipt2, toHex,
-  tokenHash, tokenPoint, unblindSignature, verifyBundle2, verifyCeremonyRecord, verifyDecryptionShare, verifyDleq,
-  verifyInclusion, verifyIssuanceLog, verifyPartial, verifyReceipt2, verifySealedBallot, verifyToken, CryptoInputError,
+  publicShareG2, receiptMessage, receiveShares, sealBallot, castLeaf, signIssuanceLog, signReceipt, toHex,
+  tokenHash, tokenPoint, unblindSignature, verifyBundle, verifyCeremonyRecord, verifyDecryptionShare, verifyDleq,
+  verifyInclusion, verifyIssuanceLog, verifyPartial, verifyReceipt, verifySealedBallot, verifyToken, CryptoInputError,
   Fr, G2, ELL,
-  type BallotShape, type Bundle2, type CanonicalValue, type CeremonyParams, type CeremonyRecord, type CeremonyReveal,
-  type CeremonyComplaint, type IssuanceLog, type PublishedShare, type Receipt2, type SealedCast,
+  type BallotShape, type Bundle, type CanonicalValue, type CeremonyParams, type CeremonyRecord, type CeremonyReveal,
+  type CeremonyComplaint, type IssuanceLog, type PublishedShare, type Receipt, type SealedCast,
 } from '../../crypto/index.ts';
 import { vectorFiles, type Rfc9496 } from '../helpers/vector-files.ts';
-
-vi.mock('../../crypto/dst.ts', async (orig) => {
-  const m = await orig<typeof import('../../crypto/dst.ts')>();
-  return { ...m, DST_TOKEN: m.DST_TOKEN_2, DST_TOKEN_HASH: m.DST_TOKEN_HASH_2 };
-});
 
 const dir = new URL('../../docs/vectors/', import.meta.url);
 const text = (name: string) => readFileSync(new URL(name, dir), 'utf8');
@@ -338,14 +327,14 @@ describe('decryption.json (protocol §9)', () => {
 });
 
 describe('receipt.json (protocol §6.2)', () => {
-  const f = load<{ serverKeySeed: string; serverKey: string; vectors: { message: string; receipt: Receipt2 }[] }>('receipt.json');
+  const f = load<{ serverKeySeed: string; serverKey: string; vectors: { message: string; receipt: Receipt }[] }>('receipt.json');
   it('the server key of the seed', () => expect(toHex(generateServerKey(hex(f.serverKeySeed)).publicKey)).toBe(f.serverKey));
   for (const v of f.vectors)
     it(`message and signature of ${v.receipt.tokenHash.slice(0, 12)}…`, () => {
       const { serverKey: _k, signature: _s, ...fields } = v.receipt;
-      expect(toHex(receiptMessage2(fields))).toBe(v.message);
-      expect(signReceipt2(hex(f.serverKeySeed), f.serverKey, fields)).toEqual(v.receipt);
-      expect(verifyReceipt2(v.receipt)).toBe(true);
+      expect(toHex(receiptMessage(fields))).toBe(v.message);
+      expect(signReceipt(hex(f.serverKeySeed), f.serverKey, fields)).toEqual(v.receipt);
+      expect(verifyReceipt(v.receipt)).toBe(true);
     });
 });
 
@@ -354,7 +343,7 @@ describe('cast.json (protocol §6.1, §6.3)', () => {
   it('the cast MAC, the leaf and its hash', () => {
     for (const c of f.casts) {
       expect(castMac(hex(f.castKey), f.ballotId, hex(c.token), hex(c.signature), hex(c.commitment))).toBe(c.mac);
-      expect(toHex(sealedLeaf(f.ballotId, c))).toBe(c.leaf);
+      expect(toHex(castLeaf(f.ballotId, c))).toBe(c.leaf);
       expect(toHex(leafHash(hex(c.leaf)))).toBe(c.leafHash);
     }
   });
@@ -407,14 +396,14 @@ describe('bundle.json (protocol §7, §10)', () => {
   type Inputs = {
     serverKeySeed: string; castKey: string;
     casts: { token: string; r: string; blinded: string; partials: { index: number; partial: string }[]; signature: string; selections: number[][]; random: string[]; sealed: string; commitment: string; mac: string }[];
-    receipts: Receipt2[];
+    receipts: Receipt[];
     expected: { ok: boolean; failures: unknown[]; publicKey: string; electionKey: string; serverKey: string; merkleRoot: string; fingerprint: string; tally: unknown };
   };
-  const bundle = load<Bundle2>('bundle.json');
+  const bundle = load<Bundle>('bundle.json');
   const inputs = load<Inputs>('bundle-inputs.json');
-  let r: ReturnType<typeof verifyBundle2>;
+  let r: ReturnType<typeof verifyBundle>;
   beforeAll(() => {
-    r = verifyBundle2(load<unknown>('bundle.json'));
+    r = verifyBundle(load<unknown>('bundle.json'));
   });
 
   it('verifies with the expected key, root, fingerprint and tally', () => {
@@ -442,9 +431,9 @@ describe('bundle.json (protocol §7, §10)', () => {
     }
   });
 
-  it('assembleBundle2 rebuilds it byte for byte from the casts in issuance order', () => {
+  it('assembleBundle rebuilds it byte for byte from the casts in issuance order', () => {
     const casts: SealedCast[] = inputs.casts.map((c) => ({ token: c.token, signature: c.signature, sealed: c.sealed, commitment: c.commitment }));
-    const rebuilt = assembleBundle2(
+    const rebuilt = assembleBundle(
       { ballot: bundle.ballot, ceremony: bundle.ceremony, publicKey: bundle.publicKey, electionKey: bundle.electionKey, roster: bundle.roster, issuanceLogs: bundle.issuanceLogs, casts, decryption: bundle.decryption },
       hex(inputs.serverKeySeed),
     );
@@ -453,10 +442,10 @@ describe('bundle.json (protocol §7, §10)', () => {
 
   it('every receipt is included, with an audit path that verifies', () => {
     for (const rc of inputs.receipts) {
-      const check = checkReceipt2(bundle, rc);
+      const check = checkReceipt(bundle, rc);
       expect(check.status).toBe('included');
       if (check.status !== 'included') continue;
-      const leaves = bundle.ballots.map((x) => leafHash(sealedLeaf(bundle.ballot.id, x)));
+      const leaves = bundle.ballots.map((x) => leafHash(castLeaf(bundle.ballot.id, x)));
       expect(verifyInclusion(leaves[check.index]!, check.index, leaves.length, check.proof.map(hex), hex(bundle.merkleRoot))).toBe(true);
     }
   });
@@ -466,11 +455,11 @@ describe('bundles-invalid.json (protocol §10.1)', () => {
   type V = { name: string; expected: string[]; failures: { code: string; ballot?: number }[]; options: { serverKey?: string }; bundle: unknown };
   const file = load<{ vectors: V[] }>('bundles-invalid.json');
   it('has one tampered bundle per check of CHECKS, in that order', () => {
-    expect(file.vectors.map((v) => v.name)).toEqual([...CHECKS_2]);
+    expect(file.vectors.map((v) => v.name)).toEqual([...CHECKS]);
   });
   for (const v of file.vectors)
     it(`${v.name}: exactly ${v.failures.map((f) => f.code + (f.ballot === undefined ? '' : `[${f.ballot}]`)).join(', ')}`, () => {
-      const res = verifyBundle2(v.bundle, v.options);
+      const res = verifyBundle(v.bundle, v.options);
       expect(res.ok).toBe(false);
       expect(res.failures.map((f) => (f.ballot === undefined ? { code: f.code } : { code: f.code, ballot: f.ballot }))).toEqual(v.failures);
       expect([...new Set(res.failures.map((f) => f.code))]).toEqual(v.expected);
@@ -482,11 +471,11 @@ describe('docs/protocol.md Appendix A worked example', () => {
   it('shows the values of the first token vector, its receipt, the ceremony fingerprint and the vector bundle', () => {
     const md = readFileSync(doc, 'utf8');
     const t = tokenFile.vectors[0]!;
-    const rc = load<{ serverKey: string; vectors: { receipt: Receipt2 }[] }>('receipt.json');
+    const rc = load<{ serverKey: string; vectors: { receipt: Receipt }[] }>('receipt.json');
     const values = [
       tokenFile.secretKey, tokenFile.publicKey, t.M, t.blinded, t.blindSignature, t.signature, t.tokenHash,
       rc.serverKey, rc.vectors[0]!.receipt.signature, ceremony.fingerprint, ceremony.transcript,
-      load<Bundle2>('bundle.json').merkleRoot,
+      load<Bundle>('bundle.json').merkleRoot,
     ];
     for (const x of values) expect(md, `protocol.md should show ${x}`).toContain(x);
     expect(md).toContain('# piaojue protocol, version 2 (`piaojue/2`)');

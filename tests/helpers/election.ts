@@ -3,16 +3,16 @@
  * A whole piaojue/2 ballot played in memory with the real crypto and no server: the key
  * ceremony among n device engines (crypto/device.ts), threshold issuance to each voter
  * (crypto/voter.ts), sealed casts with receipts, the decryption shares of t devices, and the
- * assembled, signed bundle (crypto/assemble2.ts). Used by the crypto tests (tamper classes,
- * receipts) and by scripts/make-vectors.ts. `resign2` plays a cheating server that signs its lie.
+ * assembled, signed bundle (crypto/assemble.ts). Used by the crypto tests (tamper classes,
+ * receipts) and by scripts/make-vectors.ts. `resign` plays a cheating server that signs its lie.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import {
-  assembleBundle2, ballotKeys, ballotShape, ceremonyStep, confirmAttendance, createDevice, decryptCasts,
-  defaultRule, finishIssuance, generateServerKey, prepareCast, selectionsOf, signBundle2, signReceipt2, signRequests,
+  assembleBundle, ballotKeys, ballotShape, ceremonyStep, confirmAttendance, createDevice, decryptCasts,
+  defaultRule, finishIssuance, generateServerKey, prepareCast, selectionsOf, signBundle, signReceipt, signRequests,
   startIssuance, toHex, utf8,
-  type BallotDefinition, type BallotKeys, type Bundle2, type CeremonyRecord, type DeviceState, type OptionId, type Receipt2,
-  type RosterEntry, type SealedCast, type UnsignedBundle2,
+  type BallotDefinition, type BallotKeys, type Bundle, type CeremonyRecord, type DeviceState, type OptionId, type Receipt,
+  type RosterEntry, type SealedCast, type UnsignedBundle,
 } from '../../crypto/index.ts';
 
 export type ElectionOptions = {
@@ -30,9 +30,9 @@ export type ElectionOptions = {
 };
 
 export type Election = {
-  readonly bundle: Bundle2;
+  readonly bundle: Bundle;
   readonly serverSecret: Uint8Array;
-  readonly receipts: readonly Receipt2[];
+  readonly receipts: readonly Receipt[];
   readonly devices: readonly DeviceState[];
   readonly keys: BallotKeys;
   readonly record: CeremonyRecord;
@@ -99,7 +99,7 @@ export function runElection(opts: ElectionOptions = {}): Election {
   const { secretKey: serverSecret, publicKey } = generateServerKey(derive('server key'));
   const serverKey = toHex(publicKey);
   const casts: SealedCast[] = [];
-  const receipts: Receipt2[] = [];
+  const receipts: Receipt[] = [];
   const issued = new Map<string, number>();
   present.forEach((memberId, i) => {
     const st = startIssuance(ballotId);
@@ -117,14 +117,14 @@ export function runElection(opts: ElectionOptions = {}): Election {
     if (choices === null) return;
     const prepared = prepareCast(ballotId, keys, ballotShape(def), selectionsOf(def.options as OptionId[], choices), st.token, sigma, castKey);
     casts.push({ token: prepared.body.token, signature: prepared.body.signature, sealed: prepared.body.sealed, commitment: prepared.body.commitment });
-    receipts.push(signReceipt2(serverSecret, serverKey, prepared.expect));
+    receipts.push(signReceipt(serverSecret, serverKey, prepared.expect));
   });
   const decryption = devices
     .filter((d) => online.includes(d.key.index))
     .slice(0, t)
     .map((d) => decryptCasts(d, ballotId, keys.electionKey, ballotShape(def), casts.map((c) => c.sealed)).share);
   const roster: RosterEntry[] = members.map((m) => ({ memberId: m.memberId, name: m.name, kind: 'standing', present: m.present, issued: issued.get(m.memberId) ?? 0 }));
-  const bundle = assembleBundle2(
+  const bundle = assembleBundle(
     {
       ballot: def, ceremony: record, publicKey: keys.publicKey, electionKey: keys.electionKey, roster,
       issuanceLogs: Array.from({ length: n }, (_, i) => logs.get(i + 1) ?? null),
@@ -136,9 +136,9 @@ export function runElection(opts: ElectionOptions = {}): Election {
 }
 
 /** A cheating server: change the bundle, then sign the result with the real server key. */
-export function resign2(e: Election, change: (b: any) => void): Bundle2 {
+export function resign(e: Election, change: (b: any) => void): Bundle {
   const copy = JSON.parse(JSON.stringify(e.bundle));
   change(copy);
   const { serverSignature: _s, ...rest } = copy;
-  return signBundle2(rest as UnsignedBundle2, e.serverSecret);
+  return signBundle(rest as UnsignedBundle, e.serverSecret);
 }

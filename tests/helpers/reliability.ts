@@ -27,7 +27,7 @@ import { expect } from 'vitest';
 import {
   G1, Fr, OPTIONS, ballotKeys, ballotShape, finishIssuance, fromHex, prepareCast, receiptMatches, selectionsOf, startIssuance,
   toHex, tokenHash, utf8,
-  type BallotKeys, type BlindingState, type Bundle2, type CeremonyRecord, type OptionId, type PreparedCast, type Receipt2,
+  type BallotKeys, type BlindingState, type Bundle, type CeremonyRecord, type OptionId, type PreparedCast, type Receipt,
 } from '../../crypto/index.ts';
 import { createApp, type AppDeps } from '../../server/app.ts';
 import { setSecretaryPassword } from '../../server/auth.ts';
@@ -767,7 +767,7 @@ export class Tablet {
     return prepareCast(def.id, keys, ballotShape(def), selectionsOf(def.options, choices), tok.token, tok.sigma, tok.castKey);
   }
   /** Send a prepared cast (retrying on BUSY); the receipt must match exactly this cast. */
-  async cast(prepared: PreparedCast): Promise<Receipt2> {
+  async cast(prepared: PreparedCast): Promise<Receipt> {
     for (let attempt = 0; ; attempt++) {
       const r = await this.anon.post(`/api/anon/ballots/${prepared.expect.ballotId}/cast`, prepared.body);
       if (r.status === 503 && r.json?.error === 'BUSY' && attempt < 100) {
@@ -776,7 +776,7 @@ export class Tablet {
       }
       if (r.status !== 200) throw new Error(`${this.name}: cast → ${r.status} ${JSON.stringify(r.json)}`);
       if (!receiptMatches(r.json.receipt, prepared.expect)) throw new Error(`${this.name}: the receipt does not match the cast`);
-      return r.json.receipt as Receipt2;
+      return r.json.receipt as Receipt;
     }
   }
 }
@@ -826,17 +826,17 @@ export async function issueAll(room: Room, tablets: readonly Tablet[], ballotId:
 }
 
 /** The bundle, once the server has published it. */
-export async function waitForBundle(client: Client, ballotId: string, ms = 30_000): Promise<Bundle2> {
+export async function waitForBundle(client: Client, ballotId: string, ms = 30_000): Promise<Bundle> {
   for (const t0 = Date.now(); Date.now() - t0 < ms; ) {
     const r = await client.get(`/api/ballots/${ballotId}/bundle`);
-    if (r.status === 200) return r.json as Bundle2;
+    if (r.status === 200) return r.json as Bundle;
     await sleep(25);
   }
   throw new Error(`ballot ${ballotId} was not published within ${ms} ms`);
 }
 
 /** Close; the devices decrypt the sums; wait for the published bundle. */
-export async function closeAndPublish(sec: Client, room: Room, ballotId: string): Promise<Bundle2> {
+export async function closeAndPublish(sec: Client, room: Room, ballotId: string): Promise<Bundle> {
   await sec.ok('POST', `/api/ballots/${ballotId}/close`);
   await waitForSums(room, ballotId);
   await settle(room.devices);
@@ -861,7 +861,7 @@ export function tokenHashHex(ballotId: string, token: Uint8Array): string {
 }
 
 /** One ballot played end to end: every voter takes a token, those with choices cast, close, publication. */
-export type Played = { ballot: any; bundle: Bundle2; casts: Map<string, { tok: Tok; keys: BallotKeys; prepared: PreparedCast; receipt: Receipt2; choices: string[] }>; tokens: Map<string, Tok> };
+export type Played = { ballot: any; bundle: Bundle; casts: Map<string, { tok: Tok; keys: BallotKeys; prepared: PreparedCast; receipt: Receipt; choices: string[] }>; tokens: Map<string, Tok> };
 
 export async function playBallot(sec: Client, room: Room, tablets: ReadonlyMap<string, Tablet>, spec: BallotSpec, votes: ReadonlyMap<string, string[] | null>): Promise<Played> {
   const ballot = await openNewBallot(sec, room, spec);

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import {
   ballotKeys, ballotShape, decryptCasts, finishIssuance, fromHex, prepareCast, receiptMatches, selectionsOf, startIssuance, toHex, tokenHash,
-  OPTIONS, type BallotKeys, type BlindingState, type Bundle2, type CeremonyRecord, type PreparedCast, type PublishedDecryptionShare, type Receipt2,
+  OPTIONS, type BallotKeys, type BlindingState, type Bundle, type CeremonyRecord, type PreparedCast, type PublishedDecryptionShare, type Receipt,
 } from '../../crypto/index.ts';
 import { createApp } from '../../server/app.ts';
 import { pruneSessions } from '../../server/auth.ts';
@@ -396,10 +396,10 @@ export function prepareVote(tok: Token, choices: string[]): Vote {
 export const castPath = (ballotId: string) => `/api/anon/ballots/${ballotId}/cast`;
 
 /** Cast anonymously; the receipt must be the server's signed promise for exactly this cast. */
-export async function castVote(anon: Jar, vote: Vote): Promise<Receipt2> {
+export async function castVote(anon: Jar, vote: Vote): Promise<Receipt> {
   const { receipt } = await anon.ok('POST', castPath(vote.ballotId), vote.body);
   expect(receiptMatches(receipt, vote.expect)).toBe(true);
-  return receipt as Receipt2;
+  return receipt as Receipt;
 }
 
 // ---- ballots ---------------------------------------------------------------------------------
@@ -446,10 +446,10 @@ export async function openNew(sec: Jar, meeting: Meeting, spec: BallotSpec): Pro
 }
 
 /** The bundle, once the server has published it (polls; the decryption shares must be in). */
-export async function waitForBundle(jar: Jar, ballotId: string, ms = 30_000): Promise<Bundle2> {
+export async function waitForBundle(jar: Jar, ballotId: string, ms = 30_000): Promise<Bundle> {
   for (let waited = 0; ; waited += 25) {
     const r = await jar.call('GET', `/api/ballots/${ballotId}/bundle`);
-    if (r.status === 200) return r.json as Bundle2;
+    if (r.status === 200) return r.json as Bundle;
     if (r.json?.error !== 'NOT_PUBLISHED') throw new Error(`bundle → ${r.status} ${JSON.stringify(r.json)}`);
     if (waited >= ms) throw new Error(`ballot ${ballotId} was not published within ${ms} ms`);
     await sleep(25);
@@ -457,13 +457,13 @@ export async function waitForBundle(jar: Jar, ballotId: string, ms = 30_000): Pr
 }
 
 /** Close the ballot, let the online devices decrypt and wait for the bundle; returns the final BallotView and bundle. */
-export async function closeAndPublish(sec: Jar, meeting: Meeting, ballotId: string): Promise<{ ballot: any; bundle: Bundle2 }> {
+export async function closeAndPublish(sec: Jar, meeting: Meeting, ballotId: string): Promise<{ ballot: any; bundle: Bundle }> {
   await sec.ok('POST', `/api/ballots/${ballotId}/close`);
   return publish(sec, meeting, ballotId);
 }
 
 /** After the close: the online devices decrypt the sums; the bundle once published. */
-export async function publish(sec: Jar, meeting: Meeting, ballotId: string): Promise<{ ballot: any; bundle: Bundle2 }> {
+export async function publish(sec: Jar, meeting: Meeting, ballotId: string): Promise<{ ballot: any; bundle: Bundle }> {
   await settle(meeting.online());
   const bundle = await waitForBundle(new Jar(sec.base, false), ballotId);
   const ballot = await new Jar(sec.base, false).ok('GET', `/api/ballots/${ballotId}`);
@@ -475,10 +475,10 @@ export type Votes = ReadonlyMap<string, string[] | null> | Record<string, string
 
 export type PlayedBallot = {
   ballot: any;
-  bundle: Bundle2;
+  bundle: Bundle;
   tokens: Map<string, Token>;
   votes: Map<string, Vote>;
-  receipts: Map<string, Receipt2>;
+  receipts: Map<string, Receipt>;
 };
 
 /**
@@ -499,7 +499,7 @@ export async function playBallot(
   const issued = await issueAll(entries.map(([name]) => tablets.get(name)!), ballot, meeting.online());
   const tokens = new Map(entries.map(([name], i) => [name, issued[i]!]));
   const cast = new Map<string, Vote>();
-  const receipts = new Map<string, Receipt2>();
+  const receipts = new Map<string, Receipt>();
   const anon = new Jar(server, false);
   await Promise.all(
     entries.map(async ([name, choices]) => {

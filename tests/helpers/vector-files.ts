@@ -14,13 +14,13 @@ import { hmac } from '@noble/hashes/hmac.js';
 import {
   BASE, CryptoInputError, DST_BALLOT_HASH, DST_BALLOT_PROOF, DST_CAST_MAC, DST_CEREMONY_COMMIT,
   DST_CEREMONY_SIGNATURE, DST_COMPLAINT_PROOF, DST_DECRYPTION_PROOF, DST_FINGERPRINT, DST_ISSUANCE_LOG,
-  DST_ISSUANCE_LOG_SIGNATURE, DST_LEAF_2, DST_RECEIPT_2, DST_SHARE_KEY, DST_TEST_SEED, DST_TOKEN_2, DST_TOKEN_HASH_2,
-  DST_TRANSCRIPT, ELL, Fr, G2, PROTOCOL_VERSION_2, RP,
+  DST_ISSUANCE_LOG_SIGNATURE, DST_LEAF, DST_RECEIPT, DST_SHARE_KEY, DST_TEST_SEED, DST_TOKEN, DST_TOKEN_HASH,
+  DST_TRANSCRIPT, ELL, Fr, G2, PROTOCOL_VERSION, RP,
   ballotHash, canonical, castMac, ceremonyFingerprint, checkShape, combinePartials, decodeElement, decodeExponent,
   decodeSigningKey, ed25519Sign, ed25519Verify, encodeExponent, encodeScalar, evalPolynomial, exponentToHex, fields,
   fromHex, generateServerKey, hashToExponent, inclusionProof, judgeComplaint, lagrangeAtZero, leafHash, logHead,
   merkleRoot, message, parseJsonStrict, parseSealedBallot, partialSign, publicShareElement, publicShareG2,
-  receiptMessage2, sealBallot, sealedBallotBytes, sealedLeaf, signIssuanceLog, signReceipt2, toHex, u32be, utf8,
+  receiptMessage, sealBallot, sealedBallotBytes, castLeaf, signIssuanceLog, signReceipt, toHex, u32be, utf8,
   verifyCeremonyRecord, verifyDleq,
   type BallotShape, type CanonicalValue, type Element,
 } from '../../crypto/index.ts';
@@ -197,7 +197,7 @@ function tokenFile() {
       'combine to); signature σ = r⁻¹·S′ = sk·M; tokenHash = SHA-256(message(dst.tokenHash, utf8(ballotId), token)). Scalars 32 bytes big-endian, ' +
       `points compressed, all hex lowercase. Secrets: ${DERIVATION}.`,
     generator: GENERATOR,
-    dst: { token: DST_TOKEN_2, tokenHash: DST_TOKEN_HASH_2 },
+    dst: { token: DST_TOKEN, tokenHash: DST_TOKEN_HASH },
     secretKey: hexOf(sk),
     publicKey: toHex(pk),
     vectors: cases.map(({ note, ballotId, token, r }) => {
@@ -528,12 +528,12 @@ function receiptFile(token: ReturnType<typeof tokenFile>, e: VectorElection) {
       'message(DST_RECEIPT, utf8(ballotId), tokenHash, σ, c, publicKey, electionKey) with the byte lengths 32, 48, 32, 96, 32; signature = ' +
       'Ed25519(serverKeySeed, message), deterministic. receipt is the JSON a tablet keeps (exactly these eight members).',
     generator: GENERATOR,
-    dst: DST_RECEIPT_2,
+    dst: DST_RECEIPT,
     serverKeySeed: toHex(seed),
     serverKey,
     vectors: cases.map(({ note, ...r }) => {
-      const receipt = signReceipt2(seed, serverKey, r);
-      return { note, message: toHex(receiptMessage2(r)), receipt };
+      const receipt = signReceipt(seed, serverKey, r);
+      return { note, message: toHex(receiptMessage(r)), receipt };
     }),
   };
 }
@@ -545,7 +545,7 @@ function castFile(e: VectorElection) {
       'macMessage) with macMessage = message(DST_CAST_MAC, utf8(ballotId), token, σ, c) and castKey = bytes32("cast-key"); leaf = message(DST_LEAF, ' +
       'utf8(ballotId), token, σ, c) and leafHash = SHA-256(0x00 ‖ leaf) (RFC 6962).',
     generator: GENERATOR,
-    dst: { mac: DST_CAST_MAC, leaf: DST_LEAF_2 },
+    dst: { mac: DST_CAST_MAC, leaf: DST_LEAF },
     ballotId: e.def.id,
     castKey: toHex(e.castKey),
     casts: e.casts.map((c) => {
@@ -554,8 +554,8 @@ function castFile(e: VectorElection) {
       const commitment = fromHex(c.cast.commitment, 32, 'c');
       const macMessage = message(DST_CAST_MAC, utf8(e.def.id), token, sigma, commitment);
       assert(toHex(hmac(sha256, e.castKey, macMessage)) === castMac(e.castKey, e.def.id, token, sigma, commitment), 'mac');
-      const leaf = sealedLeaf(e.def.id, c.cast);
-      assert(toHex(leaf) === toHex(message(DST_LEAF_2, utf8(e.def.id), token, sigma, commitment)), 'leaf');
+      const leaf = castLeaf(e.def.id, c.cast);
+      assert(toHex(leaf) === toHex(message(DST_LEAF, utf8(e.def.id), token, sigma, commitment)), 'leaf');
       return { token: c.cast.token, signature: c.cast.signature, commitment: c.cast.commitment, macMessage: toHex(macMessage), mac: c.mac, leaf: toHex(leaf), leafHash: toHex(leafHash(leaf)) };
     }),
   };
@@ -714,7 +714,7 @@ function canonicalFile() {
     {}, { b: 1, a: [true] },
     { z: 2, é: 1, a: 3 },
     { '\uff61': 1, '\u{1f600}': 2 },
-    { version: PROTOCOL_VERSION_2, nested: { list: [{ k: 'v' }, {}], n: -2 } },
+    { version: PROTOCOL_VERSION, nested: { list: [{ k: 'v' }, {}], n: -2 } },
   ];
   return {
     description:

@@ -11,26 +11,26 @@
  * construction of crypto/group.ts `proveDleq` with w given), so every byte is reproducible.
  *
  * Token DSTs. The vectors pin the FINAL piaojue/2 bytes: the token point and the token hash use
- * DST_TOKEN_2 and DST_TOKEN_HASH_2 (which become DST_TOKEN and DST_TOKEN_HASH when v1 is
+ * DST_TOKEN and DST_TOKEN_HASH (which become DST_TOKEN and DST_TOKEN_HASH when v1 is
  * deleted). Today crypto/token.ts still hashes with the v1 strings, so these builders compute
  * M, the token hash and σ themselves with the v2 strings, and never call `tokenPoint`,
- * `tokenHash`, `blindToken`, `unblindSignature`, `sortCasts` or `assembleBundle2`. The test
+ * `tokenHash`, `blindToken`, `unblindSignature`, `sortCasts` or `assembleBundle`. The test
  * recomputes with those functions under a module mock that gives dst.ts its final values.
  */
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { bls12_381 } from '@noble/curves/bls12-381.js';
 import {
-  BASE, DST_CEREMONY_SIGNATURE, DST_COMPLAINT_PROOF, DST_DECRYPTION_PROOF, DST_TOKEN_2, DST_TOKEN_HASH_2, ELL, Fr, G1, G2, PROTOCOL_VERSION_2, RP,
+  BASE, DST_CEREMONY_SIGNATURE, DST_COMPLAINT_PROOF, DST_DECRYPTION_PROOF, DST_TOKEN, DST_TOKEN_HASH, ELL, Fr, G1, G2, PROTOCOL_VERSION, RP,
   ballotHash, ballotShape, castMac, combineDecryptionShares, combinePartials, compareBytes, confirmAttendance,
   dealerCommit, dealerReveal, decodeSumCiphertext, discreteLog, ed25519Sign, encodeCiphertext, encodeExponent,
   encodeScalar, exponentToHex, fields, fromHex, generateDeviceKey, generateServerKey, hashToExponent, hashToG1, leafHash,
-  merkleRoot, message, modL, parseSealedBallot, receiveShares, sealBallot, sealedLeaf, selectionsOf,
-  signBundle2, signReceipt2, signRequests, sumCiphertexts, tallyFromCounts, toHex, u32be, utf8, verifyDecryptionShare,
+  merkleRoot, message, modL, parseSealedBallot, receiveShares, sealBallot, castLeaf, selectionsOf,
+  signBundle, signReceipt, signRequests, sumCiphertexts, tallyFromCounts, toHex, u32be, utf8, verifyDecryptionShare,
   verifyPartial, elementFromHex, elementToHex,
-  type BallotDefinition, type Bundle2, type CeremonyComplaint, type CeremonyParams, type CeremonyRecord,
+  type BallotDefinition, type Bundle, type CeremonyComplaint, type CeremonyParams, type CeremonyRecord,
   type CeremonyReveal, type Ciphertext, type DealerState, type DeviceSecret, type DeviceState, type DleqStatement,
-  type Element, type IssuanceLog, type OptionId, type PublishedShare, type Receipt2, type RosterEntry, type SealedCast,
-  type UnsignedBundle2,
+  type Element, type IssuanceLog, type OptionId, type PublishedShare, type Receipt, type RosterEntry, type SealedCast,
+  type UnsignedBundle,
 } from '../../crypto/index.ts';
 
 /** The label every vector secret is derived from. */
@@ -74,11 +74,11 @@ export function tokenMessage(ballotId: string, token: Uint8Array): Uint8Array {
 }
 /** M = hash_to_curve_G1(field(ballotId) ‖ field(t), DST_TOKEN) with the piaojue/2 tag. */
 export function tokenPointV2(ballotId: string, token: Uint8Array) {
-  return hashToG1(tokenMessage(ballotId, token), DST_TOKEN_2);
+  return hashToG1(tokenMessage(ballotId, token), DST_TOKEN);
 }
 /** SHA-256(message(DST_TOKEN_HASH, utf8(ballotId), t)) with the piaojue/2 tag. */
 export function tokenHashV2(ballotId: string, token: Uint8Array): Uint8Array {
-  return sha256(message(DST_TOKEN_HASH_2, utf8(ballotId), token));
+  return sha256(message(DST_TOKEN_HASH, utf8(ballotId), token));
 }
 /** e(σ, g2) = e(M, pk) under the piaojue/2 token point. */
 export function tokenValidV2(publicKey: Uint8Array, ballotId: string, token: Uint8Array, sigma: Uint8Array): boolean {
@@ -230,9 +230,9 @@ export type VectorElection = {
   /** Per cast in issuance order: the token, r, B, the partials, σ, the random draws, the cast, the receipt. */
   readonly casts: {
     token: Uint8Array; r: bigint; blinded: Uint8Array; partials: { index: number; partial: string }[]; sigma: Uint8Array;
-    selections: number[][]; random: bigint[]; cast: SealedCast; mac: string; receipt: Receipt2;
+    selections: number[][]; random: bigint[]; cast: SealedCast; mac: string; receipt: Receipt;
   }[];
-  readonly bundle: Bundle2;
+  readonly bundle: Bundle;
 };
 
 /** The definition of the vector ballot: a decision with two items, default rule. */
@@ -251,12 +251,12 @@ export function vectorDefinition(): BallotDefinition {
 
 /** Everything §7.4 computes from the casts, with the piaojue/2 token hash: order, root, sums, decryption, tally; then signs. */
 export function assembleV2(
-  parts: Omit<UnsignedBundle2, 'version' | 'ballots' | 'merkleRoot' | 'sums' | 'decryption' | 'tally' | 'serverKey'>,
+  parts: Omit<UnsignedBundle, 'version' | 'ballots' | 'merkleRoot' | 'sums' | 'decryption' | 'tally' | 'serverKey'>,
   casts: readonly SealedCast[],
   serverSecret: Uint8Array,
   shares: (sums: Ciphertext[]) => PublishedShare[],
-  opts: { sort?: boolean; claimedTally?: Bundle2['tally'] } = {},
-): Bundle2 {
+  opts: { sort?: boolean; claimedTally?: Bundle['tally'] } = {},
+): Bundle {
   const def = parts.ballot;
   const sorted = opts.sort === false ? [...casts] : [...casts].sort((x, y) => compareBytes(tokenHashV2(def.id, fromHex(x.token, 32, 't')), tokenHashV2(def.id, fromHex(y.token, 32, 't'))));
   const shape = ballotShape(def);
@@ -267,8 +267,8 @@ export function assembleV2(
   }));
   const counts = combineDecryptionShares(sums, used).map((M) => discreteLog(M, sorted.length));
   if (counts.some((m) => m === null) && !opts.claimedTally) throw new Error('the sums do not decrypt to counts');
-  const unsigned: UnsignedBundle2 = {
-    version: PROTOCOL_VERSION_2,
+  const unsigned: UnsignedBundle = {
+    version: PROTOCOL_VERSION,
     ballot: def,
     ceremony: parts.ceremony,
     publicKey: parts.publicKey,
@@ -276,13 +276,13 @@ export function assembleV2(
     roster: parts.roster,
     issuanceLogs: parts.issuanceLogs,
     ballots: sorted,
-    merkleRoot: toHex(merkleRoot(sorted.map((c) => leafHash(sealedLeaf(def.id, c))))),
+    merkleRoot: toHex(merkleRoot(sorted.map((c) => leafHash(castLeaf(def.id, c))))),
     sums: sums.map((c) => toHex(encodeCiphertext(c))),
     decryption,
     tally: opts.claimedTally ?? tallyFromCounts(def, parts.roster, sorted.length, counts as number[]),
     serverKey: toHex(generateServerKey(serverSecret).publicKey),
   };
-  return signBundle2(unsigned, serverSecret);
+  return signBundle(unsigned, serverSecret);
 }
 
 /** The decryption shares of the vector devices on `sums`, nonces tagged with `tag`. */
@@ -336,7 +336,7 @@ export function vectorElection(): VectorElection {
     const sealed = sealBallot({ ballotId: def.id, electionKey: fromHex(electionKey, 32, 'Y'), tokenHash: th }, ballotShape(def), selections, { random: src.random });
     const c = ballotHash(def.id, sealed);
     const cast: SealedCast = { token: toHex(token), signature: toHex(sigma), sealed: toHex(sealed), commitment: toHex(c) };
-    const receipt = signReceipt2(serverSecret, serverKey, { ballotId: def.id, tokenHash: toHex(th), sigma: toHex(sigma), commitment: toHex(c), publicKey, electionKey });
+    const receipt = signReceipt(serverSecret, serverKey, { ballotId: def.id, tokenHash: toHex(th), sigma: toHex(sigma), commitment: toHex(c), publicKey, electionKey });
     casts.push({ token, r, blinded, partials, sigma, selections, random: src.drawn, cast, mac: castMac(castKey, def.id, token, sigma, c), receipt });
   });
   const roster: RosterEntry[] = members.map((m) => ({ memberId: m.memberId, name: m.name, kind: 'standing', present: m.present, issued: m.present ? 1 : 0 }));
@@ -359,15 +359,15 @@ type AnyBundle = Record<string, any>;
 const clone = <T>(x: T): T => JSON.parse(JSON.stringify(x)) as T;
 
 /** Re-sign a changed copy with the real server key (a cheating server signs its own lie). */
-function resign(e: VectorElection, change: (b: AnyBundle) => void): Bundle2 {
+function resign(e: VectorElection, change: (b: AnyBundle) => void): Bundle {
   const b = clone(e.bundle) as AnyBundle;
   change(b);
   const { serverSignature: _s, ...rest } = b;
-  return signBundle2(rest as UnsignedBundle2, e.serverSecret);
+  return signBundle(rest as UnsignedBundle, e.serverSecret);
 }
 
 /** Re-assemble from changed casts (order kept as given): root, sums, decryption by devices 1 and 3, tally, signature. */
-function recount(e: VectorElection, tag: string, change: (casts: SealedCast[]) => SealedCast[], opts: { electionKey?: string; claimedTally?: Bundle2['tally'] } = {}): Bundle2 {
+function recount(e: VectorElection, tag: string, change: (casts: SealedCast[]) => SealedCast[], opts: { electionKey?: string; claimedTally?: Bundle['tally'] } = {}): Bundle {
   const electionKey = opts.electionKey ?? e.electionKey;
   const casts = change(clone(e.bundle.ballots) as SealedCast[]);
   const b = e.bundle;
@@ -487,7 +487,7 @@ export function negativeVectors(e: VectorElection): NegativeVector[] {
 }
 
 /** The published sums of a bundle, decoded. */
-export function sumsOf(b: Bundle2): Ciphertext[] {
+export function sumsOf(b: Bundle): Ciphertext[] {
   return b.sums.map((s, k) => decodeSumCiphertext(fromHex(s, 64, `sums[${k}]`)));
 }
 

@@ -13,8 +13,8 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ballotHash, ballotShape, castMac, checkReceipt2, fromHex, randomBytes, sealedBallotBytes, toHex, verifyBundle2,
-  type Receipt2,
+  ballotHash, ballotShape, castMac, checkReceipt, fromHex, randomBytes, sealedBallotBytes, toHex, verifyBundle,
+  type Receipt,
 } from '../../crypto/index.ts';
 import { settle } from '../../server/simulate.ts';
 import {
@@ -65,7 +65,7 @@ describe('one token, many sealed ballots at once', () => {
       expect(ok, tablet.name).toHaveLength(1);
       for (const [i, r] of res.entries()) if (i !== ok[0]) expectError(r, 'DUPLICATE_TOKEN');
       const winner = casts[ok[0]!]!;
-      const receipt = res[ok[0]!]!.json.receipt as Receipt2;
+      const receipt = res[ok[0]!]!.json.receipt as Receipt;
       expect(receipt.commitment).toBe(winner.body.commitment);
       const th = tokenHashHex(ballot.id, tok.token);
       expect(storedCasts(ballot.id).filter((r) => r.token_hash === th)).toEqual([{ token_hash: th, commitment: winner.body.commitment }]);
@@ -140,7 +140,7 @@ describe('close racing the casts', () => {
       const outcomes = [...outA, ...outB, ...outC];
       totals.raced += waveB.length;
       totals.racedAcknowledged += outB.filter((r) => r.status === 200).length;
-      const receipts = new Map<number, Receipt2>();
+      const receipts = new Map<number, Receipt>();
       outcomes.forEach((r, i) => {
         if (r.status === 200) receipts.set(i, r.json.receipt);
         else expectError(r, 'BAD_STATE');
@@ -151,9 +151,9 @@ describe('close racing the casts', () => {
       await waitForSums(room, ballot.id);
       await settle(room.devices);
       const bundle = await waitForBundle(sec, ballot.id);
-      expect(verifyBundle2(bundle, { serverKey }).failures).toEqual([]);
+      expect(verifyBundle(bundle, { serverKey }).failures).toEqual([]);
       expect(bundle.ballots.map((b) => b.token).sort()).toEqual([...receipts.keys()].map((i) => casts[i]!.c.body.token).sort());
-      for (const r of receipts.values()) expect(checkReceipt2(bundle, r).status).toBe('included');
+      for (const r of receipts.values()) expect(checkReceipt(bundle, r).status).toBe('included');
       expect(bundle.tally.cast).toBe(receipts.size);
       totals.acknowledged += receipts.size;
       totals.refused += casts.length - receipts.size;
@@ -266,7 +266,7 @@ describe('forged casts cost little (issue 9, 5)', () => {
     const anon = new AppClient(w, 'http://localhost', '10.7.0.2', false);
     const res = await Promise.all(casts.map((x) => anon.post(`/api/anon/ballots/${ballot.id}/cast`, x.c.body)));
     const busy = res.flatMap((r, i) => (r.status === 503 ? [i] : []));
-    const receipts = new Map<number, Receipt2>();
+    const receipts = new Map<number, Receipt>();
     res.forEach((r, i) => {
       if (r.status === 200) receipts.set(i, r.json.receipt);
       else expectError(r, 'BUSY');
@@ -280,9 +280,9 @@ describe('forged casts cost little (issue 9, 5)', () => {
     // The tablets retry (as Tablet.cast does on BUSY): all accepted.
     for (const i of busy) receipts.set(i, await casts[i]!.tablet.cast(casts[i]!.c));
     const bundle = await closeAndPublish(wsec, wroom, ballot.id);
-    expect(verifyBundle2(bundle).failures).toEqual([]);
+    expect(verifyBundle(bundle).failures).toEqual([]);
     expect(bundle.tally.cast).toBe(N);
-    for (const r of receipts.values()) expect(checkReceipt2(bundle, r).status).toBe('included');
+    for (const r of receipts.values()) expect(checkReceipt(bundle, r).status).toBe('included');
   }, 120_000);
 });
 

@@ -13,14 +13,14 @@
 // change is there; no ballot is half-written (its status, keys, cast key, sums, bundle, casts,
 // partials and decryption shares agree); a finished ceremony's keys are its record's. The clients
 // resume from whatever the server says, so every ballot is eventually published, every bundle
-// verifies under the pinned server key, and every receipt is `included` in its bundle (checkReceipt2).
+// verifies under the pinned server key, and every receipt is `included` in its bundle (checkReceipt).
 // Default 50 kills; PIAOJUE_LONG=1 → 500 (PIAOJUE_KILLS=n overrides).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  OPTIONS, ballotKeys, ballotShape, checkReceipt2, createDevice, decryptCasts, finishIssuance, fromHex, startIssuance, toHex, verifyBundle2, verifyCeremonyRecord,
-  type BallotKeys, type BlindingState, type Bundle2, type CeremonyRecord, type PreparedCast, type Receipt2,
+  OPTIONS, ballotKeys, ballotShape, checkReceipt, createDevice, decryptCasts, finishIssuance, fromHex, startIssuance, toHex, verifyBundle, verifyCeremonyRecord,
+  type BallotKeys, type BlindingState, type Bundle, type CeremonyRecord, type PreparedCast, type Receipt,
 } from '../../crypto/index.ts';
 import { rmSync } from 'node:fs';
 import { SimulatedScrutineer } from '../../server/simulate.ts';
@@ -50,7 +50,7 @@ type Voter = {
   prepared?: PreparedCast;
   attempts: number;
   lostAttempt: boolean; // an attempt whose answer never came (it may be stored)
-  receipt?: Receipt2;
+  receipt?: Receipt;
   refused: boolean; // BAD_STATE on an attempt with no lost attempt before: the close came first, nothing stored
 };
 
@@ -287,7 +287,7 @@ async function cast(b: Ballot, v: Voter): Promise<void> {
     throw e;
   }
   if (r.status === 200) {
-    const rc = r.json.receipt as Receipt2;
+    const rc = r.json.receipt as Receipt;
     if (rc.serverKey !== serverKey || rc.tokenHash !== v.prepared!.expect.tokenHash || rc.commitment !== v.prepared!.body.commitment || rc.sigma !== v.prepared!.expect.sigma)
       throw fail('bad receipt', r);
     if (v.receipt) {
@@ -383,21 +383,21 @@ async function ballotHop(b: Ballot): Promise<void> {
   // Published: the bundle verifies and holds every receipt.
   const r = await rq('bundle', anon, 'GET', `/api/ballots/${b.id}/bundle`);
   if (r.status !== 200) throw fail('bundle', r);
-  checkPublished(b, r.json as Bundle2);
+  checkPublished(b, r.json as Bundle);
   b.acked = RANK.published;
   b.done = true;
   stats.published++;
 }
 
 /** A published bundle: verifies under the pinned key; holds every receipt; nothing refused; nothing never sent. */
-function checkPublished(b: Ballot, bundle: Bundle2): void {
-  const check = verifyBundle2(bundle, { serverKey });
+function checkPublished(b: Ballot, bundle: Bundle): void {
+  const check = verifyBundle(bundle, { serverKey });
   expect(check.failures, b.title).toEqual([]);
   expect(bundle.tally.issued).toBe(MEMBERS);
   const listed = new Set(bundle.ballots.map((x) => x.token));
   for (const x of b.voters.values()) {
     const token = toHex(x.st.token);
-    if (x.receipt) expect(checkReceipt2(bundle, x.receipt).status, `${b.title} ${x.name}`).toBe('included');
+    if (x.receipt) expect(checkReceipt(bundle, x.receipt).status, `${b.title} ${x.name}`).toBe('included');
     if (x.refused || x.attempts === 0) expect(listed.has(token), `${b.title} ${x.name}: refused or never sent`).toBe(false);
     if (!x.receipt && x.lostAttempt && listed.has(token)) stats.lostAnswers++;
   }
@@ -463,10 +463,10 @@ function checkDb(): void {
         expect(b.status, 'no ballot is void').toBe('published');
         expect(b.cast_key).toBeNull();
         expect(of(partials, b.id)).toEqual([]);
-        const bundle = JSON.parse(b.bundle) as Bundle2;
+        const bundle = JSON.parse(b.bundle) as Bundle;
         const h = sha256Hex(b.bundle);
         if (!verified.has(h)) {
-          expect(verifyBundle2(bundle, { serverKey }).failures).toEqual([]);
+          expect(verifyBundle(bundle, { serverKey }).failures).toEqual([]);
           verified.add(h);
         }
         expect(bundle.ballots.map((x) => [x.token, x.signature, x.sealed, x.commitment]).sort())

@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   G1, RP, ballotHash, ballotShape, castMac, encodeSealedBallot, fromHex, parseSealedBallot, randomBytes, sealedBallotBytes, toHex,
-  type PreparedCast, type Receipt2,
+  type PreparedCast, type Receipt,
 } from '../../crypto/index.ts';
 import { ERRORS } from '../../server/errors.ts';
 import {
@@ -47,7 +47,7 @@ const ballots = { draft: '', open: '', closed: '', pub: '', b: '' };
 const cookies: Record<string, string> = {};
 let tabA: Map<string, Tablet>;
 let openCast: PreparedCast; // A1's cast on the open ballot (replays: same receipt)
-let openReceipt: Receipt2;
+let openReceipt: Receipt;
 let openTok: Tok; // A1's token on the open ballot (its cast key computes valid MACs)
 let a2Tok: Tok; // A2's token on the open ballot: issued, never cast (no valid sealed ballot for it is ever made)
 let openBlinded: string; // A1's blinded point on the open ballot (replay: the same answer)

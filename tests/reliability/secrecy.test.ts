@@ -29,9 +29,9 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  BASE, Fr, G2, OPTIONS, RP, ballotShape, checkReceipt2, compareBytes, decodeElement, discreteLog, fromHex, lagrangeAtZero,
-  parseSealedBallot, toHex, tokenHash, verifyBundle2, verifyCeremonyRecord,
-  type BallotKeys, type Bundle2, type Element, type PreparedCast, type Receipt2,
+  BASE, Fr, G2, OPTIONS, RP, ballotShape, checkReceipt, compareBytes, decodeElement, discreteLog, fromHex, lagrangeAtZero,
+  parseSealedBallot, toHex, tokenHash, verifyBundle, verifyCeremonyRecord,
+  type BallotKeys, type Bundle, type Element, type PreparedCast, type Receipt,
 } from '../../crypto/index.ts';
 import {
   Client, PASSWORD, castDef, checkInAll, closeAndPublish, firstEvent, issueAll, keysNamed, occurring, openNewBallot, rawPages, readOnly, roster,
@@ -48,8 +48,8 @@ let tablets: Map<string, Tablet>;
 let reissuedCode = '';
 const work = tempDir('piaojue-secrecy-');
 
-type CastRec = { name: string; memberId: string; tok: Tok; keys: BallotKeys; prepared: PreparedCast; receipt: Receipt2; choices: string[] };
-type PlayedBallot = { id: string; type: string; itemCount: number; tokens: { name: string; tok: Tok }[]; casts: CastRec[]; bundle: Bundle2 };
+type CastRec = { name: string; memberId: string; tok: Tok; keys: BallotKeys; prepared: PreparedCast; receipt: Receipt; choices: string[] };
+type PlayedBallot = { id: string; type: string; itemCount: number; tokens: { name: string; tok: Tok }[]; casts: CastRec[]; bundle: Bundle };
 const played: PlayedBallot[] = [];
 const views: { label: string; json: unknown }[] = []; // every answer seen before publication
 const pageChecks: { when: string; problems: string[] }[] = [];
@@ -152,7 +152,7 @@ async function play(type: 'decision' | 'consultation', voters: string[]): Promis
   const ballot = await openNewBallot(sec, room, { type, items: [{ nominee: '甲', post: '县财政局局长' }, { nominee: '乙', post: '县教育局局长' }] });
   views.push({ label: `${type}: open answer`, json: ballot });
   const issued = await issueAll(room, voters.map((n) => tablets.get(n)!), ballot.id);
-  const p: PlayedBallot = { id: ballot.id, type, itemCount: 2, tokens: issued.map((x, i) => ({ name: voters[i]!, tok: x.tok })), casts: [], bundle: null as unknown as Bundle2 };
+  const p: PlayedBallot = { id: ballot.id, type, itemCount: 2, tokens: issued.map((x, i) => ({ name: voters[i]!, tok: x.tok })), casts: [], bundle: null as unknown as Bundle };
   played.push(p);
   for (const [i, { tablet, keys, tok }] of issued.entries()) {
     if (i === issued.length - 1) continue; // the last voter takes a token and does not cast
@@ -196,8 +196,8 @@ describe('the database and its WAL after a meeting', () => {
   it('the meeting played: 7 of 8 and 13 of 14 cast, both bundles verify, every receipt is in its bundle', () => {
     expect(played.map((p) => p.bundle.tally.cast)).toEqual([7, 13]);
     for (const p of played) {
-      expect(verifyBundle2(p.bundle, { serverKey: p.casts[0]!.receipt.serverKey }).failures).toEqual([]);
-      for (const c of p.casts) expect(checkReceipt2(p.bundle, c.receipt).status).toBe('included');
+      expect(verifyBundle(p.bundle, { serverKey: p.casts[0]!.receipt.serverKey }).failures).toEqual([]);
+      for (const c of p.casts) expect(checkReceipt(p.bundle, c.receipt).status).toBe('included');
     }
   });
 
@@ -683,14 +683,14 @@ describe('the coercer with a tablet\'s storage and the published bundle (issue 9
         expect(Object.keys(kept).sort()).toEqual([...KEPT_AFTER_CAST].sort());
         expect(JSON.stringify(kept)).not.toContain(c.prepared.body.token);
         expect(JSON.stringify(kept)).not.toContain(toHex(c.tok.castKey));
-        expect(checkReceipt2(p.bundle, kept.receipt).status).toBe('included');
+        expect(checkReceipt(p.bundle, kept.receipt).status).toBe('included');
       }
   });
 
   it('with it the coercer finds the member\'s sealed ballot in the bundle, but every value in the storage (and in everything the tablet held before: token, blinding factor, σ, cast key, MAC) fails as a decryption key and as randomness; the record looks the same whatever the vote', () => {
     let found = 0;
     for (const p of played) {
-      const pub = verifyBundle2(p.bundle);
+      const pub = verifyBundle(p.bundle);
       expect(pub.ok).toBe(true);
       for (const c of p.casts) {
         const kept = keptAfterCast(c);

@@ -15,8 +15,8 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ballotShape, ceremonyStep, checkReceipt2, confirmAttendance, createDevice, decryptCasts, finishIssuance, fromHex, signRequests, startIssuance, verifyBundle2,
-  type IssuanceRequest, type Receipt2,
+  ballotShape, ceremonyStep, checkReceipt, confirmAttendance, createDevice, decryptCasts, finishIssuance, fromHex, signRequests, startIssuance, verifyBundle,
+  type IssuanceRequest, type Receipt,
 } from '../../crypto/index.ts';
 import { SimulatedScrutineer, settle } from '../../server/simulate.ts';
 import {
@@ -200,7 +200,7 @@ describe('read-only storage (PRAGMA query_only = ON → SQLITE_READONLY)', () =>
     expect(issued.status).toBe('signed');
     const tok1 = { ballotId: ballot.id, st, token: st.token, sigma: finishIssuance(st, issued.partials, keys1), castKey: fromHex(issued.castKey, 32, 'castKey') };
     const others = await issueAll(room, ['R常委02', 'R常委03', 'R常委04'].map((n) => tablets.get(n)!), ballot.id);
-    const receipts: Receipt2[] = [];
+    const receipts: Receipt[] = [];
     const c1 = t1.prepare(castDef(ballot), keys1, tok1, ['agree']);
     receipts.push((await faultThenRetry(f, 'cast', () => t1.anon.post(`/api/anon/ballots/${ballot.id}/cast`, c1.body))).json.receipt);
     for (const [i, x] of others.entries()) receipts.push(await x.tablet.cast(x.tablet.prepare(castDef(ballot), x.keys, x.tok, [['agree', 'disagree', 'agree'][i]!])));
@@ -226,8 +226,8 @@ describe('read-only storage (PRAGMA query_only = ON → SQLITE_READONLY)', () =>
     await faultThenRetry(f, 'decryption share', () => dev(d1, 'POST', `/api/scrutineer/ballots/${ballot.id}/decryption`, { share: dec.share }));
     await devices[1]!.step();
     const bundle = await waitForBundle(sec2, ballot.id);
-    expect(verifyBundle2(bundle, { serverKey: receipts[0]!.serverKey }).failures).toEqual([]);
-    for (const r of receipts) expect(checkReceipt2(bundle, r).status).toBe('included');
+    expect(verifyBundle(bundle, { serverKey: receipts[0]!.serverKey }).failures).toEqual([]);
+    for (const r of receipts) expect(checkReceipt(bundle, r).status).toBe('included');
     await faultThenRetry(f, 'end meeting', () => sec2.post(`/api/meetings/${mid}/end`));
     await faultThenRetry(f, 'logout', () => sec2.post('/api/secretary/logout'));
     expect((await sec2.get('/api/secretary/me')).status).toBe(401);
@@ -355,7 +355,7 @@ describe('disk full (PRAGMA max_page_count = page_count → SQLITE_FULL)', () =>
     const issued = await issueAll(big, names.map((n) => tablets.get(n)!), b1.id);
     const casts = issued.map((x, i) => ({ tablet: x.tablet, c: x.tablet.prepare(castDef(b1), x.keys, x.tok, [['agree', 'disagree', 'abstain'][i % 3]!, 'agree']) }));
     const castIn = (i: number) => readOnly(w.dbPath, (db) => db.prepare('SELECT commitment FROM casts WHERE ballot_id = ? AND token_hash = ?').get(b1.id, casts[i]!.c.expect.tokenHash) as { commitment: string } | undefined);
-    const receipts = new Map<number, Receipt2>();
+    const receipts = new Map<number, Receipt>();
     const one = await untilFull('cast', (i) => casts[i]!.tablet.anon.post(`/api/anon/ballots/${b1.id}/cast`, casts[i]!.c.body), casts.length);
     for (let i = 0; i <= one.i; i++) receipts.set(i, i === one.i ? one.retried.json.receipt : await casts[i]!.tablet.cast(casts[i]!.c));
     // Concurrent casts (grouped into one transaction per batch) until a batch does not fit.
@@ -391,9 +391,9 @@ describe('disk full (PRAGMA max_page_count = page_count → SQLITE_FULL)', () =>
     await settle(big.devices);
     const bundle = await waitForBundle(sec, b1.id);
     const serverKey = (await sec.ok('GET', '/api/server-key')).serverKey;
-    expect(verifyBundle2(bundle, { serverKey }).failures).toEqual([]);
+    expect(verifyBundle(bundle, { serverKey }).failures).toEqual([]);
     expect(bundle.tally).toMatchObject({ cast: N, valid: N });
-    for (const [i, r] of receipts) expect(checkReceipt2(bundle, r).status, `cast ${i}`).toBe('included');
+    for (const [i, r] of receipts) expect(checkReceipt(bundle, r).status, `cast ${i}`).toBe('included');
     console.log(`[reliability] disk full: first refusal after ${one.i} casts; issuance: ${firstRefusal}; ${refusedInBatch} casts refused in a concurrent batch`);
   }, 180_000);
 
@@ -479,7 +479,7 @@ describe('the publication itself on a full disk (a child process)', () => {
       await waitFor(/FAULT healed/);
       await room.devices[2]!.step().catch(() => undefined);
       const bundle = await waitForBundle(sec2, b.id, 5000);
-      expect(verifyBundle2(bundle).ok).toBe(true);
+      expect(verifyBundle(bundle).ok).toBe(true);
     } finally {
       child.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });

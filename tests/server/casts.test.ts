@@ -9,7 +9,7 @@ import { bls12_381 } from '@noble/curves/bls12-381.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BRANCH_BYTES, CIPHERTEXT_BYTES, ENTRY_BYTES, G1, ballotHash, ballotKeys, castMac, combinePartials, fromHex, generateBallotKey, prepareCast, randomBytes, randomScalar,
-  sealBallot, sealedBallotBytes, selectionsOf, signBlinded, toHex, tokenHash, tokenPoint, verifyBundle2, OPTIONS, type CeremonyRecord,
+  sealBallot, sealedBallotBytes, selectionsOf, signBlinded, toHex, tokenHash, tokenPoint, verifyBundle, OPTIONS, type CeremonyRecord,
 } from '../../crypto/index.ts';
 import type { ErrorCode } from '../../server/errors.ts';
 import {
@@ -360,7 +360,7 @@ describe('casts and the ballot state', () => {
     expectError(await anon.post(castPath(b.id), early.body), 'BAD_STATE'); // even the identical replay: no receipt after the close
     expect(stateOf(server.dbPath)).toEqual(before);
     const { bundle } = await publish(sec, meeting, b.id);
-    expect(verifyBundle2(bundle).ok).toBe(true);
+    expect(verifyBundle(bundle).ok).toBe(true);
     expect(bundle.ballots.map((x) => x.token)).toEqual([early.body.token]);
     expect(bundle.tally).toMatchObject({ issued: 2, cast: 1 });
   });

@@ -1,10 +1,10 @@
 // Whole meetings over HTTP with real crypto (piaojue/2): a decision ballot (standing members
 // only) and a consultation (every member), the outcomes the regulations give at and around
-// "over half", the published bundle verifying offline (verifyBundle2, server key pinned), and
-// every receipt found in it (checkReceipt2) — also with other numbers of scrutineers.
+// "over half", the published bundle verifying offline (verifyBundle, server key pinned), and
+// every receipt found in it (checkReceipt) — also with other numbers of scrutineers.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkReceipt2, verifyBundle2, type Receipt2 } from '../../crypto/index.ts';
+import { checkReceipt, verifyBundle, type Receipt } from '../../crypto/index.ts';
 import {
   Jar, checkIn, closeAndPublish, createBallot, expectError, openNew, playBallot, roster, setupMeeting, signIn, startTestServer,
   votesOf, type Meeting, type PlayedBallot, type Tablet, type TestServer,
@@ -25,7 +25,7 @@ afterAll(async () => server?.dispose());
 
 /** Checks shared by every published ballot: verifies offline with the pinned server key, each receipt included. */
 function expectPublished(p: PlayedBallot, meeting: Meeting): void {
-  const check = verifyBundle2(p.bundle, { serverKey });
+  const check = verifyBundle(p.bundle, { serverKey });
   expect(check.failures).toEqual([]);
   expect(check.ok).toBe(true);
   expect(p.ballot.status).toBe('published');
@@ -35,7 +35,7 @@ function expectPublished(p: PlayedBallot, meeting: Meeting): void {
   expect(p.bundle.decryption.length).toBeGreaterThanOrEqual(meeting.t);
   for (const [name, receipt] of p.receipts) {
     expect(receipt.serverKey, name).toBe(serverKey);
-    expect(checkReceipt2(p.bundle, receipt).status, name).toBe('included');
+    expect(checkReceipt(p.bundle, receipt).status, name).toBe('included');
   }
 }
 
@@ -114,14 +114,14 @@ describe('a meeting of 10 standing, 4 full and 2 alternate members, one alternat
     expectPublished(a, meeting);
     expectPublished(b, meeting);
     const ra = [...a.receipts.values()][0]!;
-    expect(checkReceipt2(b.bundle, ra).status).toBe('other-ballot');
-    const tampered: Receipt2 = { ...ra, commitment: ra.commitment.replace(/^./, (c) => (c === '0' ? '1' : '0')) };
-    expect(checkReceipt2(a.bundle, tampered).status).toBe('invalid-receipt');
+    expect(checkReceipt(b.bundle, ra).status).toBe('other-ballot');
+    const tampered: Receipt = { ...ra, commitment: ra.commitment.replace(/^./, (c) => (c === '0' ? '1' : '0')) };
+    expect(checkReceipt(a.bundle, tampered).status).toBe('invalid-receipt');
     const draft = await createBallot(sec, meeting.id, { type: 'decision' });
     expectError(await anon.get(`/api/ballots/${draft.id}/bundle`), 'NOT_PUBLISHED');
     expectError(await anon.get(`/api/ballots/${draft.id}/bundle`, { lang: 'en' }), 'NOT_PUBLISHED', 'en');
     await openNew(sec, meeting, { type: 'decision' }).then((o) => closeAndPublish(sec, meeting, o.id)).then(({ bundle }) => {
-      expect(verifyBundle2(bundle, { serverKey }).ok).toBe(true); // nobody cast: published with zero casts
+      expect(verifyBundle(bundle, { serverKey }).ok).toBe(true); // nobody cast: published with zero casts
       expect(bundle.tally).toMatchObject({ cast: 0, valid: 0, issued: 0 });
       expect(bundle.tally.items[0]!.outcome).toBe('failed');
     });
@@ -156,7 +156,7 @@ describe('outcomes follow the rule for any split of votes (fast-check, 4 standin
         const names = type === 'decision' ? meeting.names('standing') : meeting.names();
         const votes = new Map(names.map((n, i) => [n, picks[i] === null ? null : [picks[i]!]]));
         const p = await playBallot(server, sec, meeting, tablets, { type }, votes);
-        expect(verifyBundle2(p.bundle, { serverKey }).ok).toBe(true);
+        expect(verifyBundle(p.bundle, { serverKey }).ok).toBe(true);
         const counted = (o: string) => names.filter((_, i) => picks[i] === o).length;
         const item = p.bundle.tally.items[0]!;
         expect(item.counts).toEqual({ agree: counted('agree'), disagree: counted('disagree'), abstain: counted('abstain') });

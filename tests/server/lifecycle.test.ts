@@ -6,7 +6,7 @@
 // edge; issuance that is idempotent for a retried blinded point, refused for a second one,
 // and re-issue (with each device's approval), up to a void ballot; racing transitions.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { G1, confirmAttendance, randomBytes, randomScalar, sealedBallotBytes, startIssuance, toHex, verifyBundle2 } from '../../crypto/index.ts';
+import { G1, confirmAttendance, randomBytes, randomScalar, sealedBallotBytes, startIssuance, toHex, verifyBundle } from '../../crypto/index.ts';
 import { ERRORS } from '../../server/errors.ts';
 import {
   Jar, castPath, castVote, checkIn, closeAndPublish, confirm, createBallot, expectError, issueAll, openBallot, openNew, prepareVote,
@@ -248,7 +248,7 @@ describe('issuance: idempotent retry, one token per member, re-issue', () => {
     for (const v of votes) await castVote(anon, v);
     const { ballot, bundle } = await closeAndPublish(sec, meeting, b.id);
     expect(ballot.status).toBe('published');
-    expect(verifyBundle2(bundle).ok).toBe(true);
+    expect(verifyBundle(bundle).ok).toBe(true);
     expect(Object.fromEntries(bundle.roster.map((m) => [m.name, m.issued]))).toEqual({ I常委01: 2, I常委02: 1, I常委03: 1 });
     expect(bundle.tally).toMatchObject({ issued: 3, cast: 3, valid: 3 });
     for (const log of bundle.issuanceLogs) expect(log!.entries.filter((e) => e === a!.memberId)).toHaveLength(2);
@@ -265,7 +265,7 @@ describe('issuance: idempotent retry, one token per member, re-issue', () => {
     const { ballot, bundle } = await closeAndPublish(sec, meeting, b.id);
     expect(ballot.status).toBe('void');
     expect(ballot.result).toMatchObject({ issued: 3, cast: 4 });
-    const check = verifyBundle2(bundle);
+    const check = verifyBundle(bundle);
     expect(check.failures.map((f) => f.code)).toEqual(['COUNT_EXCEEDS_ISSUED']);
     for (const act of ['open', 'close']) expectError(await sec.post(`/api/ballots/${b.id}/${act}`), 'BAD_STATE');
   });
@@ -297,7 +297,7 @@ describe('concurrent transitions', () => {
     expect(closed.status).toBe(200);
     for (const r of casts) if (r.status !== 200) expectError(r, 'BAD_STATE');
     const { bundle } = await publish(sec, m, b.id);
-    expect(verifyBundle2(bundle).ok).toBe(true);
+    expect(verifyBundle(bundle).ok).toBe(true);
     const accepted = [votes[0]!, ...votes.slice(1).filter((_, i) => casts[i]!.status === 200)];
     expect(bundle.ballots.map((x) => x.token).sort()).toEqual(accepted.map((v) => v.body.token).sort());
     expect(bundle.tally.items[0]!.counts.agree).toBe(accepted.length);

@@ -6,14 +6,14 @@
 // scenario is also played with a `scrutineers` field (other n and t, devices going offline
 // after the ceremony) by the same drill (server/rehearse.ts, in-process against a test server,
 // saving a process start each) — the counts and outcomes are the same as with the default
-// scrutiny (three devices of which two suffice), and every bundle verifies (verifyBundle2).
+// scrutiny (three devices of which two suffice), and every bundle verifies (verifyBundle).
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyBundle2, type Bundle2 } from '../../crypto/index.ts';
+import { verifyBundle, type Bundle } from '../../crypto/index.ts';
 import { rehearse as rehearseInProcess, type Scenario } from '../../server/rehearse.ts';
 import { startTestServer } from '../helpers/server.ts';
 
@@ -50,7 +50,7 @@ const SCRUTINY: Record<string, { n: number; t: number; names?: string[]; offline
 
 const runs: Record<string, Run> = {};
 /** The bundles of the runs with a scrutineers field, by scenario name. */
-const variantBundles: Record<string, (Bundle2 | null)[]> = {};
+const variantBundles: Record<string, (Bundle | null)[]> = {};
 beforeAll(async () => {
   const scenarios: [string, string][] = [
     ['example', join(ROOT, 'docs/scenarios/example.json')],
@@ -91,13 +91,13 @@ function ok(name: string): Report[] {
   return r.ballots;
 }
 
-const verified = new Map<string, Bundle2>();
+const verified = new Map<string, Bundle>();
 /** The bundle file the run wrote verifies offline (checked once per file). */
-function bundleVerifies(b: Report): Bundle2 {
+function bundleVerifies(b: Report): Bundle {
   let bundle = verified.get(b.bundle!);
   if (!bundle) {
-    bundle = JSON.parse(readFileSync(b.bundle!, 'utf8')) as Bundle2;
-    expect(verifyBundle2(bundle).failures).toEqual([]);
+    bundle = JSON.parse(readFileSync(b.bundle!, 'utf8')) as Bundle;
+    expect(verifyBundle(bundle).failures).toEqual([]);
     verified.set(b.bundle!, bundle);
   }
   return bundle;
@@ -118,7 +118,7 @@ describe('the same drills with a scrutineers field', () => {
       expect(variantBundles[name]!.filter(Boolean).length).toBeGreaterThan(0);
       for (const [i, bundle] of variantBundles[name]!.entries()) {
         if (!bundle) continue;
-        expect(verifyBundle2(bundle).failures).toEqual([]);
+        expect(verifyBundle(bundle).failures).toEqual([]);
         expect(bundle.ceremony.params).toMatchObject({ n: sc.n, t: sc.t });
         if (sc.names) expect(bundle.ceremony.params.devices.map((d) => d.name)).toEqual(sc.names);
         expect(bundle.decryption.length).toBeGreaterThanOrEqual(sc.t);

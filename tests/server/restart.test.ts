@@ -7,7 +7,7 @@
 // crash cut its sums short gets them recomputed at the next start (ctx.resume).
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkReceipt2, verifyBundle2, type Receipt2 } from '../../crypto/index.ts';
+import { checkReceipt, verifyBundle, type Receipt } from '../../crypto/index.ts';
 import {
   Jar, castVote, checkIn, issueAll, openNew, prepareVote, publish, roster, settle, setupMeeting, signIn, sleep, startTestServer,
   waitForBundle, type Meeting, type Tablet, type TestServer, type Vote,
@@ -40,7 +40,7 @@ describe('restart in the middle of a meeting', () => {
     // Before the restart: four members take tokens, two cast.
     const early = await issueAll(names.slice(0, 4).map((n) => tablets.get(n)!), ballot, meeting.devices);
     const votes: Vote[] = early.map((t, i) => prepareVote(t, [i % 2 ? 'disagree' : 'agree']));
-    const receipts: Receipt2[] = [];
+    const receipts: Receipt[] = [];
     for (const v of votes.slice(0, 2)) receipts.push(await castVote(anon, v));
     const fingerprint = (await sec.ok('GET', `/api/meetings/${meeting.id}`)).scrutiny.ceremony.fingerprint;
 
@@ -76,12 +76,12 @@ describe('restart in the middle of a meeting', () => {
     expect(await meeting.devices[0]!.step()).toBe(false); // it has decrypted: nothing more to send
     expect(await meeting.devices[1]!.step()).toBe(true);
     const bundle = await waitForBundle(anon, ballot.id);
-    const check = verifyBundle2(bundle, { serverKey });
+    const check = verifyBundle(bundle, { serverKey });
     expect(check.failures).toEqual([]);
     expect(bundle.decryption.map((d) => d.index)).toEqual([1, 2]);
     expect(bundle.tally).toMatchObject({ entitled: 6, present: 6, issued: 6, cast: 6, valid: 6 });
     expect(bundle.tally.items[0]).toMatchObject({ counts: { agree: 4, disagree: 2, abstain: 0 }, outcome: 'passed' });
-    for (const r of receipts) expect(checkReceipt2(bundle, r).status).toBe('included');
+    for (const r of receipts) expect(checkReceipt(bundle, r).status).toBe('included');
   });
 
   it('a ballot closed before a crash cut its sums short: the sums are recomputed at the next start, the devices decrypt and it publishes', async () => {
@@ -114,7 +114,7 @@ describe('restart in the middle of a meeting', () => {
     await settle(meeting.devices);
     const { ballot: done, bundle } = await publish(sec, meeting, ballot.id);
     expect(done.status).toBe('published');
-    expect(verifyBundle2(bundle, { serverKey }).failures).toEqual([]);
+    expect(verifyBundle(bundle, { serverKey }).failures).toEqual([]);
     expect(bundle.sums).toEqual(sums);
     expect(bundle.tally.items.map((i) => i.counts)).toEqual([
       { agree: 2, disagree: 1, abstain: 0 },

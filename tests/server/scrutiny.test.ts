@@ -11,7 +11,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Fr, ballotKeys, confirmAttendance, dealerCommit, dealerReveal, generateDeviceKey, randomBytes,
-  startIssuance, toHex, verifyBundle2,
+  startIssuance, toHex, verifyBundle,
   type CeremonyCommit, type CeremonyParams, type CeremonyRecord, type DealerState,
 } from '../../crypto/index.ts';
 import { ISSUE_WAIT_MS } from '../../server/routes/tablet.ts';
@@ -334,7 +334,7 @@ describe('issuance through the devices', () => {
     await castVote(anon, prepareVote(tok, ['agree']));
     const { bundle } = await closeAndPublish(sec, meeting, b.id);
     expect(bundle.issuanceLogs.map((l) => l && l.entries)).toEqual([[t.memberId], null, [t.memberId]]);
-    expect(verifyBundle2(bundle).ok).toBe(true);
+    expect(verifyBundle(bundle).ok).toBe(true);
   });
 
   it('a re-issue is signed only by devices whose scrutineer approved it; with t approvals the member gets the second token', async () => {
@@ -361,7 +361,7 @@ describe('issuance through the devices', () => {
     const { bundle } = await closeAndPublish(sec, meeting, b.id);
     expect(bundle.roster.map((r) => r.issued)).toEqual(meeting.names().map((n) => (n === 'J常委02' ? 2 : 1)));
     expect(bundle.issuanceLogs.map((l) => l!.entries.filter((e) => e === t.memberId).length)).toEqual([2, 2, 1]);
-    expect(verifyBundle2(bundle).failures).toEqual([]);
+    expect(verifyBundle(bundle).failures).toEqual([]);
     expect(bundle.tally).toMatchObject({ issued: 3, cast: 2 });
   });
 });
@@ -404,7 +404,7 @@ describe('decryption and publication', () => {
     await d2!.jar.ok('POST', path, { share: share2 });
     const bundle = await waitForBundle(anon, b.id);
     expect(bundle.decryption.map((d) => d.index)).toEqual([1, 2]);
-    expect(verifyBundle2(bundle).ok).toBe(true);
+    expect(verifyBundle(bundle).ok).toBe(true);
     expect(bundle.tally.items[0]).toMatchObject({ counts: { agree: 2, disagree: 1, abstain: 0 }, outcome: 'passed' });
   });
 
@@ -415,7 +415,7 @@ describe('decryption and publication', () => {
     server.clock.advance(20_000); // longer than the "online" window
     const p = await playBallot(server, sec, m, tabs, { type: 'decision' }, votesOf(m.names(), { agree: 3, disagree: 1 }));
     expect(p.ballot.status).toBe('published');
-    expect(verifyBundle2(p.bundle).failures).toEqual([]);
+    expect(verifyBundle(p.bundle).failures).toEqual([]);
     expect(p.bundle.issuanceLogs[2]).toBeNull();
     expect(p.bundle.decryption.map((d) => d.index)).toEqual([1, 2]);
     expect(p.bundle.tally.items[0]).toMatchObject({ counts: { agree: 3, disagree: 1, abstain: 0 }, outcome: 'passed' });

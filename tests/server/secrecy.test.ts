@@ -12,7 +12,7 @@ import Database from 'better-sqlite3';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { combinePartials, fromHex, toHex, verifyBundle2, type Bundle2, type Receipt2 } from '../../crypto/index.ts';
+import { combinePartials, fromHex, toHex, verifyBundle, type Bundle, type Receipt } from '../../crypto/index.ts';
 import {
   Jar, castPath, castVote, checkIn, createBallot, dumpDb, firstEvent, issueAll, keysNamed, openBallot, prepareVote, roster, setupMeeting,
   signIn, startTestServer, tokenHashHex, waitForBundle, type Meeting, type Tablet, type TestServer, type Token, type Vote,
@@ -29,9 +29,9 @@ type Played = {
   castKey: Buffer;
   tokens: Token[];
   votes: Vote[]; // in arrival order
-  receipts: Receipt2[];
+  receipts: Receipt[];
   partials: string[];
-  bundle: Bundle2;
+  bundle: Bundle;
   /** The WAL right after close: the sums written after the checkpoint that erased the cast key. */
   walAfterClose: Buffer;
   /** The database file right after close, before any decryption. */
@@ -88,7 +88,7 @@ async function play(type: 'decision' | 'consultation', voters: string[], choose:
   expect(files().some((f) => f.indexOf(castKey) >= 0), 'cast key on disk while open').toBe(true);
   expect(files().some((f) => f.indexOf(Buffer.from(partials[0]!)) >= 0), 'a partial on disk while open').toBe(true);
   const votes: Vote[] = [];
-  const receipts: Receipt2[] = [];
+  const receipts: Receipt[] = [];
   // Casts arrive one by one, in an order scrambled against their token hashes (rank i·k mod n
   // in arrival i), so any layout that follows the hash order differs from the arrival order.
   const casters = voters.map((_, i) => i).filter((i) => choose(i) !== null);
@@ -120,7 +120,7 @@ async function play(type: 'decision' | 'consultation', voters: string[], choose:
   expect(await meeting.devices[1]!.step()).toBe(true);
   const bundle = await waitForBundle(anon, ballot.id);
   await meeting.devices[2]!.step(); // too late: not needed
-  expect(verifyBundle2(bundle).ok).toBe(true);
+  expect(verifyBundle(bundle).ok).toBe(true);
   played.push({ id: ballot.id, castKey, tokens, votes, receipts, partials, bundle, walAfterClose, fileAfterClose });
 }
 
