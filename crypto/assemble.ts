@@ -13,7 +13,7 @@ import { PROTOCOL_VERSION } from './dst.ts';
 import { refuse } from './errors.ts';
 import type { IssuanceLog } from './issuance-log.ts';
 import { leafHash, merkleRoot } from './merkle.ts';
-import { encodeCiphertext, parseSealedBallot, sumCiphertexts, type Ciphertext } from './sealed.ts';
+import { encodeCiphertext, sumSealedBallots, type Ciphertext } from './sealed.ts';
 import { tallyFromCounts } from './tally.ts';
 import { tokenHash } from './token.ts';
 import type { BallotDefinition, RosterEntry } from './bundle.ts';
@@ -30,7 +30,7 @@ export function sortCasts(ballotId: string, casts: readonly SealedCast[]): Seale
 /** Σα, Σβ per entry over every cast (protocol §9.1). The casts were checked at cast time. */
 export function sumCasts(def: BallotDefinition, casts: readonly SealedCast[]): Ciphertext[] {
   const shape = ballotShape(def);
-  return sumCiphertexts(shape, casts.map((c) => parseSealedBallot(shape, fromHex(c.sealed, undefined, 'sealed'))));
+  return sumSealedBallots(shape, casts.map((c) => fromHex(c.sealed, undefined, 'sealed')));
 }
 
 /** Everything a bundle is made of. `decryption` must be ≥ t shares already checked against the sums. */

@@ -8,7 +8,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { hashCode } from './codes.ts';
 import {
-  checkCasts, decodeG1, encodeCiphertext, findInvalidTokens, fromHex, parseSealedBallot, signReceipt, sumCiphertexts, toHex,
+  checkCasts, decodeG1, encodeCiphertext, findInvalidTokens, fromHex, signReceipt, sumSealedBallots, toHex,
   tokenHash, verifySealedBallots, type BallotShape, type CastCheckInput, type Ciphertext, type Receipt,
 } from '../crypto/index.ts';
 import { ed25519 } from '@noble/curves/ed25519.js';
@@ -61,8 +61,7 @@ export function runJob(job: Job): unknown {
       );
     }
     case 'sums': {
-      const ballots = job.sealed.map((h) => parseSealedBallot(job.shape, fromHex(h, undefined, 'sealed')));
-      return sumCiphertexts(job.shape, ballots).map((c: Ciphertext) => toHex(encodeCiphertext(c)));
+      return sumSealedBallots(job.shape, job.sealed.map((h) => fromHex(h, undefined, 'sealed'))).map((c: Ciphertext) => toHex(encodeCiphertext(c)));
     }
     case 'codeHashes':
       return job.codes.map((c) => hashCode(c, job.salt));

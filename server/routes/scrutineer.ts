@@ -98,7 +98,8 @@ export function scrutineerRoutes(ctx: AppContext) {
   app.post('/scrutineer/keys', async (c) => {
     const { meetingId, index } = c.get('scrutineer');
     const body = object(await readJson(c), ['signingKey', 'encryptionKey']);
-    registerKeys(db, meetingId, index, String(body.signingKey), String(body.encryptionKey));
+    if (typeof body.signingKey !== 'string' || typeof body.encryptionKey !== 'string') throw new ApiError('BAD_REQUEST', 'keys must be hex strings');
+    registerKeys(db, meetingId, index, body.signingKey, body.encryptionKey);
     hub.notify(meetingId, 'scrutiny');
     return c.json({ ok: true });
   });
