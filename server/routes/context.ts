@@ -9,7 +9,9 @@ import { toHex } from '../../crypto/index.ts';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import type { CryptoPool } from '../crypto-pool.ts';
 import type { CastQueue } from '../cast-queue.ts';
-import { newCode } from '../codes.ts';
+import { newCode, normalizeCode } from '../codes.ts';
+import { readJson } from '../http.ts';
+import { object } from '../validate.ts';
 import type { Db, Store } from '../db.ts';
 import { ApiError } from '../errors.ts';
 import type { Hub } from '../events.ts';
@@ -52,6 +54,30 @@ export function createContext(deps: { store: Store; serverKey: Uint8Array; hub: 
       checkinGlobal: rateLimiter(200, 60_000, now),
     },
     fingerprintOf,
+
+    /**
+     * Sign in with a code (a member's tablet or a scrutineer's device): only failed codes count
+     * towards the limits, per client and in all — every tablet of a room may share one address
+     * (NAT), and a large meeting checks in hundreds at once. `use` turns the code's stored form
+     * into the session, in one transaction with it, so a code is used up only with its session.
+     */
+    async checkInWithCode<T>(c: Context, use: (codeHash: string) => T): Promise<T> {
+      const who = clientKey(c);
+      if (ctx.limits.checkinGlobal.exhausted('all') || ctx.limits.checkin.exhausted(who)) throw new ApiError('RATE_LIMITED');
+      const body = object(await readJson(c), ['code']);
+      try {
+        const code = typeof body.code === 'string' && body.code.length <= 40 ? normalizeCode(body.code) : null;
+        if (!code) throw new ApiError('BAD_CODE');
+        const [codeHash] = await pool.codeHashes(codeSalt, [code]);
+        return db.transaction(() => use(codeHash!));
+      } catch (e) {
+        if (e instanceof ApiError && e.code === 'BAD_CODE') {
+          ctx.limits.checkin.take(who);
+          ctx.limits.checkinGlobal.take('all');
+        }
+        throw e;
+      }
+    },
 
     /** Fresh sign-in codes with their stored forms (slow scrypt hashes, on the worker pool). */
     async prepareCodes(n: number): Promise<PreparedCode[]> {

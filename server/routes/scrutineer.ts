@@ -9,7 +9,6 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import { type BallotDefinition } from '../../crypto/index.ts';
 import { endSession, requireScrutineer, startSession, type AuthEnv } from '../auth.ts';
 import { isEntitled } from '../ballot.ts';
-import { normalizeCode } from '../codes.ts';
 import { ApiError } from '../errors.ts';
 import { readJson } from '../http.ts';
 import { confirmBallot, logsOf, requestsFor, storePartials } from '../issuance.ts';
@@ -18,13 +17,13 @@ import { decryptionsOf, storeDecryption } from '../publish.ts';
 import { ceremonyMessage, ceremonyOf, registerKeys, scrutineerCheckIn, scrutineerRow, touchScrutineer } from '../scrutiny.ts';
 import { id, list, object } from '../validate.ts';
 import { ballotsOf, castsOf, getBallot } from '../voting.ts';
-import { clientKey, type AppContext } from './context.ts';
+import type { AppContext } from './context.ts';
 
 /** Largest body a device sends: a batch of partial signatures for a 1000-person meeting. */
 const PARTIALS_LIMIT = 4 * 1024 * 1024;
 
 export function scrutineerRoutes(ctx: AppContext) {
-  const { db, hub, pool, now, limits, codeSalt, waiters } = ctx;
+  const { db, hub, now, waiters } = ctx;
   const device = requireScrutineer(db);
   const app = new Hono<AuthEnv>();
   // Every request of a signed-in device (all but the check-in) lights its "online" lamp on the
@@ -40,27 +39,12 @@ export function scrutineerRoutes(ctx: AppContext) {
   app.use('/scrutineer/*', signedIn);
 
   app.post('/scrutineer/checkin', async (c) => {
-    const who = clientKey(c);
-    if (limits.checkinGlobal.exhausted('all') || limits.checkin.exhausted(who)) throw new ApiError('RATE_LIMITED');
-    const body = object(await readJson(c), ['code']);
-    let s;
-    try {
-      const code = typeof body.code === 'string' && body.code.length <= 40 ? normalizeCode(body.code) : null;
-      if (!code) throw new ApiError('BAD_CODE');
-      const [codeHash] = await pool.codeHashes(codeSalt, [code]);
-      s = db.transaction(() => {
-        const row = scrutineerCheckIn(db, codeHash!);
-        endSession(db, c, 'scrutineer');
-        startSession(db, c, 'scrutineer', null, now(), { meetingId: row.meetingId, index: row.idx });
-        return row;
-      });
-    } catch (e) {
-      if (e instanceof ApiError && e.code === 'BAD_CODE') {
-        limits.checkin.take(who);
-        limits.checkinGlobal.take('all');
-      }
-      throw e;
-    }
+    const s = await ctx.checkInWithCode(c, (codeHash) => {
+      const row = scrutineerCheckIn(db, codeHash);
+      endSession(db, c, 'scrutineer');
+      startSession(db, c, 'scrutineer', null, now(), { meetingId: row.meetingId, index: row.idx });
+      return row;
+    });
     hub.notify(s.meetingId, 'scrutiny');
     const meeting = getMeeting(db, s.meetingId);
     return c.json({ scrutineer: { index: s.idx, name: s.name }, meeting: { id: meeting.id, title: meeting.title } });

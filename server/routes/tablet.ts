@@ -11,7 +11,6 @@ import { G1_BYTES, decodeG1, toHex, type BallotDefinition } from '../../crypto/i
 import { issuances, members } from '../../schema/schema.ts';
 import { endSession, requireTablet, startSession, type AuthEnv } from '../auth.ts';
 import { isEntitled } from '../ballot.ts';
-import { normalizeCode } from '../codes.ts';
 import { ApiError } from '../errors.ts';
 import { readJson } from '../http.ts';
 import { partialsFor, requestIssuance } from '../issuance.ts';
@@ -19,41 +18,23 @@ import { checkIn, getMeeting, rosterOf } from '../meetings.ts';
 import { ceremonyOf } from '../scrutiny.ts';
 import { hexBytes, id, object } from '../validate.ts';
 import { ballotView, ballotsOf, getBallot } from '../voting.ts';
-import { clientKey, type AppContext } from './context.ts';
+import type { AppContext } from './context.ts';
 
 /** How long an issue request waits for the scrutineers' partial signatures before it answers `pending`. */
 export const ISSUE_WAIT_MS = 10_000;
 
 export function tabletRoutes(ctx: AppContext) {
-  const { db, hub, pool, now, limits, codeSalt, waiters } = ctx;
+  const { db, hub, now, waiters } = ctx;
   const tablet = requireTablet(db);
   const app = new Hono<AuthEnv>();
 
   app.post('/checkin', async (c) => {
-    // Only failed codes count, per client and in all: every tablet of a room may share one
-    // address (NAT), and a large meeting checks in hundreds at once.
-    const who = clientKey(c);
-    if (limits.checkinGlobal.exhausted('all') || limits.checkin.exhausted(who)) throw new ApiError('RATE_LIMITED');
-    const body = object(await readJson(c), ['code']);
-    let m;
-    try {
-      const code = typeof body.code === 'string' && body.code.length <= 40 ? normalizeCode(body.code) : null;
-      if (!code) throw new ApiError('BAD_CODE');
-      const [codeHash] = await pool.codeHashes(codeSalt, [code]);
-      // One transaction: the code is used up only together with the new tablet session.
-      m = db.transaction(() => {
-        const member = checkIn(db, codeHash!);
-        endSession(db, c, 'tablet');
-        startSession(db, c, 'tablet', member.id, now());
-        return member;
-      });
-    } catch (e) {
-      if (e instanceof ApiError && e.code === 'BAD_CODE') {
-        limits.checkin.take(who);
-        limits.checkinGlobal.take('all');
-      }
-      throw e;
-    }
+    const m = await ctx.checkInWithCode(c, (codeHash) => {
+      const member = checkIn(db, codeHash);
+      endSession(db, c, 'tablet');
+      startSession(db, c, 'tablet', member.id, now());
+      return member;
+    });
     hub.notify(m.meetingId, 'attendance');
     const meeting = getMeeting(db, m.meetingId);
     return c.json({ member: { id: m.id, name: m.name, kind: m.kind, title: m.title }, meeting: { id: meeting.id, title: meeting.title } });
