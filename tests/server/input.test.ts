@@ -12,8 +12,8 @@ import {
   startTestServer, stateOf, type Meeting, type Res, type Tablet, type TestServer, type Token,
 } from '../helpers/server.ts';
 
-// shared/ lies beside the project root (in CI too).
-const SAMPLES = fileURLToPath(new URL('../../../shared/samples/', import.meta.url));
+// The fictional county committee roster shipped with the repo (samples/).
+const SAMPLES = fileURLToPath(new URL('../../samples/', import.meta.url));
 const SAMPLE_CSV = `${SAMPLES}county-committee.csv`;
 const SAMPLE_JSON = `${SAMPLES}county-committee.json`;
 
