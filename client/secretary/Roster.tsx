@@ -1,7 +1,7 @@
 /**
  * @module client/secretary/Roster
  * Roster import: paste or upload CSV (`name,kind,title`) or JSON (an array of members, or
- * an object with `members` like shared/samples/county-committee.json). The preview and the
+ * an object with `members` like samples/county-committee.json). The preview and the
  * per-line problems come from the server's own parser (POST …/roster/preview), in the UI
  * language, so what the secretary sees is exactly what the import will accept or refuse.
  */
