@@ -30,27 +30,22 @@
  * are removed once their ballot is no longer open (the token can no longer be used).
  */
 
+import type { PreparedCast, Receipt } from '../../crypto/index.ts';
+
 /** Keys derived from the checked ceremony (crypto/voter.ts `ballotKeys`), as the tablet used them. */
 export type StoredKeys = { readonly publicKey: string; readonly electionKey: string; readonly fingerprint: string };
 
 /** Outcome of the inclusion check against the published bundle (crypto/verify.ts `checkReceipt`, plus a bad bundle). */
 export type CheckStatus = 'included' | 'missing' | 'other-keys' | 'invalid-receipt' | 'other-ballot' | 'other-server' | 'bad-bundle';
 
-/** The cast body as sent to POST /api/anon/ballots/:bid/cast. */
-export type CastBody = { readonly token: string; readonly signature: string; readonly sealed: string; readonly commitment: string; readonly mac: string };
+/** The cast body as sent to POST /api/anon/ballots/:bid/cast (crypto/voter.ts `PreparedCast['body']`). */
+export type CastBody = PreparedCast['body'];
 
 /** What a receipt must say (crypto/voter.ts `PreparedCast['expect']`). */
-export type Expect = {
-  readonly ballotId: string;
-  readonly tokenHash: string;
-  readonly sigma: string;
-  readonly commitment: string;
-  readonly publicKey: string;
-  readonly electionKey: string;
-};
+export type Expect = PreparedCast['expect'];
 
-/** A v2 receipt as the server signed it (crypto/bundle.ts `Receipt`). */
-export type StoredReceipt = Expect & { readonly serverKey: string; readonly signature: string };
+/** A v2 receipt as the server signed it (crypto/receipt.ts `Receipt`). */
+export type StoredReceipt = Receipt;
 
 type Base = { readonly v: 2; readonly ballotId: string; readonly meetingId: string; readonly title: string };
 

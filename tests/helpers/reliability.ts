@@ -176,23 +176,7 @@ export class AppClient extends Client {
   }
 }
 
-/** The first `state` event of a meeting's SSE stream, parsed. */
-export async function firstEvent(server: { url: string }, mid: string): Promise<unknown> {
-  const ac = new AbortController();
-  const res = await fetch(`${server.url}/api/meetings/${mid}/events`, { signal: ac.signal });
-  const reader = res.body!.getReader();
-  let text = '';
-  try {
-    while (!/\n\n/.test(text)) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      text += new TextDecoder().decode(value);
-    }
-  } finally {
-    ac.abort();
-  }
-  return JSON.parse(/^data: (.*)$/m.exec(text)?.[1] ?? 'null');
-}
+export { firstEvent } from './server.ts';
 
 /** Expect an API error: status, stable code and the message of `lang` from server/errors.ts. */
 export function expectError(res: { status: number; json: any }, code: ErrorCode, lang: 'zh' | 'en' = 'zh'): void {
