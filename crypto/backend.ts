@@ -1,0 +1,129 @@
+/**
+ * @module crypto/backend
+ * The hot BLS12-381 operations of the protocol behind one narrow interface with two
+ * implementations (protocol §4.2, §4.5, §4.7):
+ *
+ * - `reference`: @noble/curves, the specification's own arithmetic and the fallback;
+ * - `mcl-wasm`: herumi's mcl compiled to WebAssembly (crypto/backend-mcl.ts), several times
+ *   faster in Node and in the browser, proven byte-identical to the reference by
+ *   tests/crypto/backend.test.ts (RFC 9380 vectors, project vectors, random inputs and every
+ *   invalid-point class, refused with the same code).
+ *
+ * Only **public** data goes through a backend: decoding and validating points received on the
+ * wire, hashing token messages for verification, multi-scalar multiplications with public
+ * coefficients and pairing products. Multiplications by a secret scalar (a device's key share,
+ * a tablet's blinding factor) stay on noble's constant-time `multiply` whatever the backend,
+ * because mcl-wasm's multiplication is not documented to be constant time.
+ *
+ * The backend is chosen once at start-up with `useBackend` (the server, its workers, the CLI
+ * verifier and the /verify page do; `PIAOJUE_CRYPTO=reference` forces the reference there).
+ * Until then, and wherever nobody chooses, the reference is used. crypto/ stays pure: the mcl
+ * module is loaded by a dynamic import of a package that embeds its WebAssembly.
+ */
+import { bls12_381 } from '@noble/curves/bls12-381.js';
+import { pippenger } from '@noble/curves/abstract/curve.js';
+import { decodeG1, decodeG2, G1, G2, hashToG1, type G1Point, type G2Point } from './points.ts';
+
+declare const G1Tag: unique symbol;
+declare const G2Tag: unique symbol;
+/** A validated G1 point in a backend's own representation. */
+export type G1Handle = { readonly [G1Tag]: true };
+/** A validated G2 point in a backend's own representation. */
+export type G2Handle = { readonly [G2Tag]: true };
+
+/** The hot public-data operations on BLS12-381. Every method is deterministic. */
+export interface PairingBackend {
+  readonly name: BackendName;
+  /** Decode a compressed G1 point with every check of §4.2; refusals as points.decodeG1, same code. */
+  decodeG1(bytes: Uint8Array, name?: string): G1Handle;
+  /** Decode a compressed G2 point with every check of §4.2; refusals as points.decodeG2, same code. */
+  decodeG2(bytes: Uint8Array, name?: string): G2Handle;
+  /** The 48-byte compressed encoding (the identity encodes as 0xc0 00…00). */
+  encodeG1(p: G1Handle): Uint8Array;
+  /** RFC 9380 hash_to_curve, suite BLS12381G1_XMD:SHA-256_SSWU_RO_, with `dst`. */
+  hashToG1(msg: Uint8Array, dst: string): G1Handle;
+  /** Σ kᵢ·Pᵢ for public kᵢ in [0, r) (variable time). */
+  msmG1(points: readonly G1Handle[], scalars: readonly bigint[]): G1Handle;
+  isZeroG1(p: G1Handle): boolean;
+  /** The same point as a noble point, for constant-time multiplication by a secret. */
+  toReferenceG1(p: G1Handle): G1Point;
+  /** Does Π e(Pᵢ, Qᵢ) equal 1 in GT? A term with `negate` contributes e(P, −Q). */
+  pairingIsOne(pairs: readonly PairingTerm[]): boolean;
+  /** The generator of G2. */
+  g2Base(): G2Handle;
+}
+
+/** One factor e(P, Q) — or e(P, −Q) with `negate` — of a pairing product. */
+export type PairingTerm = { readonly g1: G1Handle; readonly g2: G2Handle; readonly negate?: boolean };
+
+/** Names of the backends; `fast` in `useBackend` picks the fastest available. */
+export type BackendName = 'reference' | 'mcl-wasm';
+
+// ── The reference: @noble/curves ─────────────────────────────────────────────────────────
+
+const asG1 = (p: G1Handle) => p as unknown as G1Point;
+const asG2 = (p: G2Handle) => p as unknown as G2Point;
+const g1h = (p: G1Point) => p as unknown as G1Handle;
+const g2h = (p: G2Point) => p as unknown as G2Handle;
+
+/** The reference backend: @noble/curves, exactly as protocol §4 specifies it. */
+export const referenceBackend: PairingBackend = Object.freeze({
+  name: 'reference' as const,
+  decodeG1: (bytes: Uint8Array, name?: string) => g1h(decodeG1(bytes, name)),
+  decodeG2: (bytes: Uint8Array, name?: string) => g2h(decodeG2(bytes, name)),
+  encodeG1: (p: G1Handle) => asG1(p).toBytes(true),
+  hashToG1: (msg: Uint8Array, dst: string) => g1h(hashToG1(msg, dst)),
+  msmG1: (points: readonly G1Handle[], scalars: readonly bigint[]) =>
+    g1h(points.length === 0 ? G1.ZERO : pippenger(G1, points.map(asG1), [...scalars])),
+  isZeroG1: (p: G1Handle) => asG1(p).is0(),
+  toReferenceG1: (p: G1Handle) => asG1(p),
+  pairingIsOne(pairs: readonly PairingTerm[]): boolean {
+    const { Fp12 } = bls12_381.fields;
+    const gt = bls12_381.pairingBatch(
+      pairs.map((t) => ({ g1: asG1(t.g1), g2: t.negate ? asG2(t.g2).negate() : asG2(t.g2) })),
+    );
+    return Fp12.eql(gt, Fp12.ONE);
+  },
+  g2Base: () => g2h(G2.BASE),
+});
+
+// ── Selection ────────────────────────────────────────────────────────────────────────────
+
+let current: PairingBackend = referenceBackend;
+
+/** The backend in use (the reference until `useBackend` chose another). */
+export function backend(): PairingBackend {
+  return current;
+}
+
+/**
+ * Choose the backend, once at start-up: `reference`, `mcl-wasm`, or `fast` (the fastest that
+ * loads here, else the reference). A backend that fails to load is an error when named, and
+ * falls back to the reference under `fast`.
+ * @returns the name of the backend now in use.
+ */
+export async function useBackend(choice: BackendName | 'fast' = 'fast'): Promise<BackendName> {
+  if (choice === 'reference') {
+    current = referenceBackend;
+    return current.name;
+  }
+  if (choice !== 'mcl-wasm' && choice !== 'fast') throw new Error(`unknown crypto backend ${String(choice)}`);
+  try {
+    const { loadMclBackend } = await import('./backend-mcl.ts');
+    current = await loadMclBackend();
+  } catch (e) {
+    if (choice === 'mcl-wasm') throw e;
+    current = referenceBackend;
+  }
+  return current.name;
+}
+
+/**
+ * Parse the name a deployment gives (`PIAOJUE_CRYPTO`): empty or unset means `fast`.
+ * @throws Error for any other name, so a typo does not silently pick a backend.
+ */
+export function backendChoice(value: string | undefined): BackendName | 'fast' {
+  if (value === undefined || value === '' || value === 'fast') return 'fast';
+  if (value === 'reference' || value === 'mcl-wasm') return value;
+  throw new Error(`PIAOJUE_CRYPTO must be fast, reference or mcl-wasm, not ${JSON.stringify(value)}`);
+}
