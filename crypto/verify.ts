@@ -87,7 +87,19 @@ export type VerifyOptions = {
   readonly onProgress?: (done: number, total: number) => void;
   /** Token signatures checked per batch (default 256). */
   readonly batchSize?: number;
+  /**
+   * `verifyBundleAsync` only: recomputes the sums of ENCRYPTED_SUM elsewhere (e.g. on worker
+   * threads) while this thread runs the other checks. Without it they are recomputed here.
+   */
+  readonly sums?: SumsComputer;
 };
+
+/**
+ * Σα ‖ Σβ per entry over sealed ballots (hex, in bundle order), as `sumSealedBallots` computes
+ * them (protocol §9.1): one hex ciphertext per entry; rejects with that function's error when a
+ * sealed ballot does not decode. The verifier decodes and compares what it gets, hex for hex.
+ */
+export type SumsComputer = (shape: BallotShape, sealed: readonly string[]) => Promise<readonly string[]>;
 
 /** What the per-cast checks need, so they can run elsewhere (worker threads). */
 export type CastCheckInput = {
@@ -137,17 +149,24 @@ export function verifyBundle(json: unknown, opts: VerifyOptions = {}): VerifyRes
           },
         })
       : null;
-    const result = run(b, opts, casts);
+    const steps = checks(b, opts);
+    let step = steps.next();
+    while (!step.done) step = steps.next(step.value === 'casts' ? casts : null);
     opts.onProgress?.(total, total);
-    return result;
+    return step.value;
   } catch (e) {
     return malformed(`verifier error: ${String((e as Error)?.message ?? e)}`);
   }
 }
 
+/** Lets other work (other requests, worker messages) run between the main thread's checks. */
+const pause = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
+
 /**
- * The same checks with the per-cast checks run by `checker` (e.g. on worker threads) while
- * this thread runs the others. Never throws; a failing checker is reported as MALFORMED.
+ * The same checks with the per-cast checks run by `checker` (e.g. on worker threads), and the
+ * sums by `opts.sums` when given, while this thread runs the others meanwhile (pausing between
+ * them). The result is identical to `verifyBundle`'s. Never throws; a failing checker is
+ * reported as MALFORMED.
  */
 export async function verifyBundleAsync(json: unknown, checker: CastChecker, opts: VerifyOptions = {}): Promise<VerifyResult> {
   try {
@@ -155,13 +174,29 @@ export async function verifyBundleAsync(json: unknown, checker: CastChecker, opt
     if ('error' in parsed) return malformed(parsed.error.message);
     const b = parsed.bundle;
     const input = castInput(b);
-    if (!input) return run(b, opts, null);
-    // Settled into a value at once: a failing checker is never an unhandled rejection.
-    const pending = checker(input).then((r) => ({ r }), (error: unknown) => ({ error }));
-    await new Promise((r) => setTimeout(r, 0));
-    const settled = await pending;
-    if ('error' in settled) return malformed(`verifier error: ${String((settled.error as Error)?.message ?? settled.error)}`);
-    return run(b, opts, settled.r);
+    // Started at once and settled into values: a failure is never an unhandled rejection.
+    const sumsOn = opts.sums;
+    const sums = sumsOn
+      ? Promise.resolve()
+          .then(() => sumsOn(ballotShape(b.ballot), b.ballots.map((x) => x.sealed)))
+          .then((hex): SumsOutcome => ({ hex }), (error: unknown): SumsOutcome => ({ error }))
+      : null;
+    const casts = input ? checker(input).then((r) => ({ r }), (error: unknown) => ({ error })) : Promise.resolve({ r: null });
+    await pause();
+    const steps = checks(b, opts);
+    let step = steps.next();
+    while (!step.done) {
+      let value: CastCheckResult | SumsOutcome | null = null;
+      if (step.value === 'pause') await pause();
+      else if (step.value === 'sums') value = sums ? await sums : null;
+      else {
+        const settled = await casts;
+        if ('error' in settled) return malformed(`verifier error: ${String((settled.error as Error)?.message ?? settled.error)}`);
+        value = settled.r;
+      }
+      step = steps.next(value);
+    }
+    return step.value;
   } catch (e) {
     return malformed(`verifier error: ${String((e as Error)?.message ?? e)}`);
   }
@@ -188,7 +223,24 @@ function castInput(b: Bundle): CastCheckInput | null {
   };
 }
 
-function run(b: Bundle, opts: VerifyOptions, casts: CastCheckResult | null): VerifyResult {
+/**
+ * What the checks ask their driver for: a moment for other work ('pause'), the per-cast results
+ * ('casts': CastCheckResult, or null when a ballot key does not decode), or the sums computed
+ * elsewhere ('sums': a SumsOutcome, or null to recompute them here).
+ */
+type Need = 'pause' | 'casts' | 'sums';
+type SumsOutcome = { readonly hex: readonly string[] } | { readonly error: unknown };
+
+/** Casts per step of the checks done one cast at a time, between pauses. */
+const CHUNK = 200;
+
+/**
+ * Every check but the per-cast ones, in a generator so that a driver can pause between steps
+ * and hand in the per-cast results and the sums when they are ready. Failures are collected in
+ * any order of the steps and reported sorted by check (`CHECKS`), each check's own failures in
+ * the order it found them — so where each step runs changes nothing in the result.
+ */
+function* checks(b: Bundle, opts: VerifyOptions): Generator<Need, VerifyResult, CastCheckResult | SumsOutcome | null> {
   const failures: Failure[] = [];
   const fail = (code: FailureCode, detail: string, ballot?: number) =>
     failures.push(ballot === undefined ? { code, detail } : { code, detail, ballot });
@@ -200,6 +252,7 @@ function run(b: Bundle, opts: VerifyOptions, casts: CastCheckResult | null): Ver
   if (!bundleSignatureValid(b)) fail('BUNDLE_SIGNATURE', 'the server signature over the bundle does not verify');
   if (opts.serverKey !== undefined && opts.serverKey !== b.serverKey)
     fail('SERVER_KEY', `bundle is signed by ${b.serverKey}, expected ${opts.serverKey}`);
+  yield 'pause';
 
   // CEREMONY: every device signed, every reveal matches its commitment, every device acknowledged.
   const ceremony = verifyCeremonyRecord(b.ceremony);
@@ -222,21 +275,28 @@ function run(b: Bundle, opts: VerifyOptions, casts: CastCheckResult | null): Ver
   } catch (e) {
     fail('ELECTION_KEY', `election key is invalid: ${(e as Error).message}`);
   }
+  yield 'pause';
 
   // ISSUANCE_LOG: each log is signed by its device; it names present members only; the roster's
   // `issued` is backed by the logs (a token needs t devices' partial signatures).
   const byId = new Map(b.roster.map((m) => [m.memberId, m]));
-  const logs = b.issuanceLogs.map((log, i) => {
-    if (log === null) return null;
+  const logs: (typeof b.issuanceLogs)[number][] = [];
+  for (const [i, log] of b.issuanceLogs.entries()) {
+    if (log === null) {
+      logs.push(null);
+      continue;
+    }
     const device = b.ceremony.params.devices[i];
     if (!device || !verifyIssuanceLog(def.id, device, log)) {
       fail('ISSUANCE_LOG', `device ${i + 1}'s issuance log is not signed by that device`);
-      return null;
+      logs.push(null);
+    } else {
+      const stray = log.entries.find((id) => !byId.get(id)?.present);
+      if (stray !== undefined) fail('ISSUANCE_LOG', `device ${i + 1} signed for ${stray}, who is not a present member on the roster`);
+      logs.push(log);
     }
-    const stray = log.entries.find((id) => !byId.get(id)?.present);
-    if (stray !== undefined) fail('ISSUANCE_LOG', `device ${i + 1} signed for ${stray}, who is not a present member on the roster`);
-    return log;
-  });
+    yield 'pause';
+  }
   const bounds = memberBounds(logs, t);
   for (const m of b.roster) {
     // A member no log names could have been served only by devices without a log.
@@ -260,6 +320,7 @@ function run(b: Bundle, opts: VerifyOptions, casts: CastCheckResult | null): Ver
   if (n > issued) fail('COUNT_EXCEEDS_ISSUED', `${n} ballots cast but only ${issued} members were issued a token`);
   const logBound = tokensBound(logs.map((l) => (l === null ? null : l.entries.length)), t);
   if (n > logBound) fail('COUNT_EXCEEDS_ISSUED', `${n} ballots cast but the scrutineers' issuance logs allow at most ${logBound} tokens`);
+  yield 'pause';
 
   // DUPLICATE_TOKEN / BALLOT_ORDER.
   const hashes = b.ballots.map((x) => tokenHash(def.id, fromHex(x.token, 32, 'token')));
@@ -274,38 +335,42 @@ function run(b: Bundle, opts: VerifyOptions, casts: CastCheckResult | null): Ver
       fail('BALLOT_ORDER', `ballots ${i - 1} and ${i} are not sorted by token hash`, i);
       break;
     }
-
-  // TOKEN_SIGNATURE (run by checkCasts, here or on other threads).
-  const badTokens = casts ? casts.badTokens : b.ballots.map((_, i) => i);
-  for (const i of [...new Set(badTokens)].sort((x, y) => x - y))
-    fail('TOKEN_SIGNATURE', `ballot ${i} has no valid blind signature under the token key`, i);
+  yield 'pause';
 
   // BALLOT_HASH: c is the hash of the sealed ballot.
-  b.ballots.forEach((x, i) => {
-    if (toHex(ballotHash(def.id, fromHex(x.sealed, undefined, 'sealed'))) !== x.commitment)
-      fail('BALLOT_HASH', `ballot ${i}: the commitment hash is not the hash of its sealed ballot`, i);
-  });
-
-  // BALLOT_PROOF: every entry is 0 or 1 and every group's sum is within its bounds.
-  const badProofs = new Set(casts ? casts.badProofs : b.ballots.map((_, i) => i));
-  for (const i of [...badProofs].sort((x, y) => x - y))
-    fail('BALLOT_PROOF', `ballot ${i}: the proofs of its sealed ballot do not verify`, i);
+  for (let lo = 0; lo < n; lo += CHUNK) {
+    for (let i = lo; i < Math.min(n, lo + CHUNK); i++) {
+      const x = b.ballots[i]!;
+      if (toHex(ballotHash(def.id, fromHex(x.sealed, undefined, 'sealed'))) !== x.commitment)
+        fail('BALLOT_HASH', `ballot ${i}: the commitment hash is not the hash of its sealed ballot`, i);
+    }
+    yield 'pause';
+  }
 
   // MERKLE_ROOT.
   const root = merkleRoot(b.ballots.map((x) => leafHash(castLeaf(def.id, x))));
   if (toHex(root) !== b.merkleRoot) fail('MERKLE_ROOT', `merkle root is ${toHex(root)}, bundle says ${b.merkleRoot}`);
+  yield 'pause';
 
   // ENCRYPTED_SUM: the published sums are the sums of every published sealed ballot.
   let sums: Ciphertext[] | null = null;
+  const given = (yield 'sums') as SumsOutcome | null;
   try {
-    // Only the ciphertexts are needed here (each α, β fully validated); the proofs are BALLOT_PROOF's.
-    const recomputed = sumSealedBallots(shape, b.ballots.map((x) => fromHex(x.sealed, undefined, 'sealed')));
+    let recomputed: Ciphertext[];
+    if (given === null) {
+      // Only the ciphertexts are needed here (each α, β fully validated); the proofs are BALLOT_PROOF's.
+      recomputed = yield* sumInChunks(shape, b.ballots);
+    } else if ('error' in given) throw given.error;
+    else {
+      if (!Array.isArray(given.hex) || given.hex.length !== b.sums.length) throw new Error(`${given.hex?.length} sums for ${b.sums.length} entries`);
+      recomputed = given.hex.map((h, k) => decodeSumCiphertext(fromHex(h, 64, `sums[${k}]`)));
+    }
     recomputed.forEach((c, k) => {
       if (toHex(encodeCiphertext(c)) !== b.sums[k]) fail('ENCRYPTED_SUM', `sum ${k} is not the sum of the published ballots`);
     });
     sums = recomputed;
   } catch (e) {
-    fail('ENCRYPTED_SUM', `the sums cannot be recomputed: ${(e as Error).message}`);
+    fail('ENCRYPTED_SUM', `the sums cannot be recomputed: ${(e as Error)?.message ?? String(e)}`);
   }
 
   // DECRYPTION_SHARE: at least t shares from distinct devices, each proven against its public share.
@@ -350,9 +415,31 @@ function run(b: Bundle, opts: VerifyOptions, casts: CastCheckResult | null): Ver
     });
   } else fail('TALLY_MISMATCH', 'the counts cannot be recomputed from the decryption');
 
+  // TOKEN_SIGNATURE / BALLOT_PROOF (run by checkCasts, here or on other threads): last, as they
+  // take longest when they run elsewhere.
+  const casts = (yield 'casts') as CastCheckResult | null;
+  const badTokens = casts ? casts.badTokens : b.ballots.map((_, i) => i);
+  for (const i of [...new Set(badTokens)].sort((x, y) => x - y))
+    fail('TOKEN_SIGNATURE', `ballot ${i} has no valid blind signature under the token key`, i);
+  // BALLOT_PROOF: every entry is 0 or 1 and every group's sum is within its bounds.
+  const badProofs = new Set(casts ? casts.badProofs : b.ballots.map((_, i) => i));
+  for (const i of [...badProofs].sort((x, y) => x - y))
+    fail('BALLOT_PROOF', `ballot ${i}: the proofs of its sealed ballot do not verify`, i);
+
   const order = (c: FailureCode) => CHECKS.indexOf(c);
   const sorted = failures.map((f, i) => ({ f, i })).sort((x, y) => order(x.f.code) - order(y.f.code) || x.i - y.i).map((x) => x.f);
   return { ok: sorted.length === 0, failures: sorted, tally, bundle: b, transcript: ceremony.ok ? toHex(ceremony.transcript) : null };
+}
+
+/** The sums of ENCRYPTED_SUM, `sumSealedBallots` over CHUNK casts at a time (the same sums: the group is commutative). */
+function* sumInChunks(shape: BallotShape, ballots: readonly { sealed: string }[]): Generator<Need, Ciphertext[], unknown> {
+  let acc: Ciphertext[] | null = null;
+  for (let lo = 0; lo < ballots.length || acc === null; lo += CHUNK) {
+    const part = sumSealedBallots(shape, ballots.slice(lo, lo + CHUNK).map((x) => fromHex(x.sealed, undefined, 'sealed')));
+    acc = acc ? acc.map((c, k) => ({ alpha: c.alpha.add(part[k]!.alpha), beta: c.beta.add(part[k]!.beta) })) : part;
+    if (lo + CHUNK < ballots.length) yield 'pause';
+  }
+  return acc;
 }
 
 /** Where a receipt stands against a verified v2 bundle (protocol §10.2). */
