@@ -69,6 +69,7 @@ export function nameScrutineers(db: Db, meetingId: string, t: number, names: rea
     names.forEach((name, i) =>
       tx.insert(scrutineers).values({ meetingId, idx: i + 1, name, codeHash: codes[i]!.hash, codeUsed: false, signingKey: null, encryptionKey: null, lastSeenAt: null }).run(),
     );
+    forgetTouches(db, meetingId);
     const empty: StoredCeremony = { params: null, commits: [], reveals: [], acks: [], complaints: [] };
     tx.insert(ceremonies).values({ meetingId, ceremonyId: newId('c'), t, status: 'waiting', record: JSON.stringify(empty), failure: null, publicKey: null, electionKey: null, fingerprint: null }).run();
     return names.map((name, i) => ({ index: i + 1, name, code: codes[i]!.code }));
@@ -83,6 +84,7 @@ export function scrutineerCheckIn(db: Db, codeHash: string): ScrutineerRow {
     const m = tx.select().from(meetings).where(eq(meetings.id, s.meetingId)).get();
     if (!m || m.status !== 'active') throw new ApiError('BAD_CODE');
     tx.update(scrutineers).set({ codeUsed: true }).where(and(eq(scrutineers.meetingId, s.meetingId), eq(scrutineers.idx, s.idx))).run();
+    forgetTouches(db, s.meetingId, s.idx);
     return s;
   });
 }
@@ -93,13 +95,40 @@ export function scrutineerRow(db: Db, meetingId: string, index: number): Scrutin
   return s;
 }
 
-/** Note that a device asked for something (the secretary's "online" light). Best effort. */
+/**
+ * How stale the stored "online" time may get (ms): a device polls many times a second, and a
+ * durable write on each request cost the server more than the request itself. Well below
+ * ONLINE_MS, so a device that keeps asking stays online.
+ */
+const TOUCH_MS = 5_000;
+/** Per database: when each device's "online" time ("meeting index") was last written. */
+const touched = new WeakMap<Db, Map<string, number>>();
+
+/**
+ * Note that a device asked for something (the secretary's "online" light): written only when
+ * the stored time is TOUCH_MS old or more. Best effort.
+ */
 export function touchScrutineer(db: Db, meetingId: string, index: number, now: number): void {
+  let seen = touched.get(db);
+  if (!seen) touched.set(db, (seen = new Map()));
+  const key = `${meetingId} ${index}`;
+  const last = seen.get(key);
+  if (last !== undefined && now >= last && now - last < TOUCH_MS) return;
   try {
     db.update(scrutineers).set({ lastSeenAt: now }).where(and(eq(scrutineers.meetingId, meetingId), eq(scrutineers.idx, index))).run();
+    if (seen.size > 10_000) seen.clear();
+    seen.set(key, now);
   } catch {
     // a full or read-only disk must not stop a device from reading
   }
+}
+
+/** A meeting's devices were named again (or device `index` signed in): their next request writes their time at once. */
+function forgetTouches(db: Db, meetingId: string, index?: number): void {
+  const seen = touched.get(db);
+  if (!seen) return;
+  if (index !== undefined) seen.delete(`${meetingId} ${index}`);
+  else for (const key of [...seen.keys()]) if (key.startsWith(`${meetingId} `)) seen.delete(key);
 }
 
 const HEX32 = /^[0-9a-f]{64}$/;
