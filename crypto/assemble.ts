@@ -1,9 +1,10 @@
 /**
  * @module crypto/assemble
  * Builds a signed v2 audit bundle from what the server holds after the close (protocol
- * §7.4): sorts the casts by token hash, computes the Merkle root, the homomorphic sums and,
- * from t scrutineers' decryption shares, the counts — with the same functions the verifier
- * uses — and signs. Pure: the server's database code only gathers the inputs.
+ * §7.4): sorts the casts by token hash, computes the Merkle root, the homomorphic sums (or
+ * takes those already computed from the same casts) and, from t scrutineers' decryption
+ * shares, the counts — with the same functions the verifier uses — and signs. Pure: the
+ * server's database code only gathers the inputs.
  */
 import { compareBytes, fromHex, toHex } from './bytes.ts';
 import { ed25519 } from '@noble/curves/ed25519.js';
@@ -13,7 +14,7 @@ import { PROTOCOL_VERSION } from './dst.ts';
 import { refuse } from './errors.ts';
 import type { IssuanceLog } from './issuance-log.ts';
 import { leafHash, merkleRoot } from './merkle.ts';
-import { encodeCiphertext, sumSealedBallots, type Ciphertext } from './sealed.ts';
+import { decodeSumCiphertext, encodeCiphertext, sumSealedBallots, type Ciphertext } from './sealed.ts';
 import { tallyFromCounts } from './tally.ts';
 import { tokenHash } from './token.ts';
 import type { BallotDefinition, RosterEntry } from './bundle.ts';
@@ -43,18 +44,25 @@ export type BundleInputs = {
   readonly issuanceLogs: readonly (IssuanceLog | null)[];
   readonly casts: readonly SealedCast[];
   readonly decryption: readonly PublishedShare[];
+  /**
+   * The sums already computed from exactly these casts (hex, one per entry, as the scrutineers
+   * decrypted them), e.g. at the close; recomputed from the casts when absent. They are not
+   * checked here: the verifier recomputes them (ENCRYPTED_SUM).
+   */
+  readonly sums?: readonly string[];
 };
 
 /**
  * Assemble and sign the bundle (protocol §7.4). The counts are the discrete logarithms of
  * the sums decrypted with the first t shares.
- * @throws CryptoInputError BAD_VALUE when there are fewer than t shares or a count does not decrypt.
+ * @throws CryptoInputError BAD_VALUE when there are fewer than t shares, a count does not
+ * decrypt, or given sums are not one ciphertext per entry.
  */
 export function assembleBundle(inputs: BundleInputs, serverSecretKey: Uint8Array): Bundle {
   const { ballot } = inputs;
   const t = inputs.ceremony.params.t;
   const casts = sortCasts(ballot.id, inputs.casts);
-  const sums = sumCasts(ballot, casts);
+  const sums = inputs.sums ? givenSums(ballot, inputs.sums) : sumCasts(ballot, casts);
   if (inputs.decryption.length < t) refuse('BAD_VALUE', `${t} decryption shares are needed, ${inputs.decryption.length} given`);
   const shares = inputs.decryption.slice(0, t).map((d) => parseDecryptionShare(d, sums.length));
   const counts = combineDecryptionShares(sums, shares).map((M, k) => {
@@ -80,4 +88,11 @@ export function assembleBundle(inputs: BundleInputs, serverSecretKey: Uint8Array
     },
     serverSecretKey,
   );
+}
+
+/** Sums passed in (hex), decoded: one per entry of the ballot's shape. */
+function givenSums(def: BallotDefinition, hex: readonly string[]): Ciphertext[] {
+  const entries = ballotShape(def).groups.reduce((n, g) => n + g.size, 0);
+  if (!Array.isArray(hex) || hex.length !== entries) refuse('BAD_VALUE', `${entries} sums are needed, ${hex?.length} given`);
+  return hex.map((h, k) => decodeSumCiphertext(fromHex(h, 64, `sums[${k}]`)));
 }

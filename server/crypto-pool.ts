@@ -25,6 +25,12 @@ const BOOT = `import('tsx/esm/api').then((m) => { m.register(); return import(${
 
 export type CryptoPool = ReturnType<typeof createCryptoPool>;
 
+/** A worker's CryptoInputError again, with the same message (which already starts with its code). */
+function inputError(code: CryptoErrorCode, message: string): CryptoInputError {
+  const prefix = `${code}: `;
+  return new CryptoInputError(code, message.startsWith(prefix) ? message.slice(prefix.length) : message);
+}
+
 /** Start `size` workers (default: one per core). */
 export function createCryptoPool(size = availableParallelism()) {
   const pending = new Map<number, Pending>();
@@ -39,7 +45,7 @@ export function createCryptoPool(size = availableParallelism()) {
         const p = pending.get(m.id!);
         if (!p) return;
         pending.delete(m.id!);
-        if (m.error !== undefined) p.reject(m.code ? new CryptoInputError(m.code as CryptoErrorCode, m.error) : new Error(m.error));
+        if (m.error !== undefined) p.reject(m.code ? inputError(m.code as CryptoErrorCode, m.error) : new Error(m.error));
         else p.resolve(m.result);
       });
     });
@@ -115,11 +121,19 @@ export function createCryptoPool(size = availableParallelism()) {
       const results = await Promise.all(parts(items).map(({ part }) => run<Receipt[]>({ op: 'receipts', serverKey, ballotId, ...keys, items: part })));
       return results.flat();
     },
-    /** Σα, Σβ per entry over the sealed ballots (hex), split across the workers (protocol §9.1). */
+    /**
+     * Σα, Σβ per entry over the sealed ballots (hex), split across the workers (protocol §9.1):
+     * at the close, and as the self-verification's SumsComputer (crypto/verify.ts). A ballot
+     * that does not decode rejects with the error of the first such ballot, as one
+     * `sumSealedBallots` over all of them would.
+     */
     async sums(shape: BallotShape, sealed: readonly string[]): Promise<string[]> {
       const entries = shape.groups.reduce((s, g) => s + g.size, 0);
       if (sealed.length === 0) return Array.from({ length: entries }, () => toHex(encodeCiphertext({ alpha: RP.ZERO, beta: RP.ZERO })));
-      const results = await Promise.all(parts(sealed).map(({ part }) => run<string[]>({ op: 'sums', shape, sealed: part })));
+      const settled = await Promise.allSettled(parts(sealed).map(({ part }) => run<string[]>({ op: 'sums', shape, sealed: part })));
+      const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      const results = settled.map((r) => (r as PromiseFulfilledResult<string[]>).value);
       return Array.from({ length: entries }, (_, k) => {
         let alpha = RP.ZERO;
         let beta = RP.ZERO;

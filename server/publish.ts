@@ -9,7 +9,7 @@ import { and, eq } from 'drizzle-orm';
 import {
   assembleBundle, decodeElement, decodeSumCiphertext, fromHex, parseDecryptionShare, tokensBound, verifyBundleAsync,
   verifyCeremonyRecord, verifyDecryptionShare,
-  type BallotDefinition, type Bundle, type CastChecker, type IssuanceLog, type PublishedShare, type RosterEntry,
+  type BallotDefinition, type Bundle, type CastChecker, type IssuanceLog, type PublishedShare, type RosterEntry, type SumsComputer,
 } from '../crypto/index.ts';
 import { ballots, decryptions, issuances, partials } from '../schema/schema.ts';
 import { assertTransition, isEntitled, type BallotStatus } from './ballot.ts';
@@ -72,34 +72,44 @@ function bundleRoster(db: Db, def: BallotDefinition, roster: readonly MemberRow[
   });
 }
 
+/** Lets the event loop answer other requests between the steps of a publication. */
+const pause = (): Promise<void> => new Promise((r) => setImmediate(r));
+
 /**
  * Finalise a closed ballot once t valid decryption shares are in: assemble and sign the
  * bundle, verify it with the public verifier, and publish it. A bundle whose only failure is
  * more casts than tokens issued makes the ballot void, as the regulations require.
- * `checkCasts` runs the per-cast checks (on the worker pool).
+ * `checkCasts` runs the per-cast checks and `sums`, when given, the verifier's own recount of
+ * the sums (both on the worker pool). The bundle reuses the sums stored at the close (those
+ * the scrutineers decrypted); the verification recomputes them from the bundle's casts.
  */
-export async function finalizeBallot(store: Store, serverKey: Uint8Array, ballotId: string, checkCasts: CastChecker): Promise<Bundle> {
+export async function finalizeBallot(store: Store, serverKey: Uint8Array, ballotId: string, checkCasts: CastChecker, sums?: SumsComputer): Promise<Bundle> {
   const { db } = store;
+  // Everything the bundle is made of, read in one go (nothing else runs in between).
   const { row, def } = getBallot(db, ballotId);
   assertTransition(row.status as BallotStatus, 'published');
   const keys = readyCeremony(db, row.meetingId);
   const shares = decryptionsOf(db, ballotId);
   if (shares.length < keys.t) throw new ApiError('BAD_STATE', `${shares.length} of ${keys.t} decryption shares are in`);
   const logs = logsOf(db, ballotId, keys.record.params.n);
-  const bundle = assembleBundle(
-    {
-      ballot: def,
-      ceremony: keys.record,
-      publicKey: row.publicKey!,
-      electionKey: row.electionKey!,
-      roster: bundleRoster(db, def, rosterOf(db, row.meetingId), logs, keys.t),
-      issuanceLogs: logs,
-      casts: castsOf(db, ballotId).map((c) => ({ token: c.token, signature: c.signature, sealed: c.sealed, commitment: c.commitment })),
-      decryption: shares,
-    },
-    serverKey,
-  );
-  const check = await verifyBundleAsync(JSON.parse(JSON.stringify(bundle)), checkCasts, { serverKey: bundle.serverKey });
+  const inputs = {
+    ballot: def,
+    ceremony: keys.record,
+    publicKey: row.publicKey!,
+    electionKey: row.electionKey!,
+    roster: bundleRoster(db, def, rosterOf(db, row.meetingId), logs, keys.t),
+    issuanceLogs: logs,
+    casts: castsOf(db, ballotId).map((c) => ({ token: c.token, signature: c.signature, sealed: c.sealed, commitment: c.commitment })),
+    decryption: shares,
+    ...(row.sums ? { sums: JSON.parse(row.sums) as string[] } : {}),
+  };
+  await pause();
+  const bundle = assembleBundle(inputs, serverKey);
+  await pause();
+  // The verifier reads the very text that is stored and served (its own parsed copy, nothing shared).
+  const text = JSON.stringify(bundle);
+  await pause();
+  const check = await verifyBundleAsync(JSON.parse(text), checkCasts, { serverKey: bundle.serverKey, ...(sums ? { sums } : {}) });
   const onlyVoid = !check.ok && check.failures.every((f) => f.code === 'COUNT_EXCEEDS_ISSUED');
   if (!check.ok && !onlyVoid) {
     console.error('[piaojue] self-verification failed:', check.failures.map((f) => `${f.code}: ${f.detail}`).join('; '));
@@ -108,7 +118,7 @@ export async function finalizeBallot(store: Store, serverKey: Uint8Array, ballot
   db.transaction((tx) => {
     const fresh = getBallot(tx as unknown as Db, ballotId).row;
     assertTransition(fresh.status as BallotStatus, 'published');
-    tx.update(ballots).set({ status: onlyVoid ? 'void' : 'published', bundle: JSON.stringify(bundle) })
+    tx.update(ballots).set({ status: onlyVoid ? 'void' : 'published', bundle: text })
       .where(and(eq(ballots.id, ballotId), eq(ballots.status, 'closed'))).run();
     tx.delete(partials).where(eq(partials.ballotId, ballotId)).run();
     reorderCasts(tx as unknown as Db, ballotId);

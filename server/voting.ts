@@ -56,7 +56,7 @@ export function ballotsOf(db: Db, meetingId: string): BallotRow[] {
 export function progress(db: Db, row: BallotRow, def: BallotDefinition, roster: readonly MemberRow[]) {
   const t = turnout(def, roster);
   const issued = db.select({ n: count() }).from(issuances).where(eq(issuances.ballotId, row.id)).get()?.n ?? 0;
-  const cast = db.select({ n: count() }).from(casts).where(eq(casts.ballotId, row.id)).get()?.n ?? 0;
+  const cast = castCount(db, row.id);
   const confirmations = db.select({ n: count() }).from(issuanceLogs).where(eq(issuanceLogs.ballotId, row.id)).get()?.n ?? 0;
   const decrypted = db.select({ n: count() }).from(decryptions).where(eq(decryptions.ballotId, row.id)).get()?.n ?? 0;
   return { ...t, issued, cast, confirmations, decryptions: decrypted, quorumMet: quorumMet(def.rule, t.present, t.entitled) };
@@ -157,6 +157,11 @@ export function reorderCasts(tx: Db, ballotId: string): void {
   const rows = tx.select().from(casts).where(eq(casts.ballotId, ballotId)).orderBy(asc(casts.tokenHash)).all();
   tx.delete(casts).where(eq(casts.ballotId, ballotId)).run();
   for (const r of rows) tx.insert(casts).values(r).run();
+}
+
+/** How many casts a ballot has (without reading them). */
+export function castCount(db: Db, ballotId: string): number {
+  return db.select({ n: count() }).from(casts).where(eq(casts.ballotId, ballotId)).get()?.n ?? 0;
 }
 
 /** The casts of a ballot as stored. */

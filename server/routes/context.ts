@@ -122,6 +122,22 @@ export function createContext(deps: { store: Store; serverKey: Uint8Array; hub: 
     },
 
     /**
+     * Assemble, self-verify and publish a closed ballot (server/publish.ts), the per-cast token
+     * checks and the verifier's recount of the sums on the worker pool.
+     */
+    finalize(ballotId: string) {
+      return finalizeBallot(store, deps.serverKey, ballotId, pool.castChecker(false), (shape, sealed) => pool.sums(shape, sealed));
+    },
+
+    /**
+     * `publishIfReady` once the current request has been answered: the assembly is seconds of
+     * work, which must not hold up the answer to the share that completes the t.
+     */
+    publishSoon(ballotId: string): void {
+      setImmediate(() => void ctx.publishIfReady(ballotId));
+    },
+
+    /**
      * Publish once t valid decryption shares are in; one attempt at a time per ballot. Never
      * rejects: a failure (a full disk, a self-check that fails) leaves the ballot closed, to be
      * published at the next share, the next start, or the secretary's 公布结果.
@@ -132,7 +148,7 @@ export function createContext(deps: { store: Store; serverKey: Uint8Array; hub: 
       try {
         const { row } = getBallot(db, ballotId);
         if (row.status !== 'closed' || decryptionsOf(db, ballotId).length < readyCeremony(db, row.meetingId).t) return;
-        await finalizeBallot(store, deps.serverKey, ballotId, pool.castChecker(false));
+        await ctx.finalize(ballotId);
         hub.notify(row.meetingId, 'ballot');
       } catch (e) {
         console.error(`[piaojue] publishing ${ballotId} failed: ${e instanceof ApiError ? e.code : (e as Error)?.message}`);

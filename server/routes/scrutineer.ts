@@ -16,7 +16,7 @@ import { getMeeting, rosterOf } from '../meetings.ts';
 import { decryptionsOf, storeDecryption } from '../publish.ts';
 import { ceremonyMessage, ceremonyOf, registerKeys, scrutineerCheckIn, scrutineerRow, touchScrutineer } from '../scrutiny.ts';
 import { id, list, object } from '../validate.ts';
-import { ballotsOf, castsOf, getBallot } from '../voting.ts';
+import { ballotsOf, castCount, castsOf, getBallot } from '../voting.ts';
 import type { AppContext } from './context.ts';
 
 /** Largest body a device sends: a batch of partial signatures for a 1000-person meeting. */
@@ -68,7 +68,7 @@ export function scrutineerRoutes(ctx: AppContext) {
         const mine = n ? logsOf(db, b.id, n)[index - 1] : null;
         return {
           id: b.id, title: def.title, type: def.type, status: b.status, electionKey: b.electionKey,
-          items: def.items, options: def.options, cast: castsOf(db, b.id).length,
+          items: def.items, options: def.options, cast: castCount(db, b.id),
           entitled: roster.filter((m) => isEntitled(def, m)).map((m) => ({ memberId: m.id, name: m.name, kind: m.kind, present: m.present })),
           confirmed: mine !== null && mine !== undefined,
           issuedByMe: mine?.entries.length ?? 0,
@@ -141,7 +141,7 @@ export function scrutineerRoutes(ctx: AppContext) {
     const body = object(await readJson(c, 1024 * 1024), ['share']);
     storeDecryption(db, meetingId, index, bid, body.share);
     hub.notify(getBallot(db, bid).row.meetingId, 'scrutiny');
-    void ctx.publishIfReady(bid);
+    ctx.publishSoon(bid);
     return c.json({ ok: true });
   });
   return app;

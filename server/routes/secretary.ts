@@ -14,7 +14,6 @@ import {
   activeMeeting, createMeeting, endMeeting, getMeeting, issueCodes, listMeetings, memberView, membersWithoutCode,
   newId, reissueCode, replaceRoster, rosterOf,
 } from '../meetings.ts';
-import { finalizeBallot } from '../publish.ts';
 import { parseRosterCsv, parseRosterJson, problemText } from '../roster.ts';
 import { nameScrutineers, scrutinyView } from '../scrutiny.ts';
 import { id, list, object, text } from '../validate.ts';
@@ -139,7 +138,7 @@ export function secretaryRoutes(ctx: AppContext) {
     });
   act('open', (bid) => openBallot(db, bid));
   act('close', (bid) => ctx.close(bid));
-  act('finalize', async (bid) => void (await finalizeBallot(ctx.store, ctx.serverKey, bid, ctx.pool.castChecker(false))));
+  act('finalize', async (bid) => void (await ctx.finalize(bid)));
   act('reissue', async (bid, c) => {
     const body = object(await readJson(c), ['memberId']);
     allowReissue(db, bid, id(body.memberId, 'memberId'));
