@@ -11,6 +11,7 @@ export * from './encoding.ts';
 export * from './dst.ts';
 export * from './ids.ts';
 export * from './points.ts';
+export * from './backend.ts';
 export * from './token.ts';
 export * from './receipt.ts';
 export * from './merkle.ts';

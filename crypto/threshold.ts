@@ -13,10 +13,10 @@
  * every dealer's commitments after the ceremony, §4.8): pk_j = Σ_k j^k·C_k. The same for the
  * election key in ristretto255.
  */
-import { bls12_381 } from '@noble/curves/bls12-381.js';
+import { backend } from './backend.ts';
 import { refuse } from './errors.ts';
 import { RP, type Element } from './group.ts';
-import { Fr, G1, G2, decodeG1, decodeG2, type G1Point, type G2Point } from './points.ts';
+import { Fr, G2, type G2Point } from './points.ts';
 import { lagrangeAtZero } from './shamir.ts';
 
 /** Largest number of scrutineer devices (n ≤ 15); device indices are 1…MAX_DEVICES. */
@@ -39,7 +39,9 @@ export function assertDeviceIndex(index: unknown, name = 'device index'): number
  */
 export function partialSign(share: bigint, blinded: Uint8Array): Uint8Array {
   if (typeof share !== 'bigint' || share <= 0n || share >= Fr.ORDER) refuse('SCALAR_RANGE', 'key share must be in [1, r)');
-  return decodeG1(blinded, 'blinded point').multiply(share).toBytes(true);
+  // B is public: the backend validates it; the share is secret: noble's constant-time multiplication.
+  const b = backend();
+  return b.toReferenceG1(b.decodeG1(blinded, 'blinded point')).multiply(share).toBytes(true);
 }
 
 /**
@@ -48,16 +50,15 @@ export function partialSign(share: bigint, blinded: Uint8Array): Uint8Array {
  * Never throws: any malformed share key, blinded point or partial gives `false`.
  */
 export function verifyPartial(publicShare: Uint8Array, blinded: Uint8Array, partial: Uint8Array): boolean {
+  const b = backend();
   try {
-    const pkj = decodeG2(publicShare, 'public share');
-    const B = decodeG1(blinded, 'blinded point');
-    const S = decodeG1(partial, 'partial signature');
-    const { Fp12 } = bls12_381.fields;
-    const gt = bls12_381.pairingBatch([
-      { g1: S, g2: G2.BASE.negate() },
+    const pkj = b.decodeG2(publicShare, 'public share');
+    const B = b.decodeG1(blinded, 'blinded point');
+    const S = b.decodeG1(partial, 'partial signature');
+    return b.pairingIsOne([
+      { g1: S, g2: b.g2Base(), negate: true },
       { g1: B, g2: pkj },
     ]);
-    return Fp12.eql(gt, Fp12.ONE);
   } catch {
     return false;
   }
@@ -81,14 +82,12 @@ export function combinePartials(partials: readonly IndexedPartial[]): Uint8Array
     return assertDeviceIndex(p.index, `partials[${k}].index`);
   });
   if (new Set(indices).size !== indices.length) refuse('BAD_VALUE', 'partial signatures must come from distinct devices');
-  let acc: G1Point = G1.ZERO;
-  partials.forEach((p, k) => {
-    const S = decodeG1(p.partial, `partials[${k}].partial`);
-    // Partials and coefficients are public: the variable-time multiplication is fine.
-    acc = acc.add(S.multiplyUnsafe(lagrangeAtZero(indices, p.index, Fr.ORDER)));
-  });
-  if (acc.is0()) refuse('POINT_IDENTITY', 'the combined signature is the point at infinity');
-  return acc.toBytes(true);
+  // Partials and coefficients are public: a variable-time multi-scalar multiplication is fine.
+  const b = backend();
+  const points = partials.map((p, k) => b.decodeG1(p.partial, `partials[${k}].partial`));
+  const acc = b.msmG1(points, partials.map((p) => lagrangeAtZero(indices, p.index, Fr.ORDER)));
+  if (b.isZeroG1(acc)) refuse('POINT_IDENTITY', 'the combined signature is the point at infinity');
+  return b.encodeG1(acc);
 }
 
 /** Horner evaluation Σ_k x^k·C_k over public points (variable time). */

@@ -10,20 +10,19 @@
  * The issuer sees B, which is uniformly distributed whatever t is, so it learns nothing
  * that links σ or t to the member it signed for. Checks of many tokens under one key are
  * batched with random 128-bit coefficients (small-exponent batch verification).
+ *
+ * Verification runs on the crypto backend in use (crypto/backend.ts); blinding, signing and
+ * unblinding multiply by secrets and use noble's constant-time multiplication.
  */
-import { bls12_381 } from '@noble/curves/bls12-381.js';
-import { pippenger } from '@noble/curves/abstract/curve.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
+import { backend, type G1Handle, type G2Handle, type PairingBackend } from './backend.ts';
 import { abytes, randomBytes, utf8 } from './bytes.ts';
 import { DST_KEYGEN, DST_TOKEN, DST_TOKEN_HASH } from './dst.ts';
 import { fields, message } from './encoding.ts';
 import { refuse } from './errors.ts';
 import { assertId } from './ids.ts';
-import {
-  Fr, G1, G2, decodeG1, decodeG2, decodeScalar, encodeScalar, hashToG1, randomScalar,
-  type G1Point, type G2Point,
-} from './points.ts';
+import { Fr, G2, decodeG1, decodeScalar, encodeScalar, hashToG1, randomScalar, type G1Point } from './points.ts';
 
 /** Byte length of a token. */
 export const TOKEN_BYTES = 32;
@@ -115,14 +114,19 @@ export function unblindSignature(state: BlindingState, signedBlinded: Uint8Array
 /** A token with its signature, as cast (hex-decoded). */
 export type SignedToken = { readonly token: Uint8Array; readonly signature: Uint8Array };
 
-/** e(σ, g2) = e(M, pk), as one pairing product e(σ, −g2)·e(M, pk) = 1. */
-function pairingCheck(pk: G2Point, sigma: G1Point, M: G1Point): boolean {
-  const { Fp12 } = bls12_381.fields;
-  const gt = bls12_381.pairingBatch([
-    { g1: sigma, g2: G2.BASE.negate() },
+/** e(σ, g2) = e(M, pk), as one pairing product e(σ, −g2)·e(M, pk) = 1, on the backend in use. */
+function pairingCheck(b: PairingBackend, pk: G2Handle, sigma: G1Handle, M: G1Handle): boolean {
+  return b.pairingIsOne([
+    { g1: sigma, g2: b.g2Base(), negate: true },
     { g1: M, g2: pk },
   ]);
-  return Fp12.eql(gt, Fp12.ONE);
+}
+
+/** M of a token for verification, on the backend in use (the token is public once cast). */
+function tokenPointOn(b: PairingBackend, ballotId: string, token: Uint8Array): G1Handle {
+  assertId(ballotId, 'ballotId');
+  abytes(token, TOKEN_BYTES, 'token');
+  return b.hashToG1(fields(utf8(ballotId), token), DST_TOKEN);
 }
 
 /**
@@ -130,8 +134,9 @@ function pairingCheck(pk: G2Point, sigma: G1Point, M: G1Point): boolean {
  * key, token or signature gives `false`.
  */
 export function verifyToken(publicKey: Uint8Array, ballotId: string, token: Uint8Array, signature: Uint8Array): boolean {
+  const b = backend();
   try {
-    return pairingCheck(decodeG2(publicKey, 'public key'), decodeG1(signature, 'signature'), tokenPoint(ballotId, token));
+    return pairingCheck(b, b.decodeG2(publicKey, 'public key'), b.decodeG1(signature, 'signature'), tokenPointOn(b, ballotId, token));
   } catch {
     return false;
   }
@@ -149,27 +154,27 @@ function coefficient(): bigint {
 const BISECT_LEAF = 4;
 
 /** Points prepared once per token, so bisection does not hash or decode twice. */
-type Prepared = { sigma: G1Point; M: G1Point } | null;
+type Prepared = { sigma: G1Handle; M: G1Handle } | null;
 
-function prepare(ballotId: string, items: readonly SignedToken[]): Prepared[] {
+function prepare(b: PairingBackend, ballotId: string, items: readonly SignedToken[]): Prepared[] {
   return items.map((it) => {
     try {
-      return { sigma: decodeG1(it.signature, 'signature'), M: tokenPoint(ballotId, it.token) };
+      return { sigma: b.decodeG1(it.signature, 'signature'), M: tokenPointOn(b, ballotId, it.token) };
     } catch {
       return null;
     }
   });
 }
 
-function batchHolds(pk: G2Point, ps: readonly { sigma: G1Point; M: G1Point }[]): boolean {
+function batchHolds(b: PairingBackend, pk: G2Handle, ps: readonly { sigma: G1Handle; M: G1Handle }[]): boolean {
   if (ps.length === 0) return true;
-  if (ps.length === 1) return pairingCheck(pk, ps[0]!.sigma, ps[0]!.M);
+  if (ps.length === 1) return pairingCheck(b, pk, ps[0]!.sigma, ps[0]!.M);
   // Σρᵢσᵢ and ΣρᵢMᵢ with independent random ρᵢ: a forged σ passes with probability ≤ 2⁻¹²⁸.
   const rho = ps.map(coefficient);
-  const sigmaSum = pippenger(G1, ps.map((p) => p.sigma), rho);
-  const mSum = pippenger(G1, ps.map((p) => p.M), rho);
-  if (sigmaSum.is0() || mSum.is0()) return sigmaSum.is0() && mSum.is0();
-  return pairingCheck(pk, sigmaSum, mSum);
+  const sigmaSum = b.msmG1(ps.map((p) => p.sigma), rho);
+  const mSum = b.msmG1(ps.map((p) => p.M), rho);
+  if (b.isZeroG1(sigmaSum) || b.isZeroG1(mSum)) return b.isZeroG1(sigmaSum) && b.isZeroG1(mSum);
+  return pairingCheck(b, pk, sigmaSum, mSum);
 }
 
 /**
@@ -192,13 +197,14 @@ export function findInvalidTokens(
   items: readonly SignedToken[],
   opts: { stopAtFirst?: boolean } = {},
 ): number[] {
-  let pk: G2Point;
+  const b = backend();
+  let pk: G2Handle;
   try {
-    pk = decodeG2(publicKey, 'public key');
+    pk = b.decodeG2(publicKey, 'public key');
   } catch {
     return items.map((_, i) => i);
   }
-  const prepared = prepare(ballotId, items);
+  const prepared = prepare(b, ballotId, items);
   const bad: number[] = [];
   const good: number[] = [];
   prepared.forEach((p, i) => (p ? good.push(i) : bad.push(i)));
@@ -208,10 +214,10 @@ export function findInvalidTokens(
   const stack: number[][] = [good];
   while (stack.length) {
     const idx = stack.pop()!;
-    if (batchHolds(pk, idx.map((i) => prepared[i]!))) continue;
+    if (batchHolds(b, pk, idx.map((i) => prepared[i]!))) continue;
     if (idx.length <= BISECT_LEAF) {
       for (const i of idx) {
-        if (idx.length > 1 && batchHolds(pk, [prepared[i]!])) continue;
+        if (idx.length > 1 && batchHolds(b, pk, [prepared[i]!])) continue;
         bad.push(i);
         if (opts.stopAtFirst) return bad;
       }

@@ -12,7 +12,7 @@ import { availableParallelism } from 'node:os';
 import process from 'node:process';
 import { Worker } from 'node:worker_threads';
 import {
-  CHECKS as CHECKS, OUTCOMES, ceremonyFingerprint, fromHex, parseJsonStrict, verifyBundle, verifyBundleAsync,
+  CHECKS as CHECKS, OUTCOMES, backendChoice, ceremonyFingerprint, useBackend, fromHex, parseJsonStrict, verifyBundle, verifyBundleAsync,
   type BallotType, type Bundle, type CastChecker, type CastCheckResult, type Failure as Failure, type FailureCode as FailureCode,
   type Outcome, type Rule, type Tally, type VerifyResult as VerifyResult,
 } from '../crypto/index.ts';
@@ -37,6 +37,9 @@ Options:
   --threads N       check token signatures and ballot proofs on N worker threads
                     (default: every core; 1 checks them in this thread).
   -h, --help        print this text.
+
+Environment: PIAOJUE_CRYPTO=reference checks with @noble/curves alone instead of the faster
+mcl-wasm backend (both give the same verdicts; tests/crypto/backend.test.ts).
 
 Exit status:
   0  every check passed
@@ -248,4 +251,6 @@ async function main(argv: readonly string[]): Promise<number> {
 }
 
 // exitCode rather than exit(), so piped output is flushed before the process ends.
+// The fastest backend that loads here, or the one PIAOJUE_CRYPTO names (protocol-identical).
+await useBackend(backendChoice(process.env.PIAOJUE_CRYPTO));
 process.exitCode = await main(process.argv.slice(2));

@@ -5,11 +5,12 @@
  * homomorphic sums, sign-in code hashing — so the event loop keeps answering while a burst
  * of casts is checked on both cores.
  */
+import process from 'node:process';
 import { parentPort, workerData } from 'node:worker_threads';
 import { hashCode } from './codes.ts';
 import {
-  checkCasts, decodeG1, encodeCiphertext, findInvalidTokens, fromHex, signReceipt, sumSealedBallots, toHex,
-  tokenHash, verifySealedBallots, type BallotShape, type CastCheckInput, type Ciphertext, type Receipt,
+  backend, backendChoice, checkCasts, encodeCiphertext, findInvalidTokens, fromHex, signReceipt, sumSealedBallots, toHex,
+  tokenHash, useBackend, verifySealedBallots, type BallotShape, type CastCheckInput, type Ciphertext, type Receipt,
 } from '../crypto/index.ts';
 import { ed25519 } from '@noble/curves/ed25519.js';
 
@@ -70,7 +71,7 @@ export function runJob(job: Job): unknown {
 
 function pointValid(bytes: Uint8Array): boolean {
   try {
-    decodeG1(bytes);
+    backend().decodeG1(bytes);
     return true;
   } catch {
     return false;
@@ -80,6 +81,8 @@ function pointValid(bytes: Uint8Array): boolean {
 // Only in a thread the pool started: other workers may import this module (through the pool) too.
 if (parentPort && (workerData as { role?: string } | null)?.role === 'crypto-pool') {
   const port = parentPort;
+  // The same backend as the main thread (PIAOJUE_CRYPTO), loaded before the first job.
+  await useBackend(backendChoice(process.env.PIAOJUE_CRYPTO));
   port.on('message', (job: Job) => {
     try {
       port.postMessage({ id: job.id, result: runJob(job) });

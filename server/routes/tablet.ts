@@ -7,7 +7,7 @@
  */
 import { Hono } from 'hono';
 import { and, eq } from 'drizzle-orm';
-import { G1_BYTES, decodeG1, toHex, type BallotDefinition } from '../../crypto/index.ts';
+import { G1_BYTES, backend, toHex, type BallotDefinition } from '../../crypto/index.ts';
 import { issuances, members } from '../../schema/schema.ts';
 import { endSession, requireTablet, startSession, type AuthEnv } from '../auth.ts';
 import { isEntitled } from '../ballot.ts';
@@ -65,7 +65,7 @@ export function tabletRoutes(ctx: AppContext) {
     const body = object(await readJson(c), ['blinded']);
     const blinded = hexBytes(body.blinded, G1_BYTES, 'blinded');
     try {
-      decodeG1(blinded, 'blinded');
+      backend().decodeG1(blinded, 'blinded');
     } catch {
       throw new ApiError('BAD_POINT');
     }
