@@ -8,7 +8,7 @@
  * the result with links to the audit bundle and the verifier. Also re-issue a ballot to a
  * lost tablet (each scrutineer then approves it on their device).
  */
-import { createMemo, createSignal, For, Index, Match, onCleanup, Show, Switch } from 'solid-js';
+import { createEffect, createMemo, createSignal, For, Index, Match, onCleanup, Show, Switch } from 'solid-js';
 import { defaultRule, type BallotType } from '../../crypto/index.ts';
 import { messageOf } from '../api.ts';
 import { t } from '../i18n.ts';
@@ -168,6 +168,17 @@ function BallotCard(props: { ctx: MeetingCtx; ballotId: string }) {
   const bundleUrl = () => `/api/ballots/${b().id}/bundle`;
   const reissueCandidates = (): MemberView[] =>
     props.ctx.detail().members.filter((m) => m.present && ELIGIBLE[b().type].includes(m.kind) && !b().recused.includes(m.id));
+  // Keyed by member id, not by the member objects every refresh replaces: the options (and with
+  // them the secretary's pick) survive the live updates.
+  const candidateIds = createMemo(() => reissueCandidates().map((m) => m.id), undefined, { equals: (a, b) => a.join() === b.join() });
+  const candidateLabel = (id: string): string => {
+    const m = props.ctx.detail().members.find((x) => x.id === id);
+    return m ? t('tablet.member', { name: m.name, kind: kindWord(m.kind) }) : '';
+  };
+  // A pick that is no longer a candidate (signed out meanwhile) is dropped, not sent.
+  createEffect(() => {
+    if (who() && !candidateIds().includes(who())) setWho('');
+  });
 
   const scrutiny = () => props.ctx.detail().scrutiny;
   const threshold = () => scrutiny().t;
@@ -281,9 +292,15 @@ function BallotCard(props: { ctx: MeetingCtx; ballotId: string }) {
             <summary>{t('sec.ballot.reissue')}</summary>
             <p class="muted">{t('sec.ballot.reissueHint')}</p>
             <div class="inline-form">
-              <select class="input" value={who()} onChange={(e) => setWho(e.currentTarget.value)} aria-label={t('sec.ballot.reissueWho')}>
-                <option value="">{t('sec.ballot.reissueWho')}</option>
-                <For each={reissueCandidates()}>{(m) => <option value={m.id}>{t('tablet.member', { name: m.name, kind: kindWord(m.kind) })}</option>}</For>
+              <select class="input" value={who()} onChange={(e) => setWho(e.currentTarget.value)} aria-label={t('sec.ballot.reissueWho')} data-testid="reissue-who">
+                <option value="" selected={who() === ''}>{t('sec.ballot.reissueWho')}</option>
+                <For each={candidateIds()}>
+                  {(id) => (
+                    <option value={id} selected={who() === id}>
+                      {candidateLabel(id)}
+                    </option>
+                  )}
+                </For>
               </select>
               <button type="button" class="btn btn-secondary" disabled={!who()} onClick={() => void reissue()}>
                 {t('sec.ballot.reissue')}

@@ -558,12 +558,21 @@ describe('a meeting in the browser', () => {
     await visible(page, 'lost-ballot', 20_000);
     expect(await page.getByTestId('lost-ballot').innerText()).toContain('请联系会务人员重新发放选票');
     await h.shot(page, 'tablet-lost-360x640');
-    // 重新发放选票 on the console, then the phone's page is reloaded.
+    // 重新发放选票 on the console. The console refreshes every 3 s while the ballot is open: the
+    // secretary's pick survives the refresh (it used to snap back to 选择人员).
     await sec.getByTestId('tab-ballots').click();
     const reissue = sec.locator('details.reissue');
     await reissue.locator('summary').click();
     expect(await reissue.innerText()).toContain('仅在平板遗失或损坏时使用');
-    await reissue.getByLabel('选择人员').selectOption(memberIds.get('赵秀英')!);
+    const pick = reissue.getByLabel('选择人员');
+    await pick.selectOption(memberIds.get('赵秀英')!);
+    for (let i = 0; i < 2; i++) {
+      const refreshed = await sec.waitForResponse((r) => r.url() === `${h.url}/api/meetings/${meetingId}` && r.request().method() === 'GET', { timeout: 10_000 });
+      await refreshed.finished();
+      await sec.waitForTimeout(300);
+      expect(await pick.inputValue()).toBe(memberIds.get('赵秀英'));
+      expect(await pick.evaluate((el: HTMLSelectElement) => el.selectedOptions[0]?.textContent)).toBe('赵秀英（常委）');
+    }
     await reissue.getByRole('button', { name: '重新发放选票' }).click();
     await sec.getByText('已允许 赵秀英 再领取一张选票。').waitFor();
     await h.shot(sec, 'secretary-reissue', { fullPage: true });
