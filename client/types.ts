@@ -50,7 +50,12 @@ export type ScrutinyView = {
 export type ScrutineerCode = { readonly index: number; readonly name: string; readonly code: string };
 
 /** A ballot as the tablet sees it: whether this member votes on it and was issued a token. */
-export type TabletBallot = Omit<BallotView, 'issued'> & { readonly eligible: boolean; readonly issued: boolean };
+export type TabletBallot = Omit<BallotView, 'issued'> & {
+  readonly eligible: boolean;
+  readonly issued: boolean;
+  /** The secretary re-issued this ballot to the member (补发) and no tablet has asked for it yet. */
+  readonly reissue: boolean;
+};
 
 export type MeetingStatus = 'active' | 'ended';
 

@@ -12,6 +12,8 @@
  * 2. issuance — blind a token (`startIssuance`), POST the blinded point to
  *    /api/ballots/:bid/issue, which long-polls for the scrutineers' partial signatures (asking
  *    again with the same point while `pending`), then combine and unblind (`finishIssuance`).
+ *    Refused with ALREADY_ISSUED (a replacement tablet), the ballot is `lost` until GET
+ *    /api/tablet says the secretary re-issued it (`reissue`); then the tablet asks again by itself.
  * 3. cast — the member's choices (in memory only) become one-hot selections, sealed by
  *    `prepareCast`; the cast goes to /api/anon/ballots/:bid/cast without credentials and with
  *    exactly the same headers from every tablet; 503 BUSY and network failures are retried
@@ -63,6 +65,12 @@ export type Activity =
 type IssueAnswer = { status: 'pending' } | { status: 'signed'; partials: { index: number; partial: string }[]; castKey: string };
 
 const POLL_MS = 15_000;
+/**
+ * While a ballot is `lost` (ALREADY_ISSUED: another tablet holds this member's token) the tablet
+ * looks this often whether the secretary re-issued it (`reissue` in GET /api/tablet): a re-issue
+ * changes no ballot's status, so no event wakes the tablet for it.
+ */
+const LOST_POLL_MS = 3_000;
 const PURGE_MS = 60_000;
 
 /** The options of decision and consultation items, in protocol order. */
@@ -117,6 +125,7 @@ export function createTabletEngine() {
   let poll: ReturnType<typeof setInterval> | undefined;
   let refreshing: Promise<void> | null = null;
   let again = false;
+  let lastRefresh = 0;
 
   const act = (bid: string, a: Activity | undefined): void => void setActivity((m) => ({ ...m, [bid]: a }));
 
@@ -212,6 +221,7 @@ export function createTabletEngine() {
   }
 
   async function refreshOnce(): Promise<void> {
+    lastRefresh = Date.now();
     let s: TabletState2;
     try {
       s = await request<TabletState2>('tablet', 'GET', '/api/tablet');
@@ -250,7 +260,10 @@ export function createTabletEngine() {
       void refresh();
     });
     clearInterval(poll);
-    poll = setInterval(() => void refresh(), POLL_MS);
+    poll = setInterval(() => {
+      const lost = Object.values(activity()).some((a) => a?.kind === 'lost');
+      if (Date.now() - lastRefresh >= (lost ? LOST_POLL_MS : POLL_MS) - 100) void refresh();
+    }, 1000);
   }
 
   function stopFollowing(): void {
@@ -298,7 +311,11 @@ export function createTabletEngine() {
         if (!b.eligible) continue;
         const kc = keysFor(b);
         if (!kc.ok) continue; // refused: nothing is blinded, nothing is cast (the screen says why)
-        if (activity()[b.id]?.kind === 'lost') continue; // another tablet holds this member's token
+        if (activity()[b.id]?.kind === 'lost') {
+          // Another tablet holds this member's token, until the secretary re-issues the ballot (补发).
+          if (!b.reissue) continue;
+          act(b.id, undefined);
+        }
         if (!rec || rec.stage === 'blinding') once(`issue:${b.id}`, () => issue(b, kc.keys));
         else if (rec.stage === 'casting') once(`cast:${b.id}`, () => cast(b.id));
       } else if (b.status !== 'draft') {

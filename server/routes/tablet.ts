@@ -50,7 +50,12 @@ export function tabletRoutes(ctx: AppContext) {
     const ballots = ballotsOf(db, m.meetingId).map((b) => {
       const def = JSON.parse(b.definition) as BallotDefinition;
       const iss = db.select().from(issuances).where(and(eq(issuances.ballotId, b.id), eq(issuances.memberId, m.id))).get();
-      return { ...ballotView(db, b, roster, cer?.row.fingerprint ?? null), eligible: isEntitled(def, m), issued: (iss?.issued ?? 0) > 0 };
+      // reissue: the secretary allowed this member another token that no tablet has asked for yet
+      // (a replacement tablet refused with ALREADY_ISSUED asks again when it sees it).
+      return {
+        ...ballotView(db, b, roster, cer?.row.fingerprint ?? null),
+        eligible: isEntitled(def, m), issued: (iss?.issued ?? 0) > 0, reissue: !!iss && iss.allowed > iss.issued,
+      };
     });
     return c.json({
       member: { id: m.id, name: m.name, kind: m.kind, title: m.title },

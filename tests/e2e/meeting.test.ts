@@ -576,8 +576,9 @@ describe('a meeting in the browser', () => {
     await reissue.getByRole('button', { name: '重新发放选票' }).click();
     await sec.getByText('已允许 赵秀英 再领取一张选票。').waitFor();
     await h.shot(sec, 'secretary-reissue', { fullPage: true });
-    await page.reload();
-    await until(async () => (await page.getByTestId('ballot-status').innerText()).includes('正在领取选票'), 'the new phone asks again');
+    // The phone notices the re-issue by itself (no reload) and asks again.
+    await until(async () => (await page.getByTestId('ballot-status').innerText()).includes('正在领取选票'), 'the new phone asks again', 15_000);
+    expect(await page.getByTestId('lost-ballot').count()).toBe(0);
 
     // The new phone asks for a token; no device signs a second token without 同意补发.
     for (const d of online()) {

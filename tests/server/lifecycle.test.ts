@@ -236,10 +236,17 @@ describe('issuance: idempotent retry, one token per member, re-issue', () => {
     const [a, bb, c] = ['I常委01', 'I常委02', 'I常委03'].map((n) => tablets.get(n)!);
     const [ta, tb] = await issueAll([a!, bb!, c!], b, meeting.devices); // c takes a token, never casts
     expectError(await a!.jar.post(`/api/ballots/${b.id}/issue`, { blinded: toHex(startIssuance(b.id).blinded) }), 'ALREADY_ISSUED');
+    // The member's tablet learns of the re-issue from its own view (no ballot status changes):
+    // `reissue` is set from POST /reissue until a tablet asks for the new token.
+    const reissueFlag = async () => (await a!.jar.ok('GET', '/api/tablet')).ballots.find((x: { id: string }) => x.id === b.id).reissue;
+    expect(await reissueFlag()).toBe(false);
     const re = await sec.ok('POST', `/api/ballots/${b.id}/reissue`, { memberId: a!.memberId });
     expect(re.ballot.status).toBe('open');
+    expect(await reissueFlag()).toBe(true);
+    expect((await bb!.jar.ok('GET', '/api/tablet')).ballots.find((x: { id: string }) => x.id === b.id).reissue).toBe(false);
     for (const d of meeting.devices) d.approve(b.id, a!.memberId);
     const ta2 = await a!.issue(b, meeting.devices); // e.g. the replacement tablet
+    expect(await reissueFlag()).toBe(false);
     const retried = await a!.requestToken(b, ta2.keys, ta2.st);
     expect(retried.partials).toEqual(expect.arrayContaining(ta2.partials)); // a retry of the re-issued request is still idempotent
     expect(toHex(retried.signature)).toBe(toHex(ta2.signature));
