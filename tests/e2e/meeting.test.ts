@@ -833,6 +833,10 @@ describe('a meeting in the browser', () => {
 
   it('ending the meeting signs the tablets and the scrutineer devices out and erases what they kept, key shares included', async () => {
     await sec.getByTestId('end-meeting').click();
+    expect(await sec.getByTestId('confirm-dialog').locator('.modal-text').innerText()).toBe(
+      '确定结束本次会议吗？会议结束后，所有登录码作废，参会人员的平板和监票人的设备自动退出登录，不能再进行表决。此操作不可撤销。',
+    );
+    await h.shot(sec, 'secretary-end-confirm');
     await sec.getByTestId('confirm-ok').click();
     await sec.getByText('本次会议已结束。').waitFor();
     for (const t of tablets) await visible(t.page, 'ended', 30_000);
