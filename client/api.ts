@@ -53,10 +53,10 @@ export async function request<T>(caller: Caller, method: 'GET' | 'POST', path: s
   }
   if (!res.ok) {
     const code = typeof json?.error === 'string' ? json.error : `HTTP_${res.status}`;
-    const message = typeof json?.message === 'string' ? json.message : t('err.unexpected', { detail: `HTTP ${res.status}` });
+    const message = typeof json?.message === 'string' ? json.message : t('err.unexpected');
     throw new ApiFailure(code, res.status, message, json ?? {});
   }
-  if (json === null) throw new ApiFailure('BAD_ANSWER', res.status, t('err.unexpected', { detail: 'not JSON' }));
+  if (json === null) throw new ApiFailure('BAD_ANSWER', res.status, t('err.unexpected'));
   return json as T;
 }
 
@@ -92,11 +92,24 @@ export async function untilAcknowledged<T>(send: () => Promise<T>, onRetry?: (at
   }
 }
 
-/** The message to show for any error. */
+/**
+ * The message to show for any error: words in the person's language that say what to do, never
+ * a raw code or a program's own error text (that goes to the console, for technical staff).
+ */
 export function messageOf(e: unknown): string {
-  // The page's own words for a code when it has them (they follow a language switch), else the server's.
-  if (e instanceof ApiFailure) return codeText(e.code) ?? e.message;
-  return t('err.unexpected', { detail: String((e as Error)?.message ?? e) });
+  return wordsOf(e)();
+}
+
+/** `messageOf` as words to render later: the page's own words follow a language switch. */
+export function wordsOf(e: unknown): () => string {
+  // The page's own words for a code when it has them, else the server's, which are in the
+  // language of the request.
+  if (e instanceof ApiFailure) {
+    const { code, message } = e;
+    return () => codeText(code) ?? message;
+  }
+  console.warn('piaojue:', e);
+  return () => t('err.unexpected');
 }
 
 /**

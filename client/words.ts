@@ -63,3 +63,36 @@ export function resultSentence(type: BallotType, rule: Rule, tally: Tally, item:
 export function fingerprint(hex: string): string {
   return (hex.slice(0, 16).match(/.{4}/g) ?? []).join(' ').toUpperCase();
 }
+
+// ---- alarms: a code or a status never reaches a person raw --------------------------------
+
+/** What went wrong with an inclusion check that did not pass (not `missing` / `other-keys`, which have their own cards). */
+export type CheckProblem = 'bad-bundle' | 'invalid-receipt' | 'other-ballot' | 'other-server';
+
+/** The tablet's alarm for a failed inclusion check: the reason in words, then what to do. */
+export function checkProblemWords(status: CheckProblem): string {
+  return t('tablet.checkInvalid.hint', { reason: t(`tablet.check.reason.${status}`) });
+}
+
+/** Refusals of a cast by the server's checks of the ballot itself (token signature, MAC, proofs). */
+const CAST_REJECTED: ReadonlySet<string> = new Set(['BAD_TOKEN_SIGNATURE', 'BAD_CAST_MAC', 'BAD_BALLOT_PROOF', 'BAD_REQUEST', 'BODY_TOO_LARGE']);
+
+/**
+ * Why the server refused a cast, for the member: casts go out without Accept-Language, so the
+ * server's own message may be in the other language; the tablet says it in the member's words.
+ */
+export function castRefusalWords(code: string): string {
+  if (code === 'DUPLICATE_TOKEN') return t('tablet.cast.duplicate');
+  if (code === 'BAD_STATE') return t('tablet.lateCast');
+  return t(CAST_REJECTED.has(code) ? 'tablet.cast.rejected' : 'tablet.cast.refused');
+}
+
+/**
+ * The key ceremony's failure as a scrutineer's device can say it: which device, when the
+ * technical record (English, for the console) names one; the record itself is not shown.
+ */
+export function ceremonyFailureWords(failure: string): string | null {
+  if (/does not list this device/.test(failure)) return t('scr.ceremony.notListed');
+  const device = /\bdevice (\d+)\b/.exec(failure);
+  return device ? t('scr.ceremony.device', { n: Number(device[1]) }) : null;
+}

@@ -11,7 +11,7 @@ import { createMemo, createSignal, For, Match, onMount, Show, Switch } from 'sol
 import { messageOf } from '../api.ts';
 import { t } from '../i18n.ts';
 import { ConfirmHost, confirmAsk, LangSwitch, Notice, ProgressBar } from '../ui.tsx';
-import { statusWord, typeWord } from '../words.ts';
+import { ceremonyFailureWords, statusWord, typeWord } from '../words.ts';
 import { createScrutineerEngine, type DeviceBallotView, type ScrutineerEngine } from './engine.ts';
 import '../styles/scrutineer.css';
 
@@ -217,9 +217,7 @@ function CeremonyCard(props: { engine: ScrutineerEngine; compact?: boolean }) {
           <h2 class="scr-state scr-state-bad">{t('scr.ceremony.failed')}</h2>
           <Notice kind="error" testid="scr-failure">
             <p>{t('scr.ceremony.failedHint')}</p>
-            <Show when={failure()}>
-              <p class="scr-detail mono">{t('scr.ceremony.detail', { detail: failure()! })}</p>
-            </Show>
+            <Show when={ceremonyFailureWords(failure() ?? '')}>{(w) => <p class="scr-detail">{w()}</p>}</Show>
           </Notice>
         </Match>
         <Match when={c()?.status === 'ready' && c()?.fingerprint}>

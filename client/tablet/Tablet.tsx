@@ -13,7 +13,7 @@ import type { OptionId } from '../../crypto/index.ts';
 import { messageOf } from '../api.ts';
 import { t } from '../i18n.ts';
 import { ConfirmHost, confirmAsk, LangSwitch, Notice } from '../ui.tsx';
-import { itemLabel, kindWord, optionWord, statusWord } from '../words.ts';
+import { checkProblemWords, itemLabel, kindWord, optionWord, statusWord, type CheckProblem } from '../words.ts';
 import { BALLOT_OPTIONS, createTabletEngine, type Activity, type KeyCheck, type TabletBallot2, type TabletEngine } from './engine.ts';
 import type { BallotRecord, StoredReceipt } from './store.ts';
 import '../styles/tablet.css';
@@ -49,7 +49,7 @@ export default function Tablet() {
         <LangSwitch />
       </header>
       <main class="tablet-main">
-        <Show when={engine.fatal()}>{(m) => <Notice kind="error">{m()}</Notice>}</Show>
+        <Show when={engine.fatal()}>{(m) => <Notice kind="error">{m()()}</Notice>}</Show>
         <Switch>
           <Match when={engine.phase() === 'loading'}>
             <p class="tablet-center muted">{t('common.loading')}</p>
@@ -307,7 +307,7 @@ function Casting(props: { activity: Activity | undefined }) {
   };
   const failed = () => {
     const a = props.activity;
-    return a?.kind === 'cast-error' ? a.message : null;
+    return a?.kind === 'cast-error' ? a.message() : null;
   };
   return (
     <section class="card status-card" data-testid="casting">
@@ -390,7 +390,7 @@ function BallotStatus(props: { engine: TabletEngine; ballot: TabletBallot2 }) {
   };
   const message = () => {
     const x = a();
-    return x && 'message' in x ? x.message : '';
+    return x && 'message' in x ? x.message() : '';
   };
   return (
     <section class="card status-card" data-testid="ballot-status">
@@ -478,7 +478,7 @@ function CheckCard(props: { rec: BallotRecord; void?: boolean }) {
         </Match>
         <Match when={true}>
           <Notice kind="error" title={t('tablet.checkInvalid')} testid="not-counted">
-            {t('tablet.checkInvalid.hint', { status: status() ?? '' })}
+            {checkProblemWords((status() ?? 'bad-bundle') as CheckProblem)}
           </Notice>
         </Match>
       </Switch>

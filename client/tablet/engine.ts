@@ -30,8 +30,9 @@ import {
   selectionsOf, startIssuance, toHex, tryParseBundle, CryptoInputError, OPTIONS,
   type BallotKeys, type CeremonyRecord, type OptionId, type Receipt,
 } from '../../crypto/index.ts';
-import { ApiFailure, backoff, followMeeting, messageOf, request, untilAcknowledged } from '../api.ts';
+import { ApiFailure, backoff, followMeeting, request, untilAcknowledged, wordsOf } from '../api.ts';
 import { t } from '../i18n.ts';
+import { castRefusalWords } from '../words.ts';
 import type { CheckinAnswer, ScreenView, TabletBallot, TabletState } from '../types.ts';
 import {
   expired, loadAll, removeRecord, saveRecord,
@@ -51,16 +52,19 @@ export type KeyCheck =
   | { readonly ok: true; readonly keys: BallotKeys }
   | { readonly ok: false; readonly reason: 'no-ceremony' | 'invalid' | 'changed' };
 
+/** Words to render: read at render time, so they follow a language switch. */
+export type Words = () => string;
+
 /** What is happening to a ballot right now (not persisted). */
 export type Activity =
   | { readonly kind: 'issuing'; readonly waits: number }
-  | { readonly kind: 'issue-error'; readonly message: string }
+  | { readonly kind: 'issue-error'; readonly message: Words }
   | { readonly kind: 'lost' }
   | { readonly kind: 'casting'; readonly attempt: number; readonly busy: boolean }
-  | { readonly kind: 'cast-error'; readonly message: string }
+  | { readonly kind: 'cast-error'; readonly message: Words }
   | { readonly kind: 'late' }
   | { readonly kind: 'checking' }
-  | { readonly kind: 'check-error'; readonly message: string };
+  | { readonly kind: 'check-error'; readonly message: Words };
 
 type IssueAnswer = { status: 'pending' } | { status: 'signed'; partials: { index: number; partial: string }[]; castKey: string };
 
@@ -104,7 +108,7 @@ async function anonymousJson(path: string): Promise<unknown> {
     throw new ApiFailure('NETWORK', 0, t('err.network'));
   }
   const json = (await res.json().catch(() => null)) as Record<string, unknown> | null;
-  if (!res.ok) throw new ApiFailure(typeof json?.error === 'string' ? json.error : `HTTP_${res.status}`, res.status, t('err.unexpected', { detail: `HTTP ${res.status}` }));
+  if (!res.ok) throw new ApiFailure(typeof json?.error === 'string' ? json.error : `HTTP_${res.status}`, res.status, t('err.unexpected'));
   return json;
 }
 
@@ -116,7 +120,7 @@ export function createTabletEngine() {
   // The member's choices while voting: in memory only, never stored, dropped at the cast.
   const [drafts, setDrafts] = createSignal<Record<string, readonly (OptionId | null)[]>>({});
   const [pending, setPending] = createSignal<CheckinAnswer | null>(null);
-  const [fatal, setFatal] = createSignal<string | null>(null);
+  const [fatal, setFatal] = createSignal<Words | null>(null);
   const inflight = new Set<string>();
   const keyCache = new Map<string, KeyCheck>();
   let serverKey: string | null = null;
@@ -232,7 +236,7 @@ export function createTabletEngine() {
         if (phase() === 'loading') setTimeout(() => void refresh(), 3000);
         return;
       }
-      setFatal(messageOf(e));
+      setFatal(() => wordsOf(e));
       return;
     }
     setFatal(null);
@@ -374,7 +378,7 @@ export function createTabletEngine() {
         act(b.id, undefined);
         return void refresh();
       }
-      act(b.id, { kind: 'issue-error', message: e instanceof CryptoInputError ? t('err.crypto') : messageOf(e) });
+      act(b.id, { kind: 'issue-error', message: e instanceof CryptoInputError ? () => t('err.crypto') : wordsOf(e) });
     }
   }
 
@@ -404,7 +408,7 @@ export function createTabletEngine() {
       );
       put<CastingRecord>({ v: 2, stage: 'casting', ballotId: bid, meetingId: rec.meetingId, title: rec.title, cast: prepared.body, expect: prepared.expect, keys: rec.keys, castAt: Date.now() });
     } catch (e) {
-      act(bid, { kind: 'cast-error', message: e instanceof CryptoInputError ? t('err.crypto') : messageOf(e) });
+      act(bid, { kind: 'cast-error', message: e instanceof CryptoInputError ? () => t('err.crypto') : wordsOf(e) });
       return;
     } finally {
       // No draft survives the cast, whatever happened.
@@ -466,7 +470,7 @@ export function createTabletEngine() {
       const answer = (await sendCast(bid, JSON.stringify(rec.cast))) as { receipt?: unknown } | null;
       if (serverKey === null) serverKey = (await untilAcknowledged(() => request<{ serverKey: string }>('anonymous', 'GET', '/api/server-key'))).serverKey;
       const receipt = answer?.receipt;
-      if (!receiptMatches(receipt, rec.expect, serverKey)) throw new Error(t('tablet.receipt.bad'));
+      if (!receiptMatches(receipt, rec.expect, serverKey)) return act(bid, { kind: 'cast-error', message: () => t('tablet.receipt.bad') });
       const r = receipt as Receipt;
       // Only what the inclusion check needs stays; token, cast key and the cast body are erased.
       put<CastRecord>({
@@ -481,9 +485,12 @@ export function createTabletEngine() {
     }
   }
 
-  function castError(e: unknown): string {
-    if (!(e instanceof ApiFailure)) return messageOf(e);
-    return e.code === 'DUPLICATE_TOKEN' ? t('tablet.cast.duplicate') : t('tablet.cast.refused', { code: e.code });
+  /** Why a cast failed, in the member's words (the cast's answer came without Accept-Language). */
+  function castError(e: unknown): Words {
+    if (!(e instanceof ApiFailure) || e.transient) return wordsOf(e);
+    const { code } = e;
+    console.warn('piaojue: cast refused:', code);
+    return () => castRefusalWords(code);
   }
 
   /**
@@ -514,7 +521,7 @@ export function createTabletEngine() {
       else put<CastRecord>({ ...rec, check: status });
       act(bid, undefined);
     } catch (e) {
-      act(bid, { kind: 'check-error', message: messageOf(e) });
+      act(bid, { kind: 'check-error', message: wordsOf(e) });
     }
   }
 

@@ -955,7 +955,19 @@ describe('attack: a tablet handed a ballot key that is not the key ceremony’s'
     await visible(honest, 'counted', 30_000);
     // The misled tablet raises the alarm, says what to do and keeps its receipt as evidence …
     await visible(misled, 'not-counted', 30_000);
-    expect(await misled.getByTestId('not-counted').innerText()).toContain('请在会议结束前告知监票人，并出示回执码');
+    // In words, never the check's raw status ("bad-bundle"), in the member's language.
+    const alarm = await misled.getByTestId('not-counted').innerText();
+    expect(alarm).toContain('公布的审计包未通过服务器签名校验');
+    expect(alarm).toContain('请在会议结束前告知监票人，并出示回执码');
+    expect(alarm).not.toMatch(/bad-bundle|[A-Za-z]{2,}/);
+    await misled.getByRole('button', { name: '切换语言' }).click();
+    const alarmEn = await misled.getByTestId('not-counted').innerText();
+    expect(alarmEn).toContain('failed the server signature check');
+    expect(alarmEn).toContain('Tell the scrutineers before the meeting ends');
+    expect(alarmEn).not.toContain('bad-bundle');
+    await h.shot(misled, 'tablet-not-counted-en-800x1280');
+    await misled.getByRole('button', { name: 'Switch language' }).click();
+    await misled.getByTestId('not-counted').getByText('请在会议结束前告知监票人').waitFor();
     expect(await misled.getByTestId('receipt-show').count()).toBe(1);
     await h.shot(misled, 'tablet-not-counted-800x1280');
     const kept = JSON.parse((await misled.evaluate((b) => localStorage.getItem(`piaojue.ballot.${b}`), bid))!);
