@@ -2,10 +2,12 @@
  * @module client/ui
  * Small components every page shares: the language switch, an error box that shows the
  * server's message, a progress bar, a QR code drawn as SVG (no inline style, so the
- * strict CSP holds), and a confirmation dialog that replaces window.confirm.
+ * strict CSP holds), a confirmation dialog that replaces window.confirm, and the sign-in
+ * with the code from a slip and the 您是…吗？ question after it (tablet and scrutineer device).
  */
 import { createMemo, createSignal, Show, type JSX } from 'solid-js';
 import qrcode from 'qrcode-generator';
+import { messageOf } from './api.ts';
 import { lang, setLang, t } from './i18n.ts';
 
 /** 中文 / English toggle; the choice is remembered on this device. */
@@ -92,5 +94,116 @@ export function ConfirmHost() {
         </div>
       )}
     </Show>
+  );
+}
+
+/** Format typed text as a sign-in code: upper case, letters and digits only, XXXXX-XXXXX. */
+export function formatCode(input: string): string {
+  const s = input.toUpperCase().replace(/[^0-9A-Z]/g, '').slice(0, 10);
+  return s.length > 5 ? `${s.slice(0, 5)}-${s.slice(5)}` : s;
+}
+
+/**
+ * Sign in with the code from a slip, typed (formatted as it is typed) or read from the QR link
+ * (`initial`). `words` names the page's own texts (`tablet.signin.*` for a member's slip,
+ * `scr.signin.*` for a scrutineer's; `….signedOut` is the notice of a session that ended);
+ * `prefix` keeps each page's element ids and test ids (`code-input`, `scr-code-input`, …).
+ */
+export function CodeSignIn(props: {
+  words: 'tablet' | 'scr';
+  initial: string;
+  signedOut: boolean;
+  signIn: (code: string) => Promise<void>;
+  prefix?: string;
+  class: string;
+}) {
+  const [code, setCode] = createSignal(props.initial);
+  const [error, setError] = createSignal<string | null>(null);
+  const [busy, setBusy] = createSignal(false);
+  const id = (name: string) => `${props.prefix ?? ''}${name}`;
+  const submit = async (ev: Event) => {
+    ev.preventDefault();
+    setError(null);
+    setBusy(true);
+    try {
+      await props.signIn(code());
+    } catch (e) {
+      setError(messageOf(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section class={`card ${props.class}`} aria-labelledby={id('signin-h')}>
+      <h1 id={id('signin-h')}>{t(`${props.words}.signin.heading`)}</h1>
+      <Show when={props.signedOut}>
+        <Notice kind="warn">{t(`${props.words}.signedOut`)}</Notice>
+      </Show>
+      <Show when={props.initial} fallback={<p class="lead">{t(`${props.words}.signin.hint`)}</p>}>
+        <p class="lead">{t(`${props.words}.signin.fromQr`)}</p>
+      </Show>
+      <form onSubmit={submit}>
+        <label class="field-label" for={id('code')}>{t(`${props.words}.signin.code`)}</label>
+        <input
+          id={id('code')}
+          class="code-input"
+          data-testid={id('code-input')}
+          value={code()}
+          onInput={(e) => {
+            const v = formatCode(e.currentTarget.value);
+            e.currentTarget.value = v;
+            setCode(v);
+          }}
+          autocomplete="off"
+          autocapitalize="characters"
+          spellcheck={false}
+          inputmode="text"
+          maxlength={11}
+          placeholder="ABCDE-23456"
+        />
+        <Show when={error()}>{(m) => <Notice kind="error" testid={id('signin-error')}>{m()}</Notice>}</Show>
+        <button type="submit" class="btn btn-primary btn-xl" disabled={busy() || code().length !== 11} data-testid={id('signin-submit')}>
+          {t(`${props.words}.signin.submit`)}
+        </button>
+      </form>
+    </section>
+  );
+}
+
+/**
+ * After the sign-in: is this the person the code belongs to? 不是我 says to hand the device back
+ * (`….confirm.notMe`); the words are the page's own (`tablet.confirm.*` or `scr.confirm.*`).
+ */
+export function ConfirmIdentity(props: {
+  words: 'tablet' | 'scr';
+  meeting: string | undefined;
+  name: string;
+  /** The person's post, under the name (members). */
+  title?: string | undefined;
+  onYes: () => void;
+  prefix?: string;
+  class: string;
+}) {
+  const [notMe, setNotMe] = createSignal(false);
+  const id = (name: string) => `${props.prefix ?? ''}${name}`;
+  return (
+    <section class={`card ${props.class}`} aria-labelledby={id('confirm-h')}>
+      <h1 id={id('confirm-h')}>{t(`${props.words}.confirm.heading`)}</h1>
+      <p class="muted confirm-meeting">{props.meeting}</p>
+      <p class="confirm-question" data-testid={id('confirm-name')}>{t(`${props.words}.confirm.question`, { name: props.name })}</p>
+      <Show when={props.title}>
+        <p class="confirm-title">{props.title}</p>
+      </Show>
+      <Show when={!notMe()} fallback={<Notice kind="error">{t(`${props.words}.confirm.notMe`)}</Notice>}>
+        <div class="actions-row">
+          <button type="button" class="btn btn-secondary btn-xl" onClick={() => setNotMe(true)}>
+            {t(`${props.words}.confirm.no`)}
+          </button>
+          <button type="button" class="btn btn-primary btn-xl" onClick={() => props.onYes()} data-testid={id('confirm-yes')}>
+            {t(`${props.words}.confirm.yes`)}
+          </button>
+        </div>
+      </Show>
+    </section>
   );
 }

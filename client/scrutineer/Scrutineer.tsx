@@ -10,16 +10,10 @@
 import { createMemo, createSignal, For, Match, onMount, Show, Switch } from 'solid-js';
 import { messageOf } from '../api.ts';
 import { t } from '../i18n.ts';
-import { ConfirmHost, confirmAsk, LangSwitch, Notice, ProgressBar } from '../ui.tsx';
+import { CodeSignIn, ConfirmHost, ConfirmIdentity, confirmAsk, formatCode, LangSwitch, Notice, ProgressBar } from '../ui.tsx';
 import { ceremonyFailureWords, statusWord, typeWord } from '../words.ts';
 import { createScrutineerEngine, type DeviceBallotView, type ScrutineerEngine } from './engine.ts';
 import '../styles/scrutineer.css';
-
-/** Format typed text as a sign-in code: upper case, letters and digits, XXXXX-XXXXX. */
-export function formatCode(input: string): string {
-  const s = input.toUpperCase().replace(/[^0-9A-Z]/g, '').slice(0, 10);
-  return s.length > 5 ? `${s.slice(0, 5)}-${s.slice(5)}` : s;
-}
 
 export default function Scrutineer() {
   const engine = createScrutineerEngine();
@@ -56,10 +50,10 @@ export default function Scrutineer() {
             <Show when={engine.problem()}>{(m) => <Notice kind="error">{m()}</Notice>}</Show>
           </Match>
           <Match when={engine.phase() === 'signin' || engine.phase() === 'signedOut'}>
-            <SignIn engine={engine} initial={fromQr} />
+            <CodeSignIn words="scr" class="scr-signin" prefix="scr-" initial={fromQr} signedOut={engine.phase() === 'signedOut'} signIn={engine.signIn} />
           </Match>
           <Match when={engine.phase() === 'confirm'}>
-            <ConfirmIdentity engine={engine} />
+            <ConfirmIdentity words="scr" prefix="scr-" class="scr-confirm" meeting={engine.pending()?.meeting.title} name={engine.pending()?.scrutineer.name ?? ''} onYes={engine.confirmIdentity} />
           </Match>
           <Match when={engine.phase() === 'ended'}>
             <section class="card scr-status" data-testid="scr-ended">
@@ -85,80 +79,6 @@ export default function Scrutineer() {
       </main>
       <ConfirmHost />
     </div>
-  );
-}
-
-function SignIn(props: { engine: ScrutineerEngine; initial: string }) {
-  const [code, setCode] = createSignal(props.initial);
-  const [error, setError] = createSignal<string | null>(null);
-  const [busy, setBusy] = createSignal(false);
-  const submit = async (ev: Event) => {
-    ev.preventDefault();
-    setError(null);
-    setBusy(true);
-    try {
-      await props.engine.signIn(code());
-    } catch (e) {
-      setError(messageOf(e));
-    } finally {
-      setBusy(false);
-    }
-  };
-  return (
-    <section class="card scr-signin" aria-labelledby="scr-signin-h">
-      <h1 id="scr-signin-h">{t('scr.signin.heading')}</h1>
-      <Show when={props.engine.phase() === 'signedOut'}>
-        <Notice kind="warn">{t('scr.signedOut')}</Notice>
-      </Show>
-      <Show when={props.initial} fallback={<p class="lead">{t('scr.signin.hint')}</p>}>
-        <p class="lead">{t('scr.signin.fromQr')}</p>
-      </Show>
-      <form onSubmit={submit}>
-        <label class="field-label" for="scr-code">{t('scr.signin.code')}</label>
-        <input
-          id="scr-code"
-          class="code-input"
-          data-testid="scr-code-input"
-          value={code()}
-          onInput={(e) => {
-            const v = formatCode(e.currentTarget.value);
-            e.currentTarget.value = v;
-            setCode(v);
-          }}
-          autocomplete="off"
-          autocapitalize="characters"
-          spellcheck={false}
-          maxlength={11}
-          placeholder="ABCDE-23456"
-        />
-        <Show when={error()}>{(m) => <Notice kind="error" testid="scr-signin-error">{m()}</Notice>}</Show>
-        <button type="submit" class="btn btn-primary btn-xl" disabled={busy() || code().length !== 11} data-testid="scr-signin-submit">
-          {t('scr.signin.submit')}
-        </button>
-      </form>
-    </section>
-  );
-}
-
-function ConfirmIdentity(props: { engine: ScrutineerEngine }) {
-  const [notMe, setNotMe] = createSignal(false);
-  const who = () => props.engine.pending();
-  return (
-    <section class="card scr-confirm" aria-labelledby="scr-confirm-h">
-      <h1 id="scr-confirm-h">{t('scr.confirm.heading')}</h1>
-      <p class="muted">{who()?.meeting.title}</p>
-      <p class="scr-question" data-testid="scr-confirm-name">{t('scr.confirm.question', { name: who()?.scrutineer.name ?? '' })}</p>
-      <Show when={!notMe()} fallback={<Notice kind="error">{t('scr.confirm.notMe')}</Notice>}>
-        <div class="scr-actions">
-          <button type="button" class="btn btn-secondary btn-xl" onClick={() => setNotMe(true)}>
-            {t('scr.confirm.no')}
-          </button>
-          <button type="button" class="btn btn-primary btn-xl" onClick={() => props.engine.confirmIdentity()} data-testid="scr-confirm-yes">
-            {t('scr.confirm.yes')}
-          </button>
-        </div>
-      </Show>
-    </section>
   );
 }
 

@@ -10,19 +10,12 @@
  */
 import { createMemo, createSignal, For, Match, onMount, Show, Switch } from 'solid-js';
 import type { OptionId } from '../../crypto/index.ts';
-import { messageOf } from '../api.ts';
 import { t } from '../i18n.ts';
-import { ConfirmHost, confirmAsk, LangSwitch, Notice } from '../ui.tsx';
+import { CodeSignIn, ConfirmHost, ConfirmIdentity, confirmAsk, formatCode, LangSwitch, Notice } from '../ui.tsx';
 import { checkProblemWords, itemLabel, kindWord, optionWord, statusWord, type CheckProblem } from '../words.ts';
 import { BALLOT_OPTIONS, createTabletEngine, type Activity, type KeyCheck, type TabletBallot2, type TabletEngine } from './engine.ts';
 import type { BallotRecord, StoredReceipt } from './store.ts';
 import '../styles/tablet.css';
-
-/** Format typed text as a sign-in code: upper case, look-alike-free alphabet, XXXXX-XXXXX. */
-export function formatCode(input: string): string {
-  const s = input.toUpperCase().replace(/[^0-9A-Z]/g, '').slice(0, 10);
-  return s.length > 5 ? `${s.slice(0, 5)}-${s.slice(5)}` : s;
-}
 
 export default function Tablet() {
   const engine = createTabletEngine();
@@ -55,10 +48,10 @@ export default function Tablet() {
             <p class="tablet-center muted">{t('common.loading')}</p>
           </Match>
           <Match when={engine.phase() === 'signin' || engine.phase() === 'signedOut'}>
-            <SignIn engine={engine} initial={fromQr} />
+            <CodeSignIn words="tablet" class="signin" initial={fromQr} signedOut={engine.phase() === 'signedOut'} signIn={engine.signIn} />
           </Match>
           <Match when={engine.phase() === 'confirm'}>
-            <ConfirmIdentity engine={engine} />
+            <ConfirmIdentity words="tablet" class="confirm" meeting={engine.pending()?.meeting.title} name={engine.pending()?.member.name ?? ''} title={engine.pending()?.member.title} onYes={engine.confirmIdentity} />
           </Match>
           <Match when={engine.phase() === 'ended'}>
             <Ended />
@@ -70,87 +63,6 @@ export default function Tablet() {
       </main>
       <ConfirmHost />
     </div>
-  );
-}
-
-function SignIn(props: { engine: TabletEngine; initial: string }) {
-  const [code, setCode] = createSignal(props.initial);
-  const [error, setError] = createSignal<string | null>(null);
-  const [busy, setBusy] = createSignal(false);
-  const submit = async (ev: Event) => {
-    ev.preventDefault();
-    setError(null);
-    setBusy(true);
-    try {
-      await props.engine.signIn(code());
-    } catch (e) {
-      setError(messageOf(e));
-    } finally {
-      setBusy(false);
-    }
-  };
-  return (
-    <section class="card signin" aria-labelledby="signin-h">
-      <h1 id="signin-h">{t('tablet.signin.heading')}</h1>
-      <Show when={props.engine.phase() === 'signedOut'}>
-        <Notice kind="warn">{t('tablet.signedOut')}</Notice>
-      </Show>
-      <Show when={props.initial} fallback={<p class="lead">{t('tablet.signin.hint')}</p>}>
-        <p class="lead">{t('tablet.signin.fromQr')}</p>
-      </Show>
-      <form onSubmit={submit}>
-        <label class="field-label" for="code">{t('tablet.signin.code')}</label>
-        <input
-          id="code"
-          class="code-input"
-          data-testid="code-input"
-          value={code()}
-          onInput={(e) => {
-            const v = formatCode(e.currentTarget.value);
-            e.currentTarget.value = v;
-            setCode(v);
-          }}
-          autocomplete="off"
-          autocapitalize="characters"
-          spellcheck={false}
-          inputmode="text"
-          maxlength={11}
-          placeholder="ABCDE-23456"
-        />
-        <Show when={error()}>{(m) => <Notice kind="error" testid="signin-error">{m()}</Notice>}</Show>
-        <button type="submit" class="btn btn-primary btn-xl" disabled={busy() || code().length !== 11} data-testid="signin-submit">
-          {t('tablet.signin.submit')}
-        </button>
-      </form>
-    </section>
-  );
-}
-
-function ConfirmIdentity(props: { engine: TabletEngine }) {
-  const [notMe, setNotMe] = createSignal(false);
-  const who = () => props.engine.pending();
-  return (
-    <section class="card confirm" aria-labelledby="confirm-h">
-      <h1 id="confirm-h">{t('tablet.confirm.heading')}</h1>
-      <p class="confirm-meeting">{who()?.meeting.title}</p>
-      <p class="confirm-question" data-testid="confirm-name">{t('tablet.confirm.question', { name: who()?.member.name ?? '' })}</p>
-      <Show when={who()?.member.title}>
-        <p class="confirm-title">{who()?.member.title}</p>
-      </Show>
-      <Show
-        when={!notMe()}
-        fallback={<Notice kind="error">{t('tablet.confirm.notMe')}</Notice>}
-      >
-        <div class="actions-row">
-          <button type="button" class="btn btn-secondary btn-xl" onClick={() => setNotMe(true)}>
-            {t('tablet.confirm.no')}
-          </button>
-          <button type="button" class="btn btn-primary btn-xl" onClick={() => props.engine.confirmIdentity()} data-testid="confirm-yes">
-            {t('tablet.confirm.yes')}
-          </button>
-        </div>
-      </Show>
-    </section>
   );
 }
 
