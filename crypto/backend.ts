@@ -1,13 +1,19 @@
 /**
  * @module crypto/backend
- * The hot BLS12-381 operations of the protocol behind one narrow interface with two
- * implementations (protocol §4.2, §4.5, §4.7):
+ * The hot operations of the protocol behind two narrow interfaces, each with a reference and
+ * a fast implementation:
  *
- * - `reference`: @noble/curves, the specification's own arithmetic and the fallback;
- * - `mcl-wasm`: herumi's mcl compiled to WebAssembly (crypto/backend-mcl.ts), several times
- *   faster in Node and in the browser, proven byte-identical to the reference by
- *   tests/crypto/backend.test.ts (RFC 9380 vectors, project vectors, random inputs and every
- *   invalid-point class, refused with the same code).
+ * - `PairingBackend`, BLS12-381 (protocol §4.2, §4.5, §4.7): the reference is @noble/curves,
+ *   the specification's own arithmetic and the fallback; the fast one is herumi's mcl compiled
+ *   to WebAssembly (crypto/backend-mcl.ts);
+ * - `GroupBackend`, ristretto255 over encodings (protocol §4.6, §5.3, §9.1): the fast one is
+ *   libsodium compiled to WebAssembly (crypto/backend-sodium.ts). With it, sealed ballots are
+ *   verified equation by equation (libsodium has no multi-scalar multiplication); without it
+ *   (the reference) with noble's batched MSM. Both decide the same.
+ *
+ * tests/crypto/backend.test.ts proves them identical to the reference: RFC 9380 and project
+ * vectors, random inputs, every invalid-point class refused with the same code, the same
+ * verdict on every tampered sealed ballot.
  *
  * Only **public** data goes through a backend: decoding and validating points received on the
  * wire, hashing token messages for verification, multi-scalar multiplications with public
@@ -22,6 +28,7 @@
  */
 import { bls12_381 } from '@noble/curves/bls12-381.js';
 import { pippenger } from '@noble/curves/abstract/curve.js';
+import { BASE, RP, decodeElement, mulPublic } from './group.ts';
 import { decodeG1, decodeG2, G1, G2, hashToG1, type G1Point, type G2Point } from './points.ts';
 
 declare const G1Tag: unique symbol;
@@ -56,8 +63,24 @@ export interface PairingBackend {
 /** One factor e(P, Q) — or e(P, −Q) with `negate` — of a pairing product. */
 export type PairingTerm = { readonly g1: G1Handle; readonly g2: G2Handle; readonly negate?: boolean };
 
-/** Names of the backends; `fast` in `useBackend` picks the fastest available. */
-export type BackendName = 'reference' | 'mcl-wasm';
+/** Names of the implementations. */
+export type BackendName = 'reference' | 'mcl-wasm' | 'libsodium';
+
+/**
+ * ristretto255 on canonical encodings, public data only (variable time). The identity is the
+ * all-zero encoding; it may be an input or a result of `add`, `sub` and `mul`.
+ */
+export interface GroupBackend {
+  readonly name: BackendName;
+  /** Is this a canonical RFC 9496 encoding of an element other than the identity (protocol §4.6)? */
+  isElement(bytes: Uint8Array): boolean;
+  add(a: Uint8Array, b: Uint8Array): Uint8Array;
+  sub(a: Uint8Array, b: Uint8Array): Uint8Array;
+  /** k·P for an element or the identity P and a public k in [0, ℓ). */
+  mul(p: Uint8Array, k: bigint): Uint8Array;
+  /** k·G for a public k in [0, ℓ). */
+  mulBase(k: bigint): Uint8Array;
+}
 
 // ── The reference: @noble/curves ─────────────────────────────────────────────────────────
 
@@ -87,43 +110,84 @@ export const referenceBackend: PairingBackend = Object.freeze({
   g2Base: () => g2h(G2.BASE),
 });
 
+/**
+ * The reference on encodings: noble's ristretto255, decoding every operand. Slow (a square
+ * root per operand); it exists so the equation-by-equation verifier can be tested on both.
+ */
+export const referenceGroup: GroupBackend = Object.freeze({
+  name: 'reference' as const,
+  isElement(bytes: Uint8Array): boolean {
+    try {
+      decodeElement(bytes);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  add: (a: Uint8Array, b: Uint8Array) => element(a).add(element(b)).toBytes(),
+  sub: (a: Uint8Array, b: Uint8Array) => element(a).subtract(element(b)).toBytes(),
+  mul: (p: Uint8Array, k: bigint) => mulPublic(element(p), k).toBytes(),
+  mulBase: (k: bigint) => mulPublic(BASE, k).toBytes(),
+});
+
+function element(b: Uint8Array) {
+  return b.every((x) => x === 0) ? RP.ZERO : decodeElement(b);
+}
+
 // ── Selection ────────────────────────────────────────────────────────────────────────────
 
 let current: PairingBackend = referenceBackend;
+let currentGroup: GroupBackend | null = null;
 
-/** The backend in use (the reference until `useBackend` chose another). */
+/** The BLS12-381 backend in use (the reference until `useBackend` chose another). */
 export function backend(): PairingBackend {
   return current;
 }
 
+/** The fast ristretto255 backend in use, or null for the reference (noble, batched). */
+export function groupBackend(): GroupBackend | null {
+  return currentGroup;
+}
+
+/** What `useBackend` chose: `reference`, or the fast implementations that loaded. */
+export type Backends = { readonly pairing: BackendName; readonly group: BackendName };
+
+/** "mcl-wasm + libsodium", "reference", …: for start-up lines and bench reports. */
+export function describeBackends(b: Backends = { pairing: current.name, group: currentGroup?.name ?? 'reference' }): string {
+  return b.pairing === b.group ? b.pairing : `${b.pairing} + ${b.group}`;
+}
+
 /**
- * Choose the backend, once at start-up: `reference`, `mcl-wasm`, or `fast` (the fastest that
- * loads here, else the reference). A backend that fails to load is an error when named, and
- * falls back to the reference under `fast`.
- * @returns the name of the backend now in use.
+ * Choose the backends, once at start-up: `reference` (@noble/curves alone), or `fast`: each
+ * fast implementation that loads here, the reference for any that does not.
  */
-export async function useBackend(choice: BackendName | 'fast' = 'fast'): Promise<BackendName> {
-  if (choice === 'reference') {
-    current = referenceBackend;
-    return current.name;
+export async function useBackend(choice: 'fast' | 'reference' = 'fast'): Promise<Backends> {
+  if (choice !== 'fast' && choice !== 'reference') throw new Error(`unknown crypto backend ${String(choice)}`);
+  current = referenceBackend;
+  currentGroup = null;
+  if (choice === 'fast') {
+    try {
+      const { loadMclBackend } = await import('./backend-mcl.ts');
+      current = await loadMclBackend();
+    } catch {
+      current = referenceBackend;
+    }
+    try {
+      const { loadSodiumBackend } = await import('./backend-sodium.ts');
+      currentGroup = await loadSodiumBackend();
+    } catch {
+      currentGroup = null;
+    }
   }
-  if (choice !== 'mcl-wasm' && choice !== 'fast') throw new Error(`unknown crypto backend ${String(choice)}`);
-  try {
-    const { loadMclBackend } = await import('./backend-mcl.ts');
-    current = await loadMclBackend();
-  } catch (e) {
-    if (choice === 'mcl-wasm') throw e;
-    current = referenceBackend;
-  }
-  return current.name;
+  return { pairing: current.name, group: currentGroup?.name ?? 'reference' };
 }
 
 /**
  * Parse the name a deployment gives (`PIAOJUE_CRYPTO`): empty or unset means `fast`.
  * @throws Error for any other name, so a typo does not silently pick a backend.
  */
-export function backendChoice(value: string | undefined): BackendName | 'fast' {
+export function backendChoice(value: string | undefined): 'fast' | 'reference' {
   if (value === undefined || value === '' || value === 'fast') return 'fast';
-  if (value === 'reference' || value === 'mcl-wasm') return value;
-  throw new Error(`PIAOJUE_CRYPTO must be fast, reference or mcl-wasm, not ${JSON.stringify(value)}`);
+  if (value === 'reference') return value;
+  throw new Error(`PIAOJUE_CRYPTO must be fast or reference, not ${JSON.stringify(value)}`);
 }

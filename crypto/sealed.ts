@@ -27,6 +27,7 @@ import {
   hashToExponent, modL, mulPublic, randomExponent, type Element,
 } from './group.ts';
 import { assertId } from './ids.ts';
+import { groupBackend, type GroupBackend } from './backend.ts';
 
 // ── Shapes ────────────────────────────────────────────────────────────────────────────────
 
@@ -287,6 +288,8 @@ export function sumSealedBallots(shape: BallotShape, ballots: readonly Uint8Arra
   if (!Array.isArray(ballots)) refuse('BAD_TYPE', 'ballots must be an array');
   const size = sealedBallotBytes(s);
   const total = s.groups.reduce((n, g) => n + g.size, 0);
+  const gb = groupBackend();
+  if (gb) return sumOnBackend(gb, s, ballots, size, total);
   const alphas: Element[] = new Array(total).fill(RP.ZERO);
   const betas: Element[] = new Array(total).fill(RP.ZERO);
   for (const b of ballots) {
@@ -303,6 +306,31 @@ export function sumSealedBallots(shape: BallotShape, ballots: readonly Uint8Arra
     }
   }
   return alphas.map((alpha, k) => ({ alpha, beta: betas[k]! }));
+}
+
+/** `sumSealedBallots` on a fast group backend: the same validation, additions on the encodings. */
+function sumOnBackend(gb: GroupBackend, s: BallotShape, ballots: readonly Uint8Array[], size: number, total: number): Ciphertext[] {
+  const zero = new Uint8Array(ELEMENT_BYTES);
+  const alphas: Uint8Array[] = new Array(total).fill(zero);
+  const betas: Uint8Array[] = new Array(total).fill(zero);
+  const half = (b: Uint8Array, name: string): Uint8Array => {
+    if (!gb.isElement(b)) decodeElement(b, name); // throws the protocol's code
+    return b;
+  };
+  for (const b of ballots) {
+    abytes(b, size, 'sealed ballot');
+    let off = 0;
+    let k = 0;
+    for (const g of s.groups) {
+      for (let e = 0; e < g.size; e++, k++) {
+        alphas[k] = gb.add(alphas[k]!, half(b.subarray(off, off + ELEMENT_BYTES), 'α'));
+        betas[k] = gb.add(betas[k]!, half(b.subarray(off + ELEMENT_BYTES, off + 2 * ELEMENT_BYTES), 'β'));
+        off += ENTRY_BYTES;
+      }
+      off += (g.max - g.min + 1) * BRANCH_BYTES;
+    }
+  }
+  return alphas.map((a, k) => decodeSumCiphertext(joinBytes([a, betas[k]!])));
 }
 
 /**
@@ -673,6 +701,93 @@ function failing(all: readonly Prechecked[], idx: readonly number[], knownBad: b
   return [...left, ...failing(all, idx.slice(mid), left.length === 0)];
 }
 
+// ── Verification on a fast group backend: every equation on its own ─────────────────────
+//
+// libsodium (crypto/backend-sodium.ts) multiplies several times faster than noble but has no
+// multi-scalar multiplication, so with it each verification equation is checked by itself,
+// on the wire encodings: every element canonical and not the identity, every exponent
+// reduced, every challenge hash, then s_j·G = A_j + c_j·α and s_j·Y = B_j + c_j·(β − j·G) for
+// every branch. This accepts exactly the ballots that the batched check accepts (which errs
+// with probability ≤ 2⁻¹²⁸ only), as tests/crypto/backend.test.ts checks on tampered ballots.
+
+const BASE_ENC = BASE.toBytes();
+
+function leExponent(b: Uint8Array): bigint | null {
+  let n = 0n;
+  for (let i = b.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(b[i]!);
+  return n < ELL ? n : null;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** One interval proof [lo, hi] on (α, β) whose wire branches start at `off`. */
+function proofHolds(
+  gb: GroupBackend, Y: Uint8Array, context: Uint8Array, bytes: Uint8Array, off: number, lo: number, hi: number, alpha: Uint8Array, beta: Uint8Array,
+): boolean {
+  const commits: Uint8Array[] = [];
+  const cs: bigint[] = [];
+  const ss: bigint[] = [];
+  let sum = 0n;
+  for (let j = lo; j <= hi; j++, off += BRANCH_BYTES) {
+    const A = bytes.subarray(off, off + ELEMENT_BYTES);
+    const B = bytes.subarray(off + ELEMENT_BYTES, off + 2 * ELEMENT_BYTES);
+    const c = leExponent(bytes.subarray(off + 2 * ELEMENT_BYTES, off + 2 * ELEMENT_BYTES + EXPONENT_BYTES));
+    const sj = leExponent(bytes.subarray(off + 2 * ELEMENT_BYTES + EXPONENT_BYTES, off + BRANCH_BYTES));
+    if (!gb.isElement(A) || !gb.isElement(B) || c === null || sj === null) return false;
+    commits.push(A, B);
+    cs.push(c);
+    ss.push(sj);
+    sum += c;
+  }
+  if (modL(sum) !== challenge(context, lo, hi, alpha, beta, commits)) return false;
+  for (let k = 0; k <= hi - lo; k++) {
+    const j = lo + k;
+    const c = cs[k]!;
+    const sj = ss[k]!;
+    if (!sameBytes(gb.mulBase(sj), gb.add(commits[2 * k]!, gb.mul(alpha, c)))) return false;
+    const shifted = j === 0 ? beta : gb.sub(beta, j === 1 ? BASE_ENC : gb.mulBase(BigInt(j)));
+    if (!sameBytes(gb.mul(Y, sj), gb.add(commits[2 * k + 1]!, gb.mul(shifted, c)))) return false;
+  }
+  return true;
+}
+
+/** Every check of `verifySealedBallot` on a fast group backend, equation by equation. */
+function holdsByEquations(gb: GroupBackend, ctx: SealContext, shape: BallotShape, bytes: Uint8Array): boolean {
+  const { ballotId, key, tokenHash } = checkContext(ctx);
+  if (bytes.length !== sealedBallotBytes(shape)) return false;
+  const Y = key.bytes;
+  let off = 0;
+  for (let gi = 0; gi < shape.groups.length; gi++) {
+    const g = shape.groups[gi]!;
+    let sumA: Uint8Array = new Uint8Array(ELEMENT_BYTES);
+    let sumB: Uint8Array = new Uint8Array(ELEMENT_BYTES);
+    for (let ei = 0; ei < g.size; ei++, off += ENTRY_BYTES) {
+      const alpha = bytes.subarray(off, off + ELEMENT_BYTES);
+      const beta = bytes.subarray(off + ELEMENT_BYTES, off + CIPHERTEXT_BYTES);
+      if (!gb.isElement(alpha) || !gb.isElement(beta)) return false;
+      if (!proofHolds(gb, Y, proofContext(ballotId, Y, tokenHash, gi, ei), bytes, off + CIPHERTEXT_BYTES, 0, 1, alpha, beta)) return false;
+      sumA = gb.add(sumA, alpha);
+      sumB = gb.add(sumB, beta);
+    }
+    if (!proofHolds(gb, Y, proofContext(ballotId, Y, tokenHash, gi, SUM_PROOF_INDEX), bytes, off, g.min, g.max, sumA, sumB)) return false;
+    off += (g.max - g.min + 1) * BRANCH_BYTES;
+  }
+  return true;
+}
+
+/** Test hook: the equation-by-equation verifier on a given group backend (tests/crypto/backend.test.ts). */
+export function verifySealedBallotWith(gb: GroupBackend, ctx: SealContext, shape: BallotShape, bytes: Uint8Array): boolean {
+  try {
+    return holdsByEquations(gb, ctx, checkShape(shape), bytes);
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Check every proof of a sealed ballot (protocol §5.3) — each entry's 0/1 proof and each group's
  * sum proof, against this ballot, election key, token hash and position: the challenge hashes,
@@ -682,6 +797,8 @@ function failing(all: readonly Prechecked[], idx: readonly number[], knownBad: b
  */
 export function verifySealedBallot(ctx: SealContext, shape: BallotShape, bytes: Uint8Array | SealedBallot): boolean {
   try {
+    const gb = groupBackend();
+    if (gb && bytes instanceof Uint8Array) return holdsByEquations(gb, ctx, checkShape(shape), bytes);
     const p = precheck(ctx, checkShape(shape), bytes);
     return p !== null && holds([p]);
   } catch {
@@ -715,6 +832,24 @@ export function verifySealedBallots(
     }
     const bad: number[] = [];
     const ok: number[] = [];
+    const gb = groupBackend();
+    if (gb && items.every((it) => typeof it === 'object' && it !== null && it.bytes instanceof Uint8Array)) {
+      items.forEach((it, i) => {
+        let good = false;
+        try {
+          good = holdsByEquations(gb, it.ctx, s, it.bytes as Uint8Array);
+        } catch {
+          good = false;
+        }
+        if (!good) bad.push(i);
+        try {
+          opts.onProgress?.(i + 1);
+        } catch {
+          // a progress callback cannot change the result
+        }
+      });
+      return bad;
+    }
     const pre = items.map((it, i) => {
       const p = typeof it === 'object' && it !== null ? precheck(it.ctx, s, it.bytes) : null;
       (p ? ok : bad).push(i);

@@ -39,7 +39,7 @@ Options:
   -h, --help        print this text.
 
 Environment: PIAOJUE_CRYPTO=reference checks with @noble/curves alone instead of the faster
-mcl-wasm backend (both give the same verdicts; tests/crypto/backend.test.ts).
+mcl-wasm and libsodium backends (both give the same verdicts; tests/crypto/backend.test.ts).
 
 Exit status:
   0  every check passed

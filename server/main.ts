@@ -5,7 +5,8 @@
  * Env: PIAOJUE_DB (default ./data/piaojue.db), PORT (8080), HOST (0.0.0.0),
  * PIAOJUE_SECRETARY_PASSWORD (first start only), PIAOJUE_LOG=debug (request lines),
  * PIAOJUE_WORKERS (crypto worker threads; default one per core, 0 = crypto on the main thread),
- * PIAOJUE_CRYPTO (crypto backend: fast — the default, mcl-wasm when it loads — or reference).
+ * PIAOJUE_CRYPTO (crypto backends: fast, the default — mcl-wasm and libsodium where they load —
+ * or reference, @noble/curves alone; crypto/backend.ts).
  */
 import { serve } from '@hono/node-server';
 import { createApp } from './app.ts';
@@ -15,14 +16,14 @@ import { createHub } from './events.ts';
 import { createCryptoPool } from './crypto-pool.ts';
 import { ensureSecretaryPassword, loadServerKey } from './keys.ts';
 import { serveClient } from './static.ts';
-import { backendChoice, toHex, useBackend } from '../crypto/index.ts';
+import { backendChoice, describeBackends, toHex, useBackend } from '../crypto/index.ts';
 import { ed25519 } from '@noble/curves/ed25519.js';
 
 export type Running = { url: string; close: () => Promise<void> };
 
 /** Start the server; resolves once it listens. Used by `npm start`, rehearse and tests. */
 export async function startServer(opts: { dbPath: string; port: number; host?: string; password?: string; quiet?: boolean; log?: boolean; workers?: number }): Promise<Running> {
-  const cryptoBackend = await useBackend(backendChoice(process.env.PIAOJUE_CRYPTO));
+  const cryptoBackend = describeBackends(await useBackend(backendChoice(process.env.PIAOJUE_CRYPTO)));
   const store = openStore(opts.dbPath);
   const serverKey = loadServerKey(store.db);
   const generated = ensureSecretaryPassword(store.db, opts.password);

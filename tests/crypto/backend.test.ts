@@ -7,18 +7,37 @@ import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { bls12_381 } from '@noble/curves/bls12-381.js';
 import {
-  backend, backendChoice, referenceBackend, useBackend, type PairingBackend,
+  backend, backendChoice, describeBackends, groupBackend, referenceBackend, referenceGroup, useBackend,
+  type GroupBackend, type PairingBackend,
 } from '../../crypto/backend.ts';
 import { loadMclBackend } from '../../crypto/backend-mcl.ts';
+import { loadSodiumBackend } from '../../crypto/backend-sodium.ts';
 import {
-  CryptoInputError, DST_TOKEN, Fr, G1, G2, fields, fromHex, randomScalar, toHex, utf8,
+  CryptoInputError, DST_TOKEN, ELL, Fr, G1, G2, RP, encodeCiphertext, fields, fromHex, randomBytes, randomExponent,
+  randomScalar, sealBallot, sumSealedBallots, toHex, tokenHash, utf8, verifySealedBallot, verifySealedBallotWith,
+  verifySealedBallots, type BallotShape, type SealContext,
 } from '../../crypto/index.ts';
 
 let fast: PairingBackend;
+let sodium: GroupBackend;
 const ref = referenceBackend;
 beforeAll(async () => {
   fast = await loadMclBackend();
+  sodium = await loadSodiumBackend();
 });
+
+/** Run `f` with the reference backends, then with the fast ones; restore what was in use. */
+async function onBoth<T>(f: () => T): Promise<{ reference: T; fast: T }> {
+  const before = groupBackend() === null && backend() === referenceBackend ? 'reference' : 'fast';
+  try {
+    await useBackend('reference');
+    const reference = f();
+    await useBackend('fast');
+    return { reference, fast: f() };
+  } finally {
+    await useBackend(before);
+  }
+}
 
 type Outcome = { ok: string } | { code: string };
 /** What a decode does: the re-encoded bytes, or the refusal's code. */
@@ -85,23 +104,18 @@ function invalidG2(): Uint8Array[] {
 }
 
 describe('backend selection', () => {
-  it('PIAOJUE_CRYPTO names a backend or fast; anything else is an error', () => {
+  it('PIAOJUE_CRYPTO is fast or reference (unset means fast); anything else is an error', () => {
     expect(backendChoice(undefined)).toBe('fast');
     expect(backendChoice('')).toBe('fast');
     expect(backendChoice('reference')).toBe('reference');
-    expect(backendChoice('mcl-wasm')).toBe('mcl-wasm');
     expect(() => backendChoice('noble')).toThrow(/PIAOJUE_CRYPTO/);
   });
-  it('useBackend switches the backend in use and can force the reference', async () => {
-    const before = backend();
-    try {
-      expect(await useBackend('fast')).toBe('mcl-wasm');
-      expect(backend().name).toBe('mcl-wasm');
-      expect(await useBackend('reference')).toBe('reference');
-      expect(backend()).toBe(referenceBackend);
-    } finally {
-      await useBackend(before.name);
-    }
+  it('useBackend switches the backends in use and can force the reference', async () => {
+    const { fast: names } = await onBoth(() => ({ pairing: backend().name, group: groupBackend()?.name ?? 'reference' }));
+    expect(names).toEqual({ pairing: 'mcl-wasm', group: 'libsodium' });
+    expect(describeBackends(names)).toBe('mcl-wasm + libsodium');
+    const { reference } = await onBoth(() => [backend(), groupBackend()]);
+    expect(reference).toEqual([referenceBackend, null]);
   });
 });
 
@@ -202,5 +216,100 @@ describe('multi-scalar multiplication and pairings', () => {
       }),
       { numRuns: 6 },
     );
+  });
+});
+
+describe('ristretto255 on libsodium', () => {
+  const point = () => RP.BASE.multiply(randomExponent()).toBytes();
+  it('add, sub, mul and mulBase give the reference bytes, the identity included (property)', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: ELL - 1n }), fc.constantFrom(0, 1, 2), (k, zeroCase) => {
+        const a = zeroCase === 1 ? new Uint8Array(32) : point();
+        const b = point();
+        for (const op of [
+          (g: GroupBackend) => g.add(a, b), (g: GroupBackend) => g.sub(a, b), (g: GroupBackend) => g.sub(b, b),
+          (g: GroupBackend) => g.mul(a, k), (g: GroupBackend) => g.mul(b, zeroCase === 2 ? 0n : k), (g: GroupBackend) => g.mulBase(k),
+        ]) expect(toHex(op(sodium))).toBe(toHex(op(referenceGroup)));
+      }),
+      { numRuns: 30 },
+    );
+  });
+  it('isElement agrees with the reference decoding on every class of bad encoding and on random bytes (property)', () => {
+    const P = 2n ** 255n - 19n;
+    const le = (n: bigint) => Uint8Array.from({ length: 32 }, (_, i) => Number((n >> BigInt(8 * i)) & 0xffn));
+    const classes = [new Uint8Array(32), le(P), le(P + 2n), le(2n ** 255n - 2n), le(1n), le(3n), point(), point().map((x, i) => (i === 0 ? x ^ 1 : x))];
+    for (const c of classes) expect([toHex(c), sodium.isElement(c)]).toEqual([toHex(c), referenceGroup.isElement(c)]);
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), (b) => {
+        b[31]! &= 0x7f;
+        b[0]! &= 0xfe;
+        expect(sodium.isElement(b)).toBe(referenceGroup.isElement(b));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('sealed ballots: the same verdicts equation by equation as batched', () => {
+  const shape: BallotShape = { groups: [{ size: 3, min: 1, max: 1 }, { size: 4, min: 0, max: 2 }] };
+  const selections = [[0, 1, 0], [1, 0, 1, 0]];
+  const electionKey = RP.BASE.multiply(randomExponent()).toBytes();
+  const ctxOf = (): SealContext => ({ ballotId: 'b1', electionKey, tokenHash: tokenHash('b1', randomBytes(32)) });
+  const ctx = ctxOf();
+  const good = sealBallot(ctx, shape, selections);
+
+  /** Every 32-byte field of the wire form changed in three ways: a flipped bit, zeros, ℓ. */
+  function tampered(): { name: string; ctx: SealContext; bytes: Uint8Array }[] {
+    const out = [{ name: 'good', ctx, bytes: good }];
+    for (let off = 0; off < good.length; off += 32) {
+      for (const [how, patch] of [['bit', (b: Uint8Array) => (b[off + 5]! ^= 4)], ['zero', (b: Uint8Array) => b.fill(0, off, off + 32)], ['ell', (b: Uint8Array) => b.set(Uint8Array.from({ length: 32 }, (_, i) => Number((ELL >> BigInt(8 * i)) & 0xffn)), off)]] as const) {
+        const b = good.slice();
+        patch(b);
+        out.push({ name: `${how}@${off}`, ctx, bytes: b });
+      }
+    }
+    out.push({ name: 'other token hash', ctx: ctxOf(), bytes: good });
+    out.push({ name: 'other ballot', ctx: { ...ctx, ballotId: 'b2' }, bytes: good });
+    out.push({ name: 'other key', ctx: { ...ctx, electionKey: RP.BASE.multiply(randomExponent()).toBytes() }, bytes: good });
+    out.push({ name: 'short', ctx, bytes: good.subarray(32) });
+    return out;
+  }
+
+  it('a valid ballot verifies on both, and with the reference group equation by equation', async () => {
+    const v = await onBoth(() => verifySealedBallot(ctx, shape, good));
+    expect(v).toEqual({ reference: true, fast: true });
+    expect(verifySealedBallotWith(referenceGroup, ctx, shape, good)).toBe(true);
+    expect(verifySealedBallotWith(sodium, ctx, shape, good)).toBe(true);
+  });
+  it('every tampered field and every wrong context is refused by both', async () => {
+    const cases = tampered();
+    const v = await onBoth(() => cases.map((c) => [c.name, verifySealedBallot(c.ctx, shape, c.bytes)]));
+    expect(v.fast).toEqual(v.reference);
+    expect(v.reference.filter(([, ok]) => ok)).toEqual([['good', true]]);
+  }, 120_000);
+  it('verifySealedBallots names the same bad ballots, and the sums are the same bytes', async () => {
+    const items = Array.from({ length: 6 }, () => {
+      const c = ctxOf();
+      return { ctx: c, bytes: sealBallot(c, shape, selections) };
+    });
+    items[2] = { ...items[2]!, bytes: items[3]!.bytes };
+    const flipped = items[4]!.bytes.slice();
+    flipped[100]! ^= 1;
+    items[4] = { ...items[4]!, bytes: flipped };
+    const v = await onBoth(() => verifySealedBallots(shape, items));
+    expect(v).toEqual({ reference: [2, 4], fast: [2, 4] });
+    const sums = await onBoth(() => sumSealedBallots(shape, items.map((i) => i.bytes)).map((c) => toHex(encodeCiphertext(c))));
+    expect(sums.fast).toEqual(sums.reference);
+    const bad = items[0]!.bytes.slice();
+    bad.fill(0, 0, 32);
+    const codes = await onBoth(() => {
+      try {
+        sumSealedBallots(shape, [bad]);
+        return 'accepted';
+      } catch (e) {
+        return (e as CryptoInputError).code;
+      }
+    });
+    expect(codes).toEqual({ reference: 'POINT_IDENTITY', fast: 'POINT_IDENTITY' });
   });
 });
