@@ -109,6 +109,79 @@ export function cryptoBaselines(quick: boolean) {
   };
 }
 
+/**
+ * The raw operations of the backends in use (crypto/backend.ts: mcl-wasm and libsodium unless
+ * PIAOJUE_CRYPTO=reference), one thread, and the project's per-cast checks on them: the
+ * "floors" of docs/performance.md are priced from these CPU rates.
+ */
+export function backendBaselines(quick: boolean) {
+  const ms = quick ? 400 : 1000;
+  const ring = <T>(xs: readonly T[], i: number) => xs[((i % xs.length) + xs.length) % xs.length]!;
+  const b = core.backend();
+  const g = core.groupBackend() ?? core.referenceGroup;
+  const msgs = Array.from({ length: 64 }, () => randomBytes(64));
+  const g1 = Array.from({ length: 64 }, () => G1.BASE.multiply(randomScalar()).toBytes(true));
+  const scalars = Array.from({ length: 64 }, () => randomScalar());
+  const be_hash_to_g1_per_s = rate((i) => void b.hashToG1(ring(msgs, i), DST_TOKEN), 20, ms, 'be_hash_to_g1_per_s');
+  const be_g1_decode_per_s = rate((i) => void b.decodeG1(ring(g1, i)), 20, ms, 'be_g1_decode_per_s');
+  const handles = g1.map((p) => b.decodeG1(p));
+  const weights = Array.from({ length: 64 }, () => BigInt('0x' + core.toHex(randomBytes(16))));
+  const be_msm_point_per_s = rate(() => void b.msmG1(handles, weights), 5, ms, 'be_msm_point_per_s') * handles.length;
+  cpuRates.be_msm_point_per_s! *= handles.length;
+  const pk = b.decodeG2(G2.BASE.multiply(randomScalar()).toBytes(true));
+  const be_pairing2_per_s = rate((i) => void b.pairingIsOne([{ g1: ring(handles, i), g2: b.g2Base(), negate: true }, { g1: ring(handles, i + 1), g2: pk }]), 5, ms, 'be_pairing2_per_s');
+  // A device's partial signature: the blinded point decoded by the backend, then noble's constant-time multiplication.
+  const be_partial_sign_per_s = rate((i) => void core.partialSign(ring(scalars, i), ring(g1, i)), 10, ms, 'be_partial_sign_per_s');
+
+  const pts = Array.from({ length: 64 }, () => RP.BASE.multiply(randomExponent()).toBytes());
+  const exps = Array.from({ length: 64 }, () => randomExponent());
+  const be_ristretto_mul_per_s = rate((i) => void g.mul(ring(pts, i), ring(exps, i)), 20, ms, 'be_ristretto_mul_per_s');
+  const be_ristretto_base_mul_per_s = rate((i) => void g.mulBase(ring(exps, i)), 20, ms, 'be_ristretto_base_mul_per_s');
+  const be_ristretto_add_per_s = rate((i) => void g.add(ring(pts, i), ring(pts, i + 1)), 50, ms, 'be_ristretto_add_per_s');
+  const be_ristretto_decode_per_s = rate((i) => void g.isElement(ring(pts, i)), 50, ms, 'be_ristretto_decode_per_s');
+
+  const key = generateBallotKey();
+  const items = Array.from({ length: 64 }, () => {
+    const st = blindToken('b1');
+    return { token: st.token, signature: unblindSignature(st, signBlinded(key.secretKey, st.blinded), key.publicKey) };
+  });
+  const be_token_batch_verify_per_s = rate(() => {
+    if (!verifyTokensBatch(key.publicKey, 'b1', items)) throw new Error('baseline batch did not verify');
+  }, 2, ms, 'be_token_batch_verify_per_s') * items.length;
+  cpuRates.be_token_batch_verify_per_s! *= items.length;
+  const electionKey = encodeElement(RP.BASE.multiply(randomExponent()));
+  const sealed = Array.from({ length: 16 }, () => {
+    const ctx = { ballotId: 'b1', electionKey, tokenHash: tokenHash('b1', randomBytes(32)) };
+    return { ctx, bytes: sealBallot(ctx, SHAPE_3x3, SELECTIONS_3x3) };
+  });
+  const be_sealed_verify_per_s = rate(() => {
+    if (core.verifySealedBallots(SHAPE_3x3, sealed).length) throw new Error('baseline sealed batch did not verify');
+  }, 2, ms, 'be_sealed_verify_per_s') * sealed.length;
+  cpuRates.be_sealed_verify_per_s! *= sealed.length;
+  return {
+    backend: core.describeBackends(),
+    be_hash_to_g1_per_s, be_g1_decode_per_s, be_msm_point_per_s, be_pairing2_per_s, be_partial_sign_per_s,
+    be_ristretto_mul_per_s, be_ristretto_base_mul_per_s, be_ristretto_add_per_s, be_ristretto_decode_per_s,
+    be_token_batch_verify_per_s, be_sealed_verify_per_s,
+  };
+}
+
+/**
+ * Floors (CPU seconds per unit of work) from the backend's raw per-CPU-second rates: what the
+ * same cryptographic work costs with nothing else — no HTTP, JSON, SQLite or scheduling.
+ * - a cast: its token in a batch, its sealed ballot's proofs, its Ed25519 receipt;
+ * - an issued token: the server's check of the blinded point, and every device's partial
+ *   signature (all n devices sign every request, on the same cores here);
+ * - a bundle's ballot: its token and its proofs.
+ */
+export function floors(devices: number) {
+  const r = (k: string) => cpuRates[k]!;
+  const cast = 1 / r('be_token_batch_verify_per_s') + 1 / r('be_sealed_verify_per_s') + 1 / r('ed25519_sign_per_s');
+  const issue = 1 / r('be_g1_decode_per_s') + devices / r('be_partial_sign_per_s');
+  const ballot = 1 / r('be_token_batch_verify_per_s') + 1 / r('be_sealed_verify_per_s');
+  return { cast_floor_cpu_ms: cast * 1000, issue_floor_cpu_ms: issue * 1000, ballot_floor_cpu_ms: ballot * 1000 };
+}
+
 export function sqliteBaselines(quick: boolean) {
   const dir = mkdtempSync(join(tmpdir(), 'piaojue-bench-sqlite-'));
   try {

@@ -7,6 +7,7 @@
  * ballot, serve (keep answering issuance requests with `serveWhile` until stop), stop, exit.
  * It talks only to the 127.0.0.1 server it is given and exits when its parent goes away.
  */
+import { backendChoice, useBackend } from '../crypto/index.ts';
 import { SimulatedScrutineer, serveWhile } from '../server/simulate.ts';
 
 export type DeviceCommand =
@@ -22,6 +23,8 @@ if (!url || !code || !/^http:\/\/127\.0\.0\.1:\d+$/.test(url)) {
   console.error('bench/device: usage: device.ts http://127.0.0.1:PORT CODE');
   process.exit(2);
 }
+// The backends PIAOJUE_CRYPTO names (inherited from the bench), as the /scrutineer page loads them.
+await useBackend(backendChoice(process.env.PIAOJUE_CRYPTO));
 const device = new SimulatedScrutineer(url, code);
 let serving: { stop: () => void; done: Promise<void> } | null = null;
 

@@ -10,7 +10,7 @@
  */
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { verifyBundleAsync } from '../crypto/index.ts';
+import { backendChoice, verifyBundleAsync } from '../crypto/index.ts';
 import { createCryptoPool } from '../server/crypto-pool.ts';
 import { inChromium } from './browser.ts';
 import { childrenCpuMs, machineBusyMs } from './cpu.ts';
@@ -70,8 +70,11 @@ export async function verifyInProcess(json: unknown, threads = 2) {
 /** `verifyBundle` in one chromium Web Worker, with progress messages; the time excludes fetching the file. */
 export async function verifyInChromium(text: string) {
   const entry = `
-import { verifyBundle } from ${JSON.stringify(resolve(import.meta.dirname, '../crypto/index.ts'))};
-self.onmessage = (e) => {
+import { useBackend, verifyBundle } from ${JSON.stringify(resolve(import.meta.dirname, '../crypto/index.ts'))};
+// As the /verify page (client/verify/verify.worker.ts) chooses its backends.
+const ready = useBackend(${JSON.stringify(backendChoice(process.env.PIAOJUE_CRYPTO))}, { ristretto: 'reference' });
+self.onmessage = async (e) => {
+  await ready;
   const t0 = performance.now();
   let last = 0;
   const r = verifyBundle(JSON.parse(e.data), {
