@@ -23,6 +23,17 @@ fi
 # Every test: the type check, then vitest (crypto, server, reliability and browser suites).
 npx tsc --noEmit -p .
 mkdir -p test-artifacts
-npx vitest run --reporter=default --reporter=json --outputFile=test-artifacts/vitest.json
-# One plain closing line with the counts.
-node -e "const r = JSON.parse(require('fs').readFileSync('test-artifacts/vitest.json', 'utf8')); console.log(r.numPassedTests + ' passed, ' + r.numFailedTests + ' failed' + (r.numPendingTests ? ', ' + r.numPendingTests + ' skipped' : ''))"
+# Everything on the default (fast) crypto backends, then the crypto and reliability suites again
+# on the reference, @noble/curves alone (crypto/backend.ts): no regression with either backend.
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile=test-artifacts/vitest.json || status=$?
+PIAOJUE_CRYPTO=reference npx vitest run tests/crypto tests/reliability --reporter=default --reporter=json --outputFile=test-artifacts/vitest-reference.json || status=$?
+# One plain closing line with the counts of both runs.
+node -e "
+const fs = require('fs');
+const runs = ['vitest.json', 'vitest-reference.json'].map((f) => JSON.parse(fs.readFileSync('test-artifacts/' + f, 'utf8')));
+const sum = (k) => runs.reduce((n, r) => n + r[k], 0);
+console.log(sum('numPassedTests') + ' passed, ' + sum('numFailedTests') + ' failed' + (sum('numPendingTests') ? ', ' + sum('numPendingTests') + ' skipped' : '') +
+  ' (' + runs[0].numPassedTests + ' on the fast backends, ' + runs[1].numPassedTests + ' crypto and reliability tests again on the reference)');
+"
+exit $status
