@@ -27,22 +27,33 @@ export type CallOptions = {
   readonly headOnly?: boolean;
 };
 
-export type JarResponse = { status: number; json: any; headers: Headers };
+/** An answer: status, parsed JSON (`{raw}` when not JSON), headers and the Set-Cookie lines as sent. */
+export type JarResponse = { status: number; json: any; headers: Headers; setCookies: string[] };
 
 /**
  * A minimal HTTP client with its own cookie jar (`sendCookies: false`: never sends a cookie).
- * A cookie the server expires (Max-Age=0, empty value) leaves the jar. `send` is the transport
- * (fetch); a subclass may answer in-process instead.
+ * A cookie the server expires (Max-Age=0, empty value) leaves the jar. The server is a base URL,
+ * or an object whose `url` is read at every call (a server restarted on another port); `send` is
+ * the transport (fetch), which a subclass may replace, e.g. to answer in-process.
  */
 export class Jar {
   readonly cookies = new Map<string, string>();
-  constructor(readonly base: string, private readonly sendCookies = true, private readonly headers: Record<string, string> = {}) {}
+  constructor(
+    private readonly server: string | { readonly url: string },
+    private readonly sendCookies = true,
+    private readonly headers: Record<string, string> = {},
+  ) {}
+  /** The base URL requests go to (read at every call). */
+  get base(): string {
+    return typeof this.server === 'string' ? this.server : this.server.url;
+  }
   protected send(url: string, init: RequestInit): Promise<Response> {
     return fetch(url, init);
   }
   async call(method: string, path: string, body?: unknown, opts: CallOptions = {}): Promise<JarResponse> {
+    const base = this.base;
     const headers: Record<string, string> = { ...this.headers, ...(opts.headers ?? {}) };
-    const origin = opts.origin === undefined ? new URL(this.base).origin : opts.origin;
+    const origin = opts.origin === undefined ? new URL(base).origin : opts.origin;
     if (origin !== null) headers.Origin = origin;
     if (opts.lang) headers['Accept-Language'] = opts.lang;
     const hasBody = body !== undefined || opts.raw !== undefined;
@@ -50,8 +61,9 @@ export class Jar {
     if (ct !== null) headers['Content-Type'] = ct;
     if (this.sendCookies && this.cookies.size) headers.Cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     const payload = opts.raw !== undefined ? opts.raw : body === undefined ? undefined : JSON.stringify(body);
-    const res = await this.send(this.base + path, { method, headers, body: payload as BodyInit | undefined });
-    for (const sc of res.headers.getSetCookie()) {
+    const res = await this.send(base + path, { method, headers, body: payload as BodyInit | undefined });
+    const setCookies = res.headers.getSetCookie();
+    for (const sc of setCookies) {
       const [kv, ...attrs] = sc.split(';');
       const i = kv!.indexOf('=');
       const name = kv!.slice(0, i).trim();
@@ -61,7 +73,7 @@ export class Jar {
     }
     if (opts.headOnly) {
       await res.body?.cancel();
-      return { status: res.status, json: null, headers: res.headers };
+      return { status: res.status, json: null, headers: res.headers, setCookies };
     }
     const text = await res.text();
     let json: any = null;
@@ -70,11 +82,12 @@ export class Jar {
     } catch {
       json = { raw: text };
     }
-    return { status: res.status, json, headers: res.headers };
+    return { status: res.status, json, headers: res.headers, setCookies };
   }
+  /** A call that must succeed (2xx); returns the JSON body. */
   async ok(method: string, path: string, body?: unknown, opts?: CallOptions): Promise<any> {
     const r = await this.call(method, path, body, opts);
-    if (r.status >= 300) throw new Error(`${method} ${path} → ${r.status} ${JSON.stringify(r.json)}`);
+    if (r.status < 200 || r.status >= 300) throw new Error(`${method} ${path} → ${r.status} ${JSON.stringify(r.json)}`);
     return r.json;
   }
   get(path: string, opts?: CallOptions): Promise<JarResponse> {

@@ -36,7 +36,7 @@ import { openStore, type Store } from '../../server/db.ts';
 import { ERRORS, type ErrorCode } from '../../server/errors.ts';
 import { createHub } from '../../server/events.ts';
 import { loadServerKey } from '../../server/keys.ts';
-import { SimulatedScrutineer, settle } from '../../server/simulate.ts';
+import { Jar, SimulatedScrutineer, settle, type CallOptions, type JarResponse } from '../../server/simulate.ts';
 import { serveClient } from '../../server/static.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
@@ -78,82 +78,16 @@ export const sha256Hex = (s: string | Uint8Array) => toHex(sha256(typeof s === '
 
 // ---- HTTP clients ------------------------------------------------------------------------------
 
-export type Res = { status: number; json: any; headers: Headers; setCookies: string[] };
+export type Res = JarResponse;
+export type { CallOptions };
 
-export type CallOptions = {
-  /** Origin header: the server's own by default; null sends none. */
-  origin?: string | null;
-  /** Accept-Language header. */
-  lang?: string;
-  /** Content-Type header: application/json by default when there is a body; null sends none. */
-  contentType?: string | null;
-  /** A raw body, sent as is instead of JSON.stringify(body). */
-  raw?: string | Uint8Array;
-  headers?: Record<string, string>;
-  /** Read the status and headers only, and cancel the body (a stream such as SSE). */
-  headOnly?: boolean;
-};
-
-/** A cookie jar over HTTP (cookies sent only if `sendCookies`); `server.url` is read at each call. */
-export class Client {
-  readonly cookies = new Map<string, string>();
-  constructor(
-    protected readonly server: { url: string },
-    private readonly sendCookies = true,
-  ) {}
-
-  /** How a request is sent: over the network here; in-process in AppClient. */
-  protected send(url: string, init: RequestInit): Promise<Response> {
-    return fetch(url, init);
-  }
-
-  async call(method: string, path: string, body?: unknown, opts: CallOptions = {}): Promise<Res> {
-    const base = this.server.url;
-    const headers: Record<string, string> = { ...(opts.headers ?? {}) };
-    const origin = opts.origin === undefined ? new URL(base).origin : opts.origin;
-    if (origin !== null) headers.Origin = origin;
-    if (opts.lang) headers['Accept-Language'] = opts.lang;
-    const hasBody = body !== undefined || opts.raw !== undefined;
-    const ct = opts.contentType === undefined ? (hasBody ? 'application/json' : null) : opts.contentType;
-    if (ct !== null) headers['Content-Type'] = ct;
-    if (this.sendCookies && this.cookies.size) headers.Cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-    const payload = opts.raw !== undefined ? opts.raw : body === undefined ? undefined : JSON.stringify(body);
-    const res = await this.send(base + path, { method, headers, body: payload as BodyInit | undefined });
-    const setCookies = res.headers.getSetCookie();
-    for (const sc of setCookies) {
-      const [kv, ...attrs] = sc.split(';');
-      const i = kv!.indexOf('=');
-      const name = kv!.slice(0, i).trim();
-      const value = kv!.slice(i + 1);
-      const expired = attrs.some((a) => /^\s*max-age=0\s*$/i.test(a)) || value === '';
-      if (expired) this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-    if (opts.headOnly) {
-      await res.body?.cancel();
-      return { status: res.status, json: null, headers: res.headers, setCookies };
-    }
-    const text = await res.text();
-    let json: any;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = { raw: text };
-    }
-    return { status: res.status, json, headers: res.headers, setCookies };
-  }
-
-  /** A call that must succeed (2xx); returns the JSON body. */
-  async ok(method: string, path: string, body?: unknown, opts?: CallOptions): Promise<any> {
-    const r = await this.call(method, path, body, opts);
-    if (r.status < 200 || r.status >= 300) throw new Error(`${method} ${path} → ${r.status} ${JSON.stringify(r.json)}`);
-    return r.json;
-  }
-  get(path: string, opts?: CallOptions) {
-    return this.call('GET', path, undefined, opts);
-  }
-  post(path: string, body?: unknown, opts?: CallOptions) {
-    return this.call('POST', path, body, opts);
+/**
+ * A cookie jar over HTTP (cookies sent only if `sendCookies`): the simulation's Jar, on a server
+ * whose `url` is read at each call (the crash harness restarts it).
+ */
+export class Client extends Jar {
+  constructor(server: { readonly url: string }, sendCookies = true) {
+    super(server, sendCookies);
   }
 }
 
