@@ -26,7 +26,7 @@ import {
 import { ERRORS } from '../../server/errors.ts';
 import {
   AppClient, Client, PASSWORD, ROOT, appWorld, castDef, checkInAll, closeAndPublish, confirmAndOpen, createBallot, expectError, inPool, issueAll,
-  randomG1, roster, scaled, setupRoom, stableRefusal, startAppServer, stateOf, waitForSums,
+  randomG1, roster, scaled, setupRoom, stableRefusal, startAppServer, stateOf, waitForBundle, waitForSums,
   type AppServer, type AppWorld, type Device, type Room, type Tablet, type Tok,
 } from '../helpers/reliability.ts';
 
@@ -483,7 +483,8 @@ describe(`fuzzing every endpoint with bad input (${REQUESTS} requests, seed ${SE
     expect(again.receipt).toEqual(openReceipt);
     const { settle } = await import('../../server/simulate.ts');
     await settle(A.devices);
-    const bundle = await new Client(server, false).ok('GET', `/api/ballots/${ballots.closed}/bundle`);
+    // The t-th share is answered first; the publication follows it.
+    const bundle = await waitForBundle(new Client(server, false), ballots.closed);
     expect(bundle.tally.cast).toBe(3);
   });
 });
