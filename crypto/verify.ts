@@ -235,10 +235,11 @@ type SumsOutcome = { readonly hex: readonly string[] } | { readonly error: unkno
 const CHUNK = 200;
 
 /**
- * Every check but the per-cast ones, in a generator so that a driver can pause between steps
- * and hand in the per-cast results and the sums when they are ready. Failures are collected in
- * any order of the steps and reported sorted by check (`CHECKS`), each check's own failures in
- * the order it found them — so where each step runs changes nothing in the result.
+ * The checks of §10.1, in a generator so that a driver can pause between steps and hand in the
+ * per-cast results and the sums when they are ready. Failures are collected in the order of the
+ * steps (the per-cast checks' last) and reported sorted by check (`CHECKS`), each check's own
+ * failures in the order it found them — so where and when each step runs changes nothing in
+ * the result.
  */
 function* checks(b: Bundle, opts: VerifyOptions): Generator<Need, VerifyResult, CastCheckResult | SumsOutcome | null> {
   const failures: Failure[] = [];
