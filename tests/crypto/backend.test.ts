@@ -219,6 +219,24 @@ describe('multi-scalar multiplication and pairings', () => {
   });
 });
 
+describe('pairings with and without precomputed lines', () => {
+  it('once the cache of G2 lines is full, pairing products on new keys still agree with the reference', () => {
+    const keys = Array.from({ length: 70 }, (_, i) => BigInt(i + 2));
+    for (const a of keys) fast.decodeG2(G2.BASE.multiply(a).toBytes(true)); // fills the cache (64)
+    for (const a of keys.slice(-3)) {
+      const P1 = G1.BASE.multiply(randomScalar());
+      for (const [k, want] of [[a, true], [a + 1n, false]] as const) {
+        const run = (b: PairingBackend) =>
+          b.pairingIsOne([
+            { g1: b.decodeG1(P1.multiply(k).toBytes(true)), g2: b.g2Base() },
+            { g1: b.decodeG1(P1.toBytes(true)), g2: b.decodeG2(G2.BASE.multiply(a).toBytes(true)), negate: true },
+          ]);
+        expect([run(fast), run(ref)]).toEqual([want, want]);
+      }
+    }
+  });
+});
+
 describe('ristretto255 on libsodium', () => {
   const point = () => RP.BASE.multiply(randomExponent()).toBytes();
   it('add, sub, mul and mulBase give the reference bytes, the identity included (property)', () => {
