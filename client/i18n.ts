@@ -706,7 +706,7 @@ const en: Readonly<Record<Key, string>> = {
   'sec.ballot.counts': '{cast} cast, {valid} valid, {invalid} invalid',
   'sec.ballot.recusedList': 'Recused: {names}',
   'sec.meeting.end': 'End the meeting',
-  'sec.meeting.endConfirm': 'End this meeting? Once it ends, all sign-in codes stop working, the members’ tablets and the scrutineers’ devices are signed out, and no more ballots can be held. This cannot be undone.',
+  'sec.meeting.endConfirm': 'End this meeting? Once it ends, all sign-in codes stop working, member tablets and scrutineer devices are signed out, and no more ballots can be held. This cannot be undone.',
   'sec.meeting.isEnded': 'This meeting has ended.',
   'sec.meeting.back': 'All meetings',
   'sec.done': 'Done',
