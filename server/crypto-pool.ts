@@ -79,7 +79,7 @@ export function createCryptoPool(size = availableParallelism()) {
    * (≈ 7 ms on one core) outweigh the extra batched pairing product (≈ 3 ms) a second part costs.
    */
   function parts<T>(items: readonly T[]): { offset: number; part: T[] }[] {
-    const n = Math.max(1, Math.min(slots.length, Math.ceil(items.length / 4)));
+    const n = Math.max(1, Math.min(slots.length, Math.ceil(items.length / 3)));
     const size = Math.ceil(items.length / n);
     const out: { offset: number; part: T[] }[] = [];
     for (let o = 0; o < items.length; o += size) out.push({ offset: o, part: items.slice(o, o + size) });
