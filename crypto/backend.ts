@@ -21,10 +21,11 @@
  * a tablet's blinding factor) stay on noble's constant-time `multiply` whatever the backend,
  * because mcl-wasm's multiplication is not documented to be constant time.
  *
- * The backend is chosen once at start-up with `useBackend` (the server, its workers, the CLI
- * verifier and the /verify page do; `PIAOJUE_CRYPTO=reference` forces the reference there).
- * Until then, and wherever nobody chooses, the reference is used. crypto/ stays pure: the mcl
- * module is loaded by a dynamic import of a package that embeds its WebAssembly.
+ * The backends are chosen once at start-up with `useBackend`: the server, its workers and the
+ * CLI verifier (`PIAOJUE_CRYPTO=reference` forces the reference there), the /verify and
+ * /scrutineer pages. Until then, and wherever nobody chooses (the tablet), the reference is
+ * used. crypto/ stays pure: each fast module is loaded by a dynamic import of a package that
+ * embeds its WebAssembly, in Node and in the browser alike.
  */
 import { bls12_381 } from '@noble/curves/bls12-381.js';
 import { pippenger } from '@noble/curves/abstract/curve.js';
