@@ -7,7 +7,7 @@
  * and the decryption share after the close. There is no vote anywhere on this page: the
  * device never sees one.
  */
-import { createMemo, createSignal, For, Match, onMount, Show, Switch } from 'solid-js';
+import { createMemo, createSignal, For, Index, Match, onMount, Show, Switch } from 'solid-js';
 import { messageOf } from '../api.ts';
 import { t } from '../i18n.ts';
 import { CodeSignIn, ConfirmHost, ConfirmIdentity, confirmAsk, formatCode, LangSwitch, Notice, ProgressBar } from '../ui.tsx';
@@ -320,25 +320,29 @@ function BallotCard(props: { engine: ScrutineerEngine; ballotId: string }) {
   );
 }
 
-/** The entitled members, present first, each with 已到会 / 未到会. */
+/**
+ * The entitled members, present first, each with 已到会 / 未到会. Rows are kept by position
+ * (`Index`) and updated in place, so the 1 s poll does not rebuild the list under the
+ * scrutineer's eyes (or a test's click).
+ */
 function MemberList(props: { members: DeviceBallotView['entitled']; late?: readonly string[] }) {
   const sorted = () => [...props.members].sort((a, b) => Number(b.present) - Number(a.present));
   return (
     <ul class="scr-members" data-testid="scr-members">
-      <For each={sorted()}>
+      <Index each={sorted()}>
         {(m) => (
-          <li class="scr-member" classList={{ absent: !m.present, late: !!props.late?.includes(m.memberId) }}>
+          <li class="scr-member" classList={{ absent: !m().present, late: !!props.late?.includes(m().memberId) }}>
             <span class="scr-mark" aria-hidden="true">
-              {m.present ? '✓' : '—'}
+              {m().present ? '✓' : '—'}
             </span>
-            <span class="scr-member-name">{m.name}</span>
-            <Show when={props.late?.includes(m.memberId)}>
+            <span class="scr-member-name">{m().name}</span>
+            <Show when={props.late?.includes(m().memberId)}>
               <span class="scr-late-tag">{t('scr.count.late.tag')}</span>
             </Show>
-            <span class="scr-member-state">{m.present ? t('scr.count.present') : t('scr.count.absent')}</span>
+            <span class="scr-member-state">{m().present ? t('scr.count.present') : t('scr.count.absent')}</span>
           </li>
         )}
-      </For>
+      </Index>
     </ul>
   );
 }
