@@ -289,48 +289,40 @@ export function sumSealedBallots(shape: BallotShape, ballots: readonly Uint8Arra
   const size = sealedBallotBytes(s);
   const total = s.groups.reduce((n, g) => n + g.size, 0);
   const gb = groupBackend();
-  if (gb) return sumOnBackend(gb, s, ballots, size, total);
-  const alphas: Element[] = new Array(total).fill(RP.ZERO);
-  const betas: Element[] = new Array(total).fill(RP.ZERO);
-  for (const b of ballots) {
-    abytes(b, size, 'sealed ballot');
-    let off = 0;
-    let k = 0;
-    for (const g of s.groups) {
-      for (let e = 0; e < g.size; e++, k++) {
-        alphas[k] = alphas[k]!.add(decodeElement(b.subarray(off, off + ELEMENT_BYTES), 'α'));
-        betas[k] = betas[k]!.add(decodeElement(b.subarray(off + ELEMENT_BYTES, off + 2 * ELEMENT_BYTES), 'β'));
-        off += ENTRY_BYTES;
-      }
-      off += (g.max - g.min + 1) * BRANCH_BYTES;
-    }
+  if (gb) {
+    // On a fast group backend: the same validation, additions on the encodings.
+    const zero: Uint8Array = new Uint8Array(ELEMENT_BYTES);
+    const sums = sumHalves(s, ballots, size, total, zero, (acc, half, name) => {
+      if (!gb.isElement(half)) decodeElement(half, name); // throws the protocol's code
+      return gb.add(acc, half);
+    });
+    return sums.alphas.map((a, k) => decodeSumCiphertext(joinBytes([a, sums.betas[k]!])));
   }
-  return alphas.map((alpha, k) => ({ alpha, beta: betas[k]! }));
+  const sums = sumHalves(s, ballots, size, total, RP.ZERO, (acc: Element, half, name) => acc.add(decodeElement(half, name)));
+  return sums.alphas.map((alpha, k) => ({ alpha, beta: sums.betas[k]! }));
 }
 
-/** `sumSealedBallots` on a fast group backend: the same validation, additions on the encodings. */
-function sumOnBackend(gb: GroupBackend, s: BallotShape, ballots: readonly Uint8Array[], size: number, total: number): Ciphertext[] {
-  const zero = new Uint8Array(ELEMENT_BYTES);
-  const alphas: Uint8Array[] = new Array(total).fill(zero);
-  const betas: Uint8Array[] = new Array(total).fill(zero);
-  const half = (b: Uint8Array, name: string): Uint8Array => {
-    if (!gb.isElement(b)) decodeElement(b, name); // throws the protocol's code
-    return b;
-  };
+/** Σ over the ballots of every entry's α and β halves, read from the wire bytes, with `add`. */
+function sumHalves<T>(
+  s: BallotShape, ballots: readonly Uint8Array[], size: number, total: number, zero: T,
+  add: (acc: T, half: Uint8Array, name: string) => T,
+): { alphas: T[]; betas: T[] } {
+  const alphas: T[] = new Array(total).fill(zero);
+  const betas: T[] = new Array(total).fill(zero);
   for (const b of ballots) {
     abytes(b, size, 'sealed ballot');
     let off = 0;
     let k = 0;
     for (const g of s.groups) {
       for (let e = 0; e < g.size; e++, k++) {
-        alphas[k] = gb.add(alphas[k]!, half(b.subarray(off, off + ELEMENT_BYTES), 'α'));
-        betas[k] = gb.add(betas[k]!, half(b.subarray(off + ELEMENT_BYTES, off + 2 * ELEMENT_BYTES), 'β'));
+        alphas[k] = add(alphas[k]!, b.subarray(off, off + ELEMENT_BYTES), 'α');
+        betas[k] = add(betas[k]!, b.subarray(off + ELEMENT_BYTES, off + 2 * ELEMENT_BYTES), 'β');
         off += ENTRY_BYTES;
       }
       off += (g.max - g.min + 1) * BRANCH_BYTES;
     }
   }
-  return alphas.map((a, k) => decodeSumCiphertext(joinBytes([a, betas[k]!])));
+  return { alphas, betas };
 }
 
 /**

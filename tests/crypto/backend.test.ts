@@ -12,6 +12,7 @@ import {
 } from '../../crypto/backend.ts';
 import { loadMclBackend } from '../../crypto/backend-mcl.ts';
 import { loadSodiumBackend } from '../../crypto/backend-sodium.ts';
+import { g1Enc, g2Enc } from '../helpers/point-encodings.ts';
 import {
   CryptoInputError, DST_TOKEN, ELL, Fr, G1, G2, RP, encodeCiphertext, fields, fromHex, randomBytes, randomExponent,
   randomScalar, sealBallot, sumSealedBallots, toHex, tokenHash, utf8, verifySealedBallot, verifySealedBallotWith,
@@ -63,21 +64,6 @@ function decode2(b: PairingBackend, bytes: Uint8Array): Outcome {
 }
 
 const P = bls12_381.fields.Fp.ORDER;
-function be(x: bigint, len = 48): Uint8Array {
-  return Uint8Array.from(Buffer.from(x.toString(16).padStart(len * 2, '0'), 'hex'));
-}
-function g1Enc(x: bigint, flags = 0x80): Uint8Array {
-  const b = be(x);
-  b[0]! |= flags;
-  return b;
-}
-function g2Enc(c0: bigint, c1: bigint, flags = 0x80): Uint8Array {
-  const b = new Uint8Array(96);
-  b.set(be(c1), 0);
-  b.set(be(c0), 48);
-  b[0]! |= flags;
-  return b;
-}
 
 /** Every invalid-encoding class of protocol §4.2 that tests/crypto/points.test.ts names. */
 function invalidG1(): Uint8Array[] {

@@ -9,29 +9,10 @@ import {
   pointToHex, randomScalar, toHex,
 } from '../../crypto/index.ts';
 import { expectCode } from '../helpers/expect-code.ts';
+import { be, g1Enc, g2Enc } from '../helpers/point-encodings.ts';
 
 const { Fp, Fp2 } = bls12_381.fields;
 
-/** Big-endian bytes of x, `len` long (x may exceed the field, to build non-canonical encodings). */
-function be(x: bigint, len = 48): Uint8Array {
-  return Uint8Array.from(Buffer.from(x.toString(16).padStart(len * 2, '0'), 'hex'));
-}
-
-/** Compressed G1 encoding of x with flag bits. */
-function g1Enc(x: bigint, flags = 0x80): Uint8Array {
-  const b = be(x);
-  b[0]! |= flags;
-  return b;
-}
-
-/** Compressed G2 encoding of x = c0 + c1·u (wire order c1 ‖ c0) with flag bits. */
-function g2Enc(c0: bigint, c1: bigint, flags = 0x80): Uint8Array {
-  const b = new Uint8Array(96);
-  b.set(be(c1), 0);
-  b.set(be(c0), 48);
-  b[0]! |= flags;
-  return b;
-}
 
 const P = Fp.ORDER;
 const G1_B = 4n;
