@@ -45,11 +45,12 @@ export async function loadSodiumBackend(): Promise<GroupBackend> {
     sub: (a: Uint8Array, b: Uint8Array) => sodium.crypto_core_ristretto255_sub(a, b),
     mul(p: Uint8Array, k: bigint): Uint8Array {
       if (k === 0n || isZero(p)) return ZERO.slice();
-      // With a valid operand and 0 < k < ℓ the only refusal left is an identity result.
-      if (!sodium.crypto_core_ristretto255_is_valid_point(p)) throw new RangeError('not a ristretto255 element');
       try {
         return sodium.crypto_scalarmult_ristretto255(exponent(k), p);
       } catch {
+        // libsodium refuses an operand that does not decode, and an identity result; with a
+        // valid operand and 0 < k < ℓ (a prime-order group) the result is never the identity.
+        if (!sodium.crypto_core_ristretto255_is_valid_point(p)) throw new RangeError('not a ristretto255 element');
         return ZERO.slice();
       }
     },

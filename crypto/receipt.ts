@@ -61,9 +61,16 @@ export function receiptMessage(r: Omit<Receipt, 'serverKey' | 'signature'>): Uin
   );
 }
 
-/** Sign a receipt with the server key (`serverKey` is that key's public half, hex). */
-export function signReceipt(secretKey: Uint8Array, serverKey: string, r: Omit<Receipt, 'serverKey' | 'signature'>): Receipt {
-  return Object.freeze({ ...r, serverKey, signature: toHex(serverSign(secretKey, receiptMessage(r))) });
+/**
+ * Sign a receipt with the server key (`serverKey` is that key's public half, hex). `sign` may
+ * be another RFC 8032 Ed25519 implementation (the server's workers use Node's OpenSSL one):
+ * Ed25519 signatures are deterministic, so every correct implementation gives the same bytes.
+ */
+export function signReceipt(
+  secretKey: Uint8Array, serverKey: string, r: Omit<Receipt, 'serverKey' | 'signature'>,
+  sign: (secretKey: Uint8Array, msg: Uint8Array) => Uint8Array = serverSign,
+): Receipt {
+  return Object.freeze({ ...r, serverKey, signature: toHex(sign(secretKey, receiptMessage(r))) });
 }
 
 /** A receipt of exactly the documented shape with a valid server signature. Never throws. */

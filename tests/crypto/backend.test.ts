@@ -238,6 +238,12 @@ describe('ristretto255 on libsodium', () => {
       { numRuns: 30 },
     );
   });
+  it('mul refuses an operand that is not an element, on both', () => {
+    const bad = Uint8Array.from({ length: 32 }, () => 0xff).map((x, i) => (i === 31 ? 0x7f : x & 0xfe));
+    expect(referenceGroup.isElement(bad)).toBe(false);
+    expect(() => sodium.mul(bad, 5n)).toThrow();
+    expect(() => referenceGroup.mul(bad, 5n)).toThrow();
+  });
   it('isElement agrees with the reference decoding on every class of bad encoding and on random bytes (property)', () => {
     const P = 2n ** 255n - 19n;
     const le = (n: bigint) => Uint8Array.from({ length: 32 }, (_, i) => Number((n >> BigInt(8 * i)) & 0xffn));
