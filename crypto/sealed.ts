@@ -696,11 +696,12 @@ function failing(all: readonly Prechecked[], idx: readonly number[], knownBad: b
 // ── Verification on a fast group backend: every equation on its own ─────────────────────
 //
 // libsodium (crypto/backend-sodium.ts) multiplies several times faster than noble but has no
-// multi-scalar multiplication, so with it each verification equation is checked by itself,
-// on the wire encodings: every element canonical and not the identity, every exponent
-// reduced, every challenge hash, then s_j·G = A_j + c_j·α and s_j·Y = B_j + c_j·(β − j·G) for
-// every branch. This accepts exactly the ballots that the batched check accepts (which errs
-// with probability ≤ 2⁻¹²⁸ only), as tests/crypto/backend.test.ts checks on tampered ballots.
+// multi-scalar multiplication, so with it each proof is checked by itself, on the wire
+// encodings: every element canonical and not the identity, every exponent reduced, every
+// challenge hash, then s_j·G = A_j + c_j·α and s_j·Y = B_j + c_j·(β − j·G) for its branches
+// (two random linear combinations when it has several, `proofHolds`). This accepts the ballots
+// that the batched check accepts (both err with probability ≤ 2⁻¹²⁸ only), as
+// tests/crypto/backend.test.ts checks on tampered ballots.
 
 const BASE_ENC = BASE.toBytes();
 
@@ -736,15 +737,38 @@ function proofHolds(
     sum += c;
   }
   if (modL(sum) !== challenge(context, lo, hi, alpha, beta, commits)) return false;
-  for (let k = 0; k <= hi - lo; k++) {
-    const j = lo + k;
-    const c = cs[k]!;
-    const sj = ss[k]!;
-    if (!sameBytes(gb.mulBase(sj), gb.add(commits[2 * k]!, gb.mul(alpha, c)))) return false;
-    const shifted = j === 0 ? beta : gb.sub(beta, j === 1 ? BASE_ENC : gb.mulBase(BigInt(j)));
-    if (!sameBytes(gb.mul(Y, sj), gb.add(commits[2 * k + 1]!, gb.mul(shifted, c)))) return false;
+  if (lo === hi) {
+    // One branch: its two equations as they stand.
+    const [c, sj] = [cs[0]!, ss[0]!];
+    if (!sameBytes(gb.mulBase(sj), gb.add(commits[0]!, gb.mul(alpha, c)))) return false;
+    const shifted = lo === 0 ? beta : gb.sub(beta, lo === 1 ? BASE_ENC : gb.mulBase(BigInt(lo)));
+    return sameBytes(gb.mul(Y, sj), gb.add(commits[1]!, gb.mul(shifted, c)));
   }
-  return true;
+  // Several branches: the G-equations of all branches as one random linear combination, and
+  // the Y-equations as another (weights w_lo = 1, the others uniform in [1, 2^128) from the
+  // CSPRNG, drawn after the proof was read): with S = Σ w_j·s_j, C = Σ w_j·c_j, J = Σ w_j·c_j·j,
+  //   S·G = Σ w_j·A_j + C·α   and   S·Y = Σ w_j·B_j + C·β − J·G.
+  // Both hold if every branch's equations do; if one fails, a combination holds with
+  // probability ≤ 2⁻¹²⁸ (ristretto255 has prime order). One multiplication fewer per branch.
+  const weight = weightSource();
+  let S = 0n;
+  let C = 0n;
+  let J = 0n;
+  let sumA = commits[0]!;
+  let sumB = commits[1]!;
+  for (let k = 0; k <= hi - lo; k++) {
+    const w = k === 0 ? 1n : weight();
+    S += w * ss[k]!;
+    C += w * cs[k]!;
+    J += w * cs[k]! * BigInt(lo + k);
+    if (k > 0) {
+      sumA = gb.add(sumA, gb.mul(commits[2 * k]!, w));
+      sumB = gb.add(sumB, gb.mul(commits[2 * k + 1]!, w));
+    }
+  }
+  [S, C, J] = [modL(S), modL(C), modL(J)];
+  if (!sameBytes(gb.mulBase(S), gb.add(sumA, gb.mul(alpha, C)))) return false;
+  return sameBytes(gb.mul(Y, S), gb.sub(gb.add(sumB, gb.mul(beta, C)), gb.mulBase(J)));
 }
 
 /** Every check of `verifySealedBallot` on a fast group backend, equation by equation. */
