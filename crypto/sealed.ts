@@ -717,6 +717,9 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
+/** Weights of `proofHolds`' combinations: one CSPRNG source for the thread, drawn 256 at a time. */
+const combinationWeights = weightSource();
+
 /** One interval proof [lo, hi] on (α, β) whose wire branches start at `off`. */
 function proofHolds(
   gb: GroupBackend, Y: Uint8Array, context: Uint8Array, bytes: Uint8Array, off: number, lo: number, hi: number, alpha: Uint8Array, beta: Uint8Array,
@@ -750,7 +753,7 @@ function proofHolds(
   //   S·G = Σ w_j·A_j + C·α   and   S·Y = Σ w_j·B_j + C·β − J·G.
   // Both hold if every branch's equations do; if one fails, a combination holds with
   // probability ≤ 2⁻¹²⁸ (ristretto255 has prime order). One multiplication fewer per branch.
-  const weight = weightSource();
+  const weight = combinationWeights;
   let S = 0n;
   let C = 0n;
   let J = 0n;
