@@ -798,10 +798,19 @@ function holdsByEquations(gb: GroupBackend, ctx: SealContext, shape: BallotShape
   return true;
 }
 
+/** `holdsByEquations`, with anything that throws (a malformed input) counted as a failure. */
+function holdsOnBackend(gb: GroupBackend, ctx: SealContext, shape: BallotShape, bytes: Uint8Array): boolean {
+  try {
+    return holdsByEquations(gb, ctx, shape, bytes);
+  } catch {
+    return false;
+  }
+}
+
 /** Test hook: the equation-by-equation verifier on a given group backend (tests/crypto/backend.test.ts). */
 export function verifySealedBallotWith(gb: GroupBackend, ctx: SealContext, shape: BallotShape, bytes: Uint8Array): boolean {
   try {
-    return holdsByEquations(gb, ctx, checkShape(shape), bytes);
+    return holdsOnBackend(gb, ctx, checkShape(shape), bytes);
   } catch {
     return false;
   }
@@ -817,7 +826,7 @@ export function verifySealedBallotWith(gb: GroupBackend, ctx: SealContext, shape
 export function verifySealedBallot(ctx: SealContext, shape: BallotShape, bytes: Uint8Array | SealedBallot): boolean {
   try {
     const gb = groupBackend();
-    if (gb && bytes instanceof Uint8Array) return holdsByEquations(gb, ctx, checkShape(shape), bytes);
+    if (gb && bytes instanceof Uint8Array) return holdsOnBackend(gb, ctx, checkShape(shape), bytes);
     const p = precheck(ctx, checkShape(shape), bytes);
     return p !== null && holds([p]);
   } catch {
@@ -851,32 +860,25 @@ export function verifySealedBallots(
     }
     const bad: number[] = [];
     const ok: number[] = [];
+    const progress = (i: number) => {
+      try {
+        opts.onProgress?.(i + 1);
+      } catch {
+        // a progress callback cannot change the result
+      }
+    };
     const gb = groupBackend();
     if (gb && items.every((it) => typeof it === 'object' && it !== null && it.bytes instanceof Uint8Array)) {
       items.forEach((it, i) => {
-        let good = false;
-        try {
-          good = holdsByEquations(gb, it.ctx, s, it.bytes as Uint8Array);
-        } catch {
-          good = false;
-        }
-        if (!good) bad.push(i);
-        try {
-          opts.onProgress?.(i + 1);
-        } catch {
-          // a progress callback cannot change the result
-        }
+        if (!holdsOnBackend(gb, it.ctx, s, it.bytes as Uint8Array)) bad.push(i);
+        progress(i);
       });
       return bad;
     }
     const pre = items.map((it, i) => {
       const p = typeof it === 'object' && it !== null ? precheck(it.ctx, s, it.bytes) : null;
       (p ? ok : bad).push(i);
-      try {
-        opts.onProgress?.(i + 1);
-      } catch {
-        // a progress callback cannot change the result
-      }
+      progress(i);
       return p;
     }) as Prechecked[];
     bad.push(...failing(pre, ok, false));

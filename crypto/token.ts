@@ -16,13 +16,13 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
-import { backend, type G1Handle, type G2Handle, type PairingBackend } from './backend.ts';
+import { backend, referenceBackend, type G1Handle, type G2Handle, type PairingBackend } from './backend.ts';
 import { abytes, randomBytes, utf8 } from './bytes.ts';
 import { DST_KEYGEN, DST_TOKEN, DST_TOKEN_HASH } from './dst.ts';
 import { fields, message } from './encoding.ts';
 import { refuse } from './errors.ts';
 import { assertId } from './ids.ts';
-import { Fr, G2, decodeG1, decodeScalar, encodeScalar, hashToG1, randomScalar, type G1Point } from './points.ts';
+import { Fr, G2, decodeG1, decodeScalar, encodeScalar, randomScalar, type G1Point } from './points.ts';
 
 /** Byte length of a token. */
 export const TOKEN_BYTES = 32;
@@ -53,12 +53,12 @@ export function publicKeyOf(secretKey: Uint8Array): Uint8Array {
   return G2.BASE.multiply(decodeScalar(secretKey, 'secret key')).toBytes(true);
 }
 
-/** M = hash_to_curve_G1(DST_TOKEN, field(ballotId) ‖ field(t)) (protocol §4.3). */
+/**
+ * M = hash_to_curve_G1(DST_TOKEN, field(ballotId) ‖ field(t)) (protocol §4.3), as a noble point:
+ * the tablet multiplies it by its secret blinding factor, so it is always the reference's.
+ */
 export function tokenPoint(ballotId: string, token: Uint8Array): G1Point {
-  assertId(ballotId, 'ballotId');
-  abytes(token, TOKEN_BYTES, 'token');
-  // The DST goes to hash_to_curve itself (RFC 9380 §3.1), so only the two fields form the message.
-  return hashToG1(fields(utf8(ballotId), token), DST_TOKEN);
+  return referenceBackend.toReferenceG1(tokenPointOn(referenceBackend, ballotId, token));
 }
 
 /** SHA-256 of (DST_TOKEN_HASH, ballotId, t): the anonymous key of a cast (protocol §4.4). */
@@ -122,10 +122,11 @@ function pairingCheck(b: PairingBackend, pk: G2Handle, sigma: G1Handle, M: G1Han
   ]);
 }
 
-/** M of a token for verification, on the backend in use (the token is public once cast). */
+/** M of a token on backend `b` (for verification, the backend in use: the token is public once cast). */
 function tokenPointOn(b: PairingBackend, ballotId: string, token: Uint8Array): G1Handle {
   assertId(ballotId, 'ballotId');
   abytes(token, TOKEN_BYTES, 'token');
+  // The DST goes to hash_to_curve itself (RFC 9380 §3.1), so only the two fields form the message.
   return b.hashToG1(fields(utf8(ballotId), token), DST_TOKEN);
 }
 
