@@ -23,10 +23,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { expect } from 'vitest';
 import {
   G1, Fr, OPTIONS, ballotKeys, ballotShape, finishIssuance, fromHex, prepareCast, receiptMatches, selectionsOf, startIssuance,
-  toHex, tokenHash, utf8,
+  toHex, utf8,
   type BallotKeys, type BlindingState, type Bundle, type CeremonyRecord, type OptionId, type PreparedCast, type Receipt,
 } from '../../crypto/index.ts';
 import { createApp, type AppDeps } from '../../server/app.ts';
@@ -38,6 +37,7 @@ import { createHub } from '../../server/events.ts';
 import { loadServerKey } from '../../server/keys.ts';
 import { Jar, SimulatedScrutineer, settle, type CallOptions, type JarResponse } from '../../server/simulate.ts';
 import { serveClient } from '../../server/static.ts';
+import { dumpDb, type MemberKind, type MemberView, type RosterInput } from './server.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const PASSWORD = 'test-secretary-password';
@@ -110,14 +110,10 @@ export class AppClient extends Client {
   }
 }
 
-export { firstEvent } from './server.ts';
+// The meeting vocabulary and the checks both suites share live in tests/helpers/server.ts.
+export { dumpDb, expectError, firstEvent, roster, tokenHashHex, type MemberKind, type MemberView, type RosterInput } from './server.ts';
 
-/** Expect an API error: status, stable code and the message of `lang` from server/errors.ts. */
-export function expectError(res: { status: number; json: any }, code: ErrorCode, lang: 'zh' | 'en' = 'zh'): void {
-  const [status, zh, en] = ERRORS[code];
-  expect({ status: res.status, error: res.json?.error }, JSON.stringify(res.json)).toEqual({ status, error: code });
-  expect(res.json.message).toBe(lang === 'en' ? en : zh);
-}
+
 
 /** A refusal in the documented form: `{error, message}`, a code of ERRORS and that code's status. */
 export function stableRefusal(status: number, json: any): string | null {
@@ -427,18 +423,6 @@ export function integrity(dbPath: string): { integrity: string; foreignKeys: unk
   }));
 }
 
-/** Every table of the database file, read-only, with blobs as hex. */
-export function dumpDb(dbPath: string): Record<string, Record<string, unknown>[]> {
-  return readOnly(dbPath, (db) => {
-    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[];
-    const out: Record<string, Record<string, unknown>[]> = {};
-    for (const { name } of tables) {
-      const rows = db.prepare(`SELECT * FROM "${name}"`).all() as Record<string, unknown>[];
-      out[name] = rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Buffer.isBuffer(v) ? toHex(v) : v])));
-    }
-    return out;
-  });
-}
 
 /** A dump for "nothing changed" comparisons: the activity times of sessions and devices left out, rows sorted. */
 export function stateOf(dbPath: string): Record<string, string[]> {
@@ -500,19 +484,6 @@ export function randomG1(): Uint8Array {
 
 // ---- a piaojue/2 meeting -------------------------------------------------------------------------
 
-export type MemberKind = 'standing' | 'full' | 'alternate';
-export type RosterInput = { name: string; kind: MemberKind; title?: string };
-const KIND_WORD: Record<MemberKind, string> = { standing: '常委', full: '委员', alternate: '候补' };
-
-/** A roster of generated names, e.g. roster({standing: 9, full: 2}) → 常委01…常委09, 委员01, 委员02. */
-export function roster(counts: Partial<Record<MemberKind, number>>, prefix = ''): RosterInput[] {
-  const out: RosterInput[] = [];
-  for (const kind of ['standing', 'full', 'alternate'] as const)
-    for (let i = 1; i <= (counts[kind] ?? 0); i++) out.push({ name: `${prefix}${KIND_WORD[kind]}${String(i).padStart(2, '0')}`, kind });
-  return out;
-}
-
-export type MemberView = { id: string; name: string; kind: MemberKind; title: string; present: boolean; hasCode: boolean };
 
 /**
  * A scrutineer's device (server/simulate.ts) whose actions run one at a time, as on one device:
@@ -773,10 +744,6 @@ export async function waitForSums(room: Room, ballotId: string): Promise<void> {
   throw new Error(`no sums for ${ballotId}`);
 }
 
-/** Hex of the token hash of a token on a ballot. */
-export function tokenHashHex(ballotId: string, token: Uint8Array): string {
-  return toHex(tokenHash(ballotId, token));
-}
 
 /** One ballot played end to end: every voter takes a token, those with choices cast, close, publication. */
 export type Played = { ballot: any; bundle: Bundle; casts: Map<string, { tok: Tok; keys: BallotKeys; prepared: PreparedCast; receipt: Receipt; choices: string[] }>; tokens: Map<string, Tok> };

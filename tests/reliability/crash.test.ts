@@ -27,7 +27,7 @@ import { SimulatedScrutineer } from '../../server/simulate.ts';
 import {
   Client, Device, PASSWORD, ROOT, Tablet, appWorld, castDef, checkInAll, confirmAndOpen, createBallot, integrity, issueAll, readOnly, roster, scaled,
   serveUntil, setupRoom, sha256Hex, sleep, spawnServer, startAppServer, tempDir, waitForSums,
-  type CastDef, type ChildServer, type Room, type Tok,
+  type AppServer, type CastDef, type ChildServer, type Room, type Tok,
 } from '../helpers/reliability.ts';
 
 const KILLS = scaled(50, 500, 'PIAOJUE_KILLS');
@@ -591,17 +591,23 @@ describe(`kill -9 at random moments (${KILLS} kills)`, () => {
 });
 
 describe('a restart resumes what a kill cut short', () => {
+  /** A 3-member room on `s` with a decision ballot that every member cast 同意 on, then closed. */
+  async function closedDecision(s: AppServer, title: string): Promise<{ sec2: Client; room: Room; b: any }> {
+    const sec2 = new Client(s);
+    await sec2.ok('POST', '/api/secretary/login', { password: PASSWORD });
+    const room = await setupRoom(sec2, s.url, roster({ standing: 3 }), { title });
+    const tabs = await checkInAll(s, room, room.names());
+    const b = await confirmAndOpen(sec2, room, (await createBallot(sec2, room.id, { type: 'decision' })).id);
+    for (const x of await issueAll(room, [...tabs.values()], b.id)) await x.tablet.cast(x.tablet.prepare(castDef(b), x.keys, x.tok, ['agree']));
+    await sec2.ok('POST', `/api/ballots/${b.id}/close`);
+    return { sec2, room, b };
+  }
+
   it('closed, then killed before the sums were stored: the restarted server computes them and the devices decrypt', async () => {
     const dir = tempDir();
     const s = await startAppServer({ dir });
     try {
-      const sec2 = new Client(s);
-      await sec2.ok('POST', '/api/secretary/login', { password: PASSWORD });
-      const room = await setupRoom(sec2, s.url, roster({ standing: 3 }), { title: '恢复' });
-      const tabs = await checkInAll(s, room, room.names());
-      const b = await confirmAndOpen(sec2, room, (await createBallot(sec2, room.id, { type: 'decision' })).id);
-      for (const x of await issueAll(room, [...tabs.values()], b.id)) await x.tablet.cast(x.tablet.prepare(castDef(b), x.keys, x.tok, ['agree']));
-      await sec2.ok('POST', `/api/ballots/${b.id}/close`);
+      const { b } = await closedDecision(s, '恢复');
       // As if the process died between the close and the sums.
       s.store.sqlite.prepare('UPDATE ballots SET sums = NULL WHERE id = ?').run(b.id);
       await s.dispose();
@@ -618,21 +624,11 @@ describe('a restart resumes what a kill cut short', () => {
     }
   });
 
-  // KNOWN BUG (crypto/device.ts + server/simulate.ts, reported): a device marks the ballot decrypted
-  // in its state before it posts its share and keeps no copy of the share; when the post is lost (the
-  // server died), the next step asks decryptCasts again, which refuses ("already decrypted"), so the
-  // share never arrives. With n − t + 1 such devices the ballot can never be published. (The drill
-  // above uses tests/helpers Device, which sends the same share again.) When fixed, make it `it`.
+  // A device marks a ballot decrypted only with its share kept, and sends that share again.
   it('a scrutineer device whose decryption share was lost in a crash sends it again', async () => {
     const s = await startAppServer();
     try {
-      const sec2 = new Client(s);
-      await sec2.ok('POST', '/api/secretary/login', { password: PASSWORD });
-      const room = await setupRoom(sec2, s.url, roster({ standing: 3 }), { title: '丢失的解密份额' });
-      const tabs = await checkInAll(s, room, room.names());
-      const b = await confirmAndOpen(sec2, room, (await createBallot(sec2, room.id, { type: 'decision' })).id);
-      for (const x of await issueAll(room, [...tabs.values()], b.id)) await x.tablet.cast(x.tablet.prepare(castDef(b), x.keys, x.tok, ['agree']));
-      await sec2.ok('POST', `/api/ballots/${b.id}/close`);
+      const { sec2, room, b } = await closedDecision(s, '丢失的解密份额');
       await waitForSums(room, b.id);
       // Device 1 as server/simulate.ts runs it, whose first decryption post is lost on the way.
       const d = new SimulatedScrutineer(s.url, room.devices[0]!.code);
@@ -656,23 +652,13 @@ describe('a restart resumes what a kill cut short', () => {
     }
   });
 
-  // KNOWN BUG (server, reported): nothing resumes a publication a kill cut short. The t-th decryption
-  // share is stored and answered, `publishIfReady` runs after the answer (void), and a restart only
-  // resumes sums (`resumeSums`), so a ballot whose devices have all decrypted stays `closed` for ever
-  // (the crash drill above counts these as stuckPublications and publishes them with the secretary's
-  // POST /api/ballots/:bid/finalize). When the server resumes publication at start, this test fails: make it `it`.
+  // server/routes/context.ts resume() publishes, at start, the closed ballots that have their t shares.
   it('killed after t decryption shares were stored but before the bundle: the restarted server publishes it by itself', async () => {
     const dir = tempDir();
     const s = await startAppServer({ dir });
     let w: ReturnType<typeof appWorld> | null = null;
     try {
-      const sec2 = new Client(s);
-      await sec2.ok('POST', '/api/secretary/login', { password: PASSWORD });
-      const room: Room = await setupRoom(sec2, s.url, roster({ standing: 3 }), { title: '恢复公布' });
-      const tabs = await checkInAll(s, room, room.names());
-      const b = await confirmAndOpen(sec2, room, (await createBallot(sec2, room.id, { type: 'decision' })).id);
-      for (const x of await issueAll(room, [...tabs.values()], b.id)) await x.tablet.cast(x.tablet.prepare(castDef(b), x.keys, x.tok, ['agree']));
-      await sec2.ok('POST', `/api/ballots/${b.id}/close`);
+      const { room, b } = await closedDecision(s, '恢复公布');
       await waitForSums(room, b.id);
       const { casts } = await room.devices[0]!.jar.ok('GET', `/api/scrutineer/ballots/${b.id}/casts`);
       // The shares as the server stored them (each checked on arrival) — then the process died.
