@@ -37,7 +37,7 @@ import { createHub } from '../../server/events.ts';
 import { loadServerKey } from '../../server/keys.ts';
 import { Jar, SimulatedScrutineer, settle, type CallOptions, type JarResponse } from '../../server/simulate.ts';
 import { serveClient } from '../../server/static.ts';
-import { dumpDb, type MemberKind, type MemberView, type RosterInput } from './server.ts';
+import { memberLookup, type MemberKind, type MemberView, type RosterInput } from './server.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const PASSWORD = 'test-secretary-password';
@@ -111,7 +111,9 @@ export class AppClient extends Client {
 }
 
 // The meeting vocabulary and the checks both suites share live in tests/helpers/server.ts.
-export { dumpDb, expectError, firstEvent, roster, tokenHashHex, type MemberKind, type MemberView, type RosterInput } from './server.ts';
+export {
+  dumpDb, expectError, firstEvent, keysNamed, roster, stateOf, tokenHashHex, type MemberKind, type MemberView, type RosterInput,
+} from './server.ts';
 
 
 
@@ -424,23 +426,6 @@ export function integrity(dbPath: string): { integrity: string; foreignKeys: unk
 }
 
 
-/** A dump for "nothing changed" comparisons: the activity times of sessions and devices left out, rows sorted. */
-export function stateOf(dbPath: string): Record<string, string[]> {
-  const dump = dumpDb(dbPath);
-  const out: Record<string, string[]> = {};
-  for (const [t, rows] of Object.entries(dump))
-    out[t] = rows.map((r) => JSON.stringify('last_seen_at' in r ? { ...r, last_seen_at: undefined } : r)).sort();
-  return out;
-}
-
-/** Every key named `key` anywhere in a JSON value (paths). */
-export function keysNamed(value: unknown, key: string, path = '$'): string[] {
-  if (Array.isArray(value)) return value.flatMap((v, i) => keysNamed(v, key, `${path}[${i}]`));
-  if (value && typeof value === 'object')
-    return Object.entries(value).flatMap(([k, v]) => [...(k === key ? [`${path}.${k}`] : []), ...keysNamed(v, key, `${path}.${k}`)]);
-  return [];
-}
-
 /** Pages of a database (or frames of its WAL) with the b-tree that owns each page (dbstat). */
 export type Page = { readonly no: number; readonly owner: string; readonly bytes: Buffer; readonly where: 'db' | 'wal'; readonly frame?: number };
 
@@ -589,18 +574,10 @@ export async function setupRoom(sec: Client, url: string, members: RosterInput[]
   const view = await devices[0]!.jar.ok('GET', '/api/scrutineer');
   if (view.ceremony?.status !== 'ready') throw new Error(`the key ceremony did not finish: ${JSON.stringify(view.ceremony?.status)} ${view.ceremony?.failure ?? ''}`);
   const record: CeremonyRecord = { params: view.ceremony.params, commits: view.ceremony.commits, reveals: view.ceremony.reveals, acks: view.ceremony.acks };
-  const ids = new Map<string, string>(views.map((m: MemberView) => [m.name, m.id]));
   return {
     id: meeting.id, title, members: views, devices, t, record, keys: ballotKeys(record),
     codes: new Map(codes.map((c: { name: string; code: string }) => [c.name, c.code])),
-    idOf(name) {
-      const id = ids.get(name);
-      if (!id) throw new Error(`no member ${name}`);
-      return id;
-    },
-    names(...kinds) {
-      return views.filter((m: MemberView) => kinds.length === 0 || kinds.includes(m.kind)).map((m: MemberView) => m.name);
-    },
+    ...memberLookup(views),
   };
 }
 

@@ -180,6 +180,21 @@ export function roster(counts: Partial<Record<MemberKind, number>>, prefix = '')
 
 export type MemberView = { id: string; name: string; kind: MemberKind; title: string; present: boolean; hasCode: boolean };
 
+/** A meeting's members by name: the id of one, the names of some kinds (all without kinds). */
+export function memberLookup(views: readonly MemberView[]): { idOf(name: string): string; names(...kinds: MemberKind[]): string[] } {
+  const ids = new Map(views.map((m) => [m.name, m.id]));
+  return {
+    idOf(name) {
+      const id = ids.get(name);
+      if (!id) throw new Error(`no member ${name}`);
+      return id;
+    },
+    names(...kinds) {
+      return views.filter((m) => kinds.length === 0 || kinds.includes(m.kind)).map((m) => m.name);
+    },
+  };
+}
+
 /** A meeting set up by the secretary: roster imported, codes issued, scrutineers named and their ceremony done. */
 export type Meeting = {
   readonly id: string;
@@ -230,7 +245,6 @@ export async function setupMeeting(
   const { members: views } = await sec.ok('POST', `/api/meetings/${meeting.id}/roster`, { members });
   const { codes } = await sec.ok('POST', `/api/meetings/${meeting.id}/codes`);
   const codeMap = new Map<string, string>(codes.map((c: { name: string; code: string }) => [c.name, c.code]));
-  const ids = new Map<string, string>(views.map((m: MemberView) => [m.name, m.id]));
   const spec = opts.scrutineers === undefined ? DEFAULT_SCRUTINY : opts.scrutineers;
   let devices: SimulatedScrutineer[] = [];
   let scrutineerCodes: string[] = [];
@@ -250,14 +264,7 @@ export async function setupMeeting(
     scrutineerCodes,
     n: spec ? spec.n : 0,
     t: spec ? spec.t : 0,
-    idOf(name) {
-      const id = ids.get(name);
-      if (!id) throw new Error(`no member ${name}`);
-      return id;
-    },
-    names(...kinds) {
-      return views.filter((m: MemberView) => kinds.length === 0 || kinds.includes(m.kind)).map((m: MemberView) => m.name);
-    },
+    ...memberLookup(views),
     online() {
       return devices.filter((d) => d.online);
     },
