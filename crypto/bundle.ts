@@ -12,7 +12,7 @@
 import { fromHex, toHex, utf8 } from './bytes.ts';
 import { parseCeremonyRecord, type CeremonyRecord } from './ceremony.ts';
 import { parseDecryptionShare } from './decryption.ts';
-import { DST_BUNDLE, DST_LEAF, PROTOCOL_VERSION } from './dst.ts';
+import { DST_BUNDLE, DST_BUNDLE_ID, DST_LEAF, PROTOCOL_VERSION } from './dst.ts';
 import { canonical, message, type CanonicalValue } from './encoding.ts';
 import { CryptoInputError, refuse } from './errors.ts';
 import { ELEMENT_BYTES } from './group.ts';
@@ -23,26 +23,35 @@ import { G1_BYTES, G2_BYTES } from './points.ts';
 import { SERVER_KEY_BYTES, SERVER_SIGNATURE_BYTES, serverSign, serverVerify } from './receipt.ts';
 
 export { LIMITS };
-import { BALLOT_TYPES, OPTIONS, checkRule, type BallotType, type OptionId, type Outcome, type Rule } from './rule.ts';
-import { checkShape, sealedBallotBytes, type BallotShape } from './sealed.ts';
-import type { Item, Tally } from './tally.ts';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { KIND_IDS, MEMBER_KINDS, OUTCOME_IDS, kindOf, type Item, type KindId, type KindParams, type MemberKind, type RecusedItems } from './kinds/index.ts';
+import { checkRule, type Rule } from './rule.ts';
+import { sealedBallotBytes, type BallotShape } from './sealed.ts';
+import type { Tally } from './tally.ts';
 import { TOKEN_BYTES } from './token.ts';
 
-/** Member kinds (常委 / 委员 / 候补委员). */
-export type MemberKind = 'standing' | 'full' | 'alternate';
-export const MEMBER_KINDS: readonly MemberKind[] = ['standing', 'full', 'alternate'];
+export { MEMBER_KINDS, type MemberKind };
+
+/** A round of a ballot (protocol §7.4): 1 for a first ballot; a later round names the bundle it follows. */
+export type Round = { readonly number: number; readonly previous: { readonly ballotId: string; readonly bundleId: string } | null };
 
 /** The ballot definition, fixed when the ballot is created (protocol §7.1). */
 export type BallotDefinition = {
   readonly id: string;
   readonly meetingId: string;
   readonly title: string;
-  readonly type: BallotType;
+  readonly type: KindId;
   readonly items: readonly Item[];
-  readonly options: readonly OptionId[];
+  /** The kind's option ids, in selection-vector order (one of the kind's option sets). */
+  readonly options: readonly string[];
   readonly rule: Rule;
-  /** Member ids recused from this ballot (回避); they are not on the roster. */
+  /** Kind-specific members: a recommendation's {post, seats}; {} otherwise. */
+  readonly params: KindParams;
+  /** Member ids recused from this whole ballot (回避); they are not on the roster. */
   readonly recused: readonly string[];
+  /** Members recused from single items only; they are on the roster. */
+  readonly recusedItems: readonly RecusedItems[];
+  readonly round: Round;
 };
 
 /** A member entitled to vote on the ballot; `issued` counts tokens issued (>1 after a re-issue). */
@@ -59,18 +68,9 @@ export const BALLOT_HASH_BYTES = 32;
 /** Most items on one ballot (protocol §7.3). */
 export const MAX_BALLOT_ITEMS = 200;
 
-/**
- * The selection-vector shape of a ballot (protocol §5.1): decision and consultation ballots
- * have one group per item with one entry per option (agree, disagree, abstain), exactly one
- * of which is selected.
- */
-export function ballotShape(def: Pick<BallotDefinition, 'items' | 'options'>): BallotShape {
-  return checkShape({ groups: def.items.map(() => ({ size: def.options.length, min: 1, max: 1 })) });
-}
-
-/** Flattened entry index of (item, option) in the selection vector. */
-export function entryIndex(def: Pick<BallotDefinition, 'options'>, item: number, option: OptionId): number {
-  return item * def.options.length + def.options.indexOf(option);
+/** The selection-vector shape of a ballot (protocol §5.1), as its kind defines it. */
+export function ballotShape(def: Pick<BallotDefinition, 'type' | 'items' | 'options' | 'rule' | 'params' | 'recusedItems'>): BallotShape {
+  return kindOf(def.type).shape(def);
 }
 
 /** A cast as published: token, σ, the sealed ballot and its commitment hash c (hex). */
@@ -111,42 +111,86 @@ const BUNDLE_MEMBERS = [
   'sums', 'decryption', 'tally', 'serverKey', 'serverSignature',
 ] as const;
 
-function parseDefinition(v: unknown): BallotDefinition {
-  const o = obj(v, ['id', 'meetingId', 'title', 'type', 'items', 'options', 'rule', 'recused'], 'ballot');
+const DEFINITION_MEMBERS = ['id', 'meetingId', 'title', 'type', 'items', 'options', 'rule', 'params', 'recused', 'recusedItems', 'round'];
+
+/**
+ * A ballot definition of exactly the documented shape (protocol §7.1), its kind-specific
+ * members checked by its kind. Exported for the server, which builds definitions through it.
+ */
+export function parseDefinition(v: unknown): BallotDefinition {
+  const o = obj(v, DEFINITION_MEMBERS, 'ballot');
+  const type = oneOf(o.type, KIND_IDS, 'ballot.type');
+  const kind = kindOf(type);
   const items = arr(o.items, MAX_BALLOT_ITEMS, 'ballot.items').map((it, i) => {
     const x = obj(it, ['id', 'nominee', 'post'], `ballot.items[${i}]`);
     return { id: assertId(x.id, `ballot.items[${i}].id`), nominee: text(x.nominee, `ballot.items[${i}].nominee`), post: text(x.post, `ballot.items[${i}].post`) };
   });
   if (items.length === 0) refuse('BAD_LENGTH', 'ballot.items must not be empty');
   unique(items.map((i) => i.id), 'ballot.items ids');
-  const options = arr(o.options, OPTIONS.length, 'ballot.options').map((x, i) => oneOf(x, OPTIONS, `ballot.options[${i}]`));
-  if (options.join() !== OPTIONS.join()) refuse('BAD_VALUE', `ballot.options must be ${OPTIONS.join(', ')}`);
+  const options = arr(o.options, 16, 'ballot.options').map((x, i) => text(x, `ballot.options[${i}]`));
+  if (!kind.optionSets.some((set) => set.join() === options.join()))
+    refuse('BAD_VALUE', `ballot.options must be one of ${kind.optionSets.map((set) => `[${set.join(', ')}]`).join(' or ')} for a ${type} ballot`);
   const recused = arr(o.recused, LIMITS.roster, 'ballot.recused').map((x, i) => assertId(x, `ballot.recused[${i}]`));
   unique(recused, 'ballot.recused');
-  return {
+  const recusedItems = arr(o.recusedItems, LIMITS.roster, 'ballot.recusedItems').map((r, i) => {
+    const x = obj(r, ['memberId', 'items'], `ballot.recusedItems[${i}]`);
+    const idx = arr(x.items, items.length, `ballot.recusedItems[${i}].items`).map((n, j) => {
+      const k = count(n, `ballot.recusedItems[${i}].items[${j}]`);
+      if (k >= items.length) refuse('BAD_VALUE', `ballot.recusedItems[${i}].items[${j}] is not an item index`);
+      return k;
+    });
+    if (idx.length === 0) refuse('BAD_LENGTH', `ballot.recusedItems[${i}].items must not be empty`);
+    for (let j = 1; j < idx.length; j++) if (idx[j - 1]! >= idx[j]!) refuse('BAD_VALUE', `ballot.recusedItems[${i}].items must be increasing`);
+    return { memberId: assertId(x.memberId, `ballot.recusedItems[${i}].memberId`), items: idx };
+  });
+  unique(recusedItems.map((r) => r.memberId), 'ballot.recusedItems member ids');
+  if (recusedItems.some((r) => recused.includes(r.memberId))) refuse('BAD_VALUE', 'a member recused from the whole ballot is also listed in ballot.recusedItems');
+  const params = typeof o.params === 'object' && o.params !== null && !Array.isArray(o.params) ? ({ ...o.params } as KindParams) : refuse('BAD_TYPE', 'ballot.params must be an object');
+  const def: BallotDefinition = {
     id: assertId(o.id, 'ballot.id'),
     meetingId: assertId(o.meetingId, 'ballot.meetingId'),
     title: text(o.title, 'ballot.title'),
-    type: oneOf(o.type, BALLOT_TYPES, 'ballot.type'),
+    type,
     items,
     options,
-    rule: checkRule(o.rule),
+    rule: checkRule(o.rule, options, !kind.decides),
+    params,
     recused,
+    recusedItems,
+    round: parseRound(o.round),
   };
+  kind.checkDefinition(def);
+  return def;
 }
 
-function parseTally(v: unknown, itemIds: readonly string[]): Tally {
+function parseRound(v: unknown): Round {
+  const o = obj(v, ['number', 'previous'], 'ballot.round');
+  const number = count(o.number, 'ballot.round.number');
+  if (number < 1 || number > 100) refuse('BAD_VALUE', 'ballot.round.number must be from 1 to 100');
+  if (o.previous === null) {
+    if (number !== 1) refuse('BAD_VALUE', 'a round after the first must name the bundle it follows (ballot.round.previous)');
+    return { number, previous: null };
+  }
+  if (number === 1) refuse('BAD_VALUE', 'round 1 follows no bundle: ballot.round.previous must be null');
+  const p = obj(o.previous, ['ballotId', 'bundleId'], 'ballot.round.previous');
+  return { number, previous: { ballotId: assertId(p.ballotId, 'ballot.round.previous.ballotId'), bundleId: hex(p.bundleId, 32, 'ballot.round.previous.bundleId') } };
+}
+
+function parseTally(v: unknown, def: BallotDefinition): Tally {
   const o = obj(v, ['entitled', 'present', 'issued', 'cast', 'valid', 'invalid', 'items'], 'tally');
   const items = arr(o.items, MAX_BALLOT_ITEMS, 'tally.items').map((it, i) => {
-    const x = obj(it, ['itemId', 'counts', 'outcome'], `tally.items[${i}]`);
-    const c = obj(x.counts, OPTIONS, `tally.items[${i}].counts`);
+    const x = obj(it, ['itemId', 'entitled', 'counts', 'outcome', 'rank', 'flagged'], `tally.items[${i}]`);
+    const c = obj(x.counts, def.options, `tally.items[${i}].counts`);
     return {
       itemId: assertId(x.itemId, `tally.items[${i}].itemId`),
-      counts: { agree: count(c.agree, 'agree'), disagree: count(c.disagree, 'disagree'), abstain: count(c.abstain, 'abstain') },
-      outcome: oneOf<Outcome>(x.outcome, ['passed', 'failed', 'kept', 'dropped'], `tally.items[${i}].outcome`),
+      entitled: count(x.entitled, `tally.items[${i}].entitled`),
+      counts: Object.fromEntries(def.options.map((opt) => [opt, count(c[opt], `tally.items[${i}].counts.${opt}`)])),
+      outcome: x.outcome === null ? null : oneOf(x.outcome, OUTCOME_IDS, `tally.items[${i}].outcome`),
+      rank: x.rank === null ? null : count(x.rank, `tally.items[${i}].rank`),
+      flagged: x.flagged === null ? null : bool(x.flagged, `tally.items[${i}].flagged`),
     };
   });
-  if (items.map((i) => i.itemId).join() !== itemIds.join()) refuse('BAD_VALUE', 'tally.items must list the ballot items in order');
+  if (items.map((i) => i.itemId).join() !== def.items.map((i) => i.id).join()) refuse('BAD_VALUE', 'tally.items must list the ballot items in order');
   return {
     entitled: count(o.entitled, 'tally.entitled'),
     present: count(o.present, 'tally.present'),
@@ -185,6 +229,9 @@ export function parseBundle(json: unknown): Bundle {
   unique(roster.map((m) => m.memberId), 'roster member ids');
   unique(roster.map((m) => m.name), 'roster names');
   if (roster.some((m) => ballot.recused.includes(m.memberId))) refuse('BAD_VALUE', 'a recused member is on the roster');
+  const onRoster = new Set(roster.map((m) => m.memberId));
+  const stray = ballot.recusedItems.find((r) => !onRoster.has(r.memberId));
+  if (stray) refuse('BAD_VALUE', `ballot.recusedItems names ${stray.memberId}, who is not on the roster`);
   const logs = arr(o.issuanceLogs, ceremony.params.n, 'issuanceLogs');
   if (logs.length !== ceremony.params.n) refuse('BAD_LENGTH', 'issuanceLogs must have one entry per scrutineer device');
   const issuanceLogs = logs.map((l, i) => {
@@ -223,10 +270,18 @@ export function parseBundle(json: unknown): Bundle {
     merkleRoot: hex(o.merkleRoot, 32, 'merkleRoot'),
     sums,
     decryption,
-    tally: parseTally(o.tally, ballot.items.map((i) => i.id)),
+    tally: parseTally(o.tally, ballot),
     serverKey: hex(o.serverKey, SERVER_KEY_BYTES, 'serverKey'),
     serverSignature: hex(o.serverSignature, SERVER_SIGNATURE_BYTES, 'serverSignature'),
   };
+}
+
+/**
+ * The id of a published bundle (protocol §7.4): SHA-256 of message(DST_BUNDLE_ID,
+ * canonical(bundle)), signature included. The next round's definition names it.
+ */
+export function bundleId(bundle: Bundle): string {
+  return toHex(sha256(message(DST_BUNDLE_ID, canonical(bundle as unknown as CanonicalValue))));
 }
 
 /** Like `parseBundle` but returns the error instead of throwing. */

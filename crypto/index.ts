@@ -16,6 +16,7 @@ export * from './token.ts';
 export * from './receipt.ts';
 export * from './merkle.ts';
 export * from './rule.ts';
+export * from './kinds/index.ts';
 export * from './tally.ts';
 export * from './bundle.ts';
 export * from './assemble.ts';

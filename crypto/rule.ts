@@ -1,21 +1,11 @@
 /**
  * @module crypto/rule
- * Counting rules as data (protocol §8). A rule says which option is counted, against which
+ * Counting rules as data (protocol §8.1). A rule says which option is counted, against which
  * base (entitled, present or cast), what fraction must be exceeded (strict) or reached, and
- * what the outcome is when the threshold is met. Integer arithmetic only: `count·den > base·num`.
- * Defaults follow the county's regulations:
- *  - decision (常委会票决): passes iff agree·2 > entitled; opens only if present·3 ≥ entitled·2;
- *  - consultation (全委会征求意见): dropped iff disagree·2 > entitled.
+ * the quorum to open. Integer arithmetic only: `count·den > base·num`. What "met" means — an
+ * outcome or a flag — and each kind's default rule are the kind's (crypto/kinds/).
  */
 import { refuse } from './errors.ts';
-
-/** Ballot types of protocol v1. */
-export type BallotType = 'decision' | 'consultation';
-export const BALLOT_TYPES: readonly BallotType[] = ['decision', 'consultation'];
-
-/** Option ids of decision and consultation items (同意 / 不同意 / 弃权). */
-export type OptionId = 'agree' | 'disagree' | 'abstain';
-export const OPTIONS: readonly OptionId[] = ['agree', 'disagree', 'abstain'];
 
 /** What the rule's threshold is measured against (应到 / 实到 / 收回票). */
 export type RuleBase = 'entitled' | 'present' | 'cast';
@@ -24,14 +14,15 @@ export const RULE_BASES: readonly RuleBase[] = ['entitled', 'present', 'cast'];
 /** A fraction num/den with 0 ≤ num ≤ den, 1 ≤ den ≤ 1000. */
 export type Fraction = { readonly num: number; readonly den: number };
 
-/** Outcome of one item. */
-export type Outcome = 'passed' | 'failed' | 'kept' | 'dropped';
-
-/** A counting rule (protocol §8.1). */
+/**
+ * A counting rule (protocol §8.1): the votes for `option` against `base` must exceed (strict) or
+ * reach `threshold`. A deciding kind maps "met" to its outcome (通过, 不再作为人选); a reference
+ * kind (recommendation, evaluation) shows it as a flag only, and may have no threshold at all.
+ */
 export type Rule = {
-  readonly option: OptionId;
+  readonly option: string;
   readonly base: RuleBase;
-  readonly threshold: Fraction;
+  readonly threshold: Fraction | null;
   readonly strict: boolean;
   /** Quorum to open: present·den ≥ entitled·num; null when the ballot may open with any attendance. */
   readonly quorum: Fraction | null;
@@ -39,19 +30,6 @@ export type Rule = {
 
 /** The figures a rule may use as its base. */
 export type Turnout = { readonly entitled: number; readonly present: number; readonly cast: number };
-
-/** Default rule of each ballot type (protocol §8.2). */
-export function defaultRule(type: BallotType): Rule {
-  if (type === 'decision')
-    return { option: 'agree', base: 'entitled', threshold: { num: 1, den: 2 }, strict: true, quorum: { num: 2, den: 3 } };
-  return { option: 'disagree', base: 'entitled', threshold: { num: 1, den: 2 }, strict: true, quorum: null };
-}
-
-/** Outcome when the threshold is met, and when it is not, per ballot type. */
-export const OUTCOMES: Readonly<Record<BallotType, { met: Outcome; notMet: Outcome }>> = {
-  decision: { met: 'passed', notMet: 'failed' },
-  consultation: { met: 'dropped', notMet: 'kept' },
-};
 
 function isCount(n: unknown): n is number {
   return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
@@ -67,30 +45,33 @@ function checkFraction(f: unknown, name: string): Fraction {
 }
 
 /**
- * Guard: `rule` is a well-formed Rule with exactly the fields above.
+ * Guard: `rule` is a well-formed Rule with exactly the fields above, counting one of `options`;
+ * a null threshold only where `thresholdOptional` (the reference kinds).
  * @returns a fresh normalised copy. @throws CryptoInputError BAD_VALUE.
  */
-export function checkRule(rule: unknown): Rule {
+export function checkRule(rule: unknown, options: readonly string[], thresholdOptional = false): Rule {
   const r = rule as Rule;
   if (typeof rule !== 'object' || rule === null || Object.keys(rule).sort().join() !== 'base,option,quorum,strict,threshold')
     refuse('BAD_VALUE', 'rule must have exactly option, base, threshold, strict, quorum');
-  if (!OPTIONS.includes(r.option)) refuse('BAD_VALUE', 'rule.option must be agree, disagree or abstain');
+  if (!options.includes(r.option)) refuse('BAD_VALUE', `rule.option must be one of ${options.join(', ')}`);
   if (!RULE_BASES.includes(r.base)) refuse('BAD_VALUE', 'rule.base must be entitled, present or cast');
   if (typeof r.strict !== 'boolean') refuse('BAD_VALUE', 'rule.strict must be a boolean');
+  if (r.threshold === null && !thresholdOptional) refuse('BAD_VALUE', 'rule.threshold is required for a ballot that decides');
   return {
     option: r.option,
     base: r.base,
-    threshold: checkFraction(r.threshold, 'rule.threshold'),
+    threshold: r.threshold === null ? null : checkFraction(r.threshold, 'rule.threshold'),
     strict: r.strict,
     quorum: r.quorum === null ? null : checkFraction(r.quorum, 'rule.quorum'),
   };
 }
 
-/** Is the threshold met by `count` votes for the rule's option, given the turnout? (protocol §8.1) */
+/** Is the threshold met by `count` votes for the rule's option, given the turnout? (protocol §8.1) False without a threshold. */
 export function thresholdMet(rule: Rule, count: number, turnout: Turnout): boolean {
   if (!isCount(count)) refuse('BAD_VALUE', 'count must be a non-negative integer');
   const base = turnout[rule.base];
   if (!isCount(base)) refuse('BAD_VALUE', 'base must be a non-negative integer');
+  if (rule.threshold === null) return false;
   // Cross-multiplied integers: no floating point near a threshold. Values stay far below 2^53.
   const lhs = count * rule.threshold.den;
   const rhs = base * rule.threshold.num;
@@ -102,9 +83,4 @@ export function quorumMet(rule: Rule, present: number, entitled: number): boolea
   if (!isCount(present) || !isCount(entitled)) refuse('BAD_VALUE', 'present and entitled must be non-negative integers');
   if (rule.quorum === null) return true;
   return present * rule.quorum.den >= entitled * rule.quorum.num;
-}
-
-/** Outcome of an item of a ballot of `type` with `count` votes for the rule's option. */
-export function outcomeOf(type: BallotType, rule: Rule, count: number, turnout: Turnout): Outcome {
-  return thresholdMet(rule, count, turnout) ? OUTCOMES[type].met : OUTCOMES[type].notMet;
 }

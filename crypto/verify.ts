@@ -16,29 +16,22 @@ import { decodeElement, type Element } from './group.ts';
 import { memberBounds, tokensBound, verifyIssuanceLog } from './issuance-log.ts';
 import { inclusionProof, leafHash, merkleRoot, verifyInclusion } from './merkle.ts';
 import { decodeG2 } from './points.ts';
-import { quorumMet, type BallotType } from './rule.ts';
+import { quorumMet } from './rule.ts';
+import { kindOf } from './kinds/index.ts';
 import {
   decodeSumCiphertext, encodeCiphertext, sumSealedBallots, verifySealedBallots,
   type BallotShape, type Ciphertext,
 } from './sealed.ts';
 import { tallyFromCounts, type Tally } from './tally.ts';
 import { findInvalidTokens, tokenHash } from './token.ts';
-import { ballotShape, bundleSignatureValid, castLeaf, tryParseBundle, type Bundle, type MemberKind } from './bundle.ts';
+import { ballotShape, bundleId, bundleSignatureValid, castLeaf, tryParseBundle, type Bundle } from './bundle.ts';
 import { verifyReceipt, type Receipt } from './receipt.ts';
 import { ballotHash } from './sealed.ts';
-
-/**
- * The member kinds each ballot type entitles (protocol §8.3): a decision (票决) is the
- * standing committee's; a consultation (征求意见) is every member's, alternates included.
- */
-export const ENTITLED_KINDS: Readonly<Record<BallotType, readonly MemberKind[]>> = {
-  decision: ['standing'],
-  consultation: ['standing', 'full', 'alternate'],
-};
 
 /** Stable codes of the v2 verifier's checks (protocol §10.1). */
 export type FailureCode =
   | 'MALFORMED'
+  | 'ROUND'
   | 'BUNDLE_SIGNATURE'
   | 'SERVER_KEY'
   | 'CEREMONY'
@@ -61,7 +54,7 @@ export type FailureCode =
 
 /** Every check, in the order the verifier runs and reports them. */
 export const CHECKS: readonly FailureCode[] = [
-  'MALFORMED', 'BUNDLE_SIGNATURE', 'SERVER_KEY', 'CEREMONY', 'PUBLIC_KEY', 'ELECTION_KEY', 'ISSUANCE_LOG',
+  'MALFORMED', 'ROUND', 'BUNDLE_SIGNATURE', 'SERVER_KEY', 'CEREMONY', 'PUBLIC_KEY', 'ELECTION_KEY', 'ISSUANCE_LOG',
   'ROSTER_INCONSISTENT', 'QUORUM_NOT_MET', 'COUNT_EXCEEDS_ISSUED', 'DUPLICATE_TOKEN', 'BALLOT_ORDER',
   'TOKEN_SIGNATURE', 'BALLOT_HASH', 'BALLOT_PROOF', 'MERKLE_ROOT', 'ENCRYPTED_SUM', 'DECRYPTION_SHARE',
   'TALLY_MISMATCH', 'OUTCOME_MISMATCH',
@@ -83,6 +76,11 @@ export type VerifyResult = {
 export type VerifyOptions = {
   /** Expected server key (hex), e.g. read off the projector or the minutes; checked when given. */
   readonly serverKey?: string;
+  /**
+   * The bundle of the previous round (parsed JSON), when this ballot is a later round
+   * (protocol §7.4): ROUND checks that this ballot names it and follows it.
+   */
+  readonly previous?: unknown;
   /** Called as work advances (done of total), so a page can show a progress bar. */
   readonly onProgress?: (done: number, total: number) => void;
   /** Token signatures checked per batch (default 256). */
@@ -249,6 +247,23 @@ function* checks(b: Bundle, opts: VerifyOptions): Generator<Need, VerifyResult, 
   const n = b.ballots.length;
   const shape = ballotShape(def);
 
+  // ROUND: a later round names the bundle it follows; with that bundle at hand, it is that one.
+  if (opts.previous !== undefined) {
+    const prev = tryParseBundle(opts.previous);
+    const link = def.round.previous;
+    if ('error' in prev) fail('ROUND', `the previous round's bundle is malformed: ${prev.error.message}`);
+    else if (!link) fail('ROUND', 'this ballot is a first round: it follows no bundle');
+    else {
+      const p = prev.bundle;
+      if (link.bundleId !== bundleId(p) || link.ballotId !== p.ballot.id) fail('ROUND', `this round follows bundle ${link.bundleId} of ballot ${link.ballotId}, not the one given (${bundleId(p)})`);
+      if (def.round.number !== p.ballot.round.number + 1) fail('ROUND', `round ${def.round.number} cannot follow round ${p.ballot.round.number}`);
+      if (def.meetingId !== p.ballot.meetingId || def.type !== p.ballot.type) fail('ROUND', 'a round must be of the same meeting and kind as the one it follows');
+      const before = new Set(p.ballot.items.map((i) => i.nominee));
+      const added = def.items.find((i) => !before.has(i.nominee));
+      if (added) fail('ROUND', `${added.nominee} was not an item of the previous round`);
+    }
+  }
+
   // BUNDLE_SIGNATURE / SERVER_KEY.
   if (!bundleSignatureValid(b)) fail('BUNDLE_SIGNATURE', 'the server signature over the bundle does not verify');
   if (opts.serverKey !== undefined && opts.serverKey !== b.serverKey)
@@ -307,8 +322,9 @@ function* checks(b: Bundle, opts: VerifyOptions): Generator<Need, VerifyResult, 
 
   // ROSTER_INCONSISTENT (every member of a kind the ballot type entitles; tokens only to present
   // members) / QUORUM_NOT_MET.
+  const kind = kindOf(def.type);
   b.roster.forEach((m) => {
-    if (!ENTITLED_KINDS[def.type].includes(m.kind)) fail('ROSTER_INCONSISTENT', `${m.name} (${m.memberId}) is a ${m.kind} member, not entitled to a ${def.type} ballot`);
+    if (!kind.entitled.includes(m.kind)) fail('ROSTER_INCONSISTENT', `${m.name} (${m.memberId}) is a ${m.kind} member, not entitled to a ${def.type} ballot`);
     if (m.issued > 0 && !m.present) fail('ROSTER_INCONSISTENT', `${m.name} (${m.memberId}) was issued a token but is not marked present`);
   });
   const entitled = b.roster.length;
@@ -410,9 +426,11 @@ function* checks(b: Bundle, opts: VerifyOptions): Generator<Need, VerifyResult, 
       if (tally[k] !== b.tally[k]) fail('TALLY_MISMATCH', `${k} is ${tally[k]}, bundle says ${b.tally[k]}`);
     tally.items.forEach((it, i) => {
       const claimed = b.tally.items[i]!;
+      if (it.entitled !== claimed.entitled) fail('TALLY_MISMATCH', `item ${it.itemId}: entitled is ${it.entitled}, bundle says ${claimed.entitled}`);
       for (const o of def.options)
         if (it.counts[o] !== claimed.counts[o]) fail('TALLY_MISMATCH', `item ${it.itemId}: ${o} is ${it.counts[o]}, bundle says ${claimed.counts[o]}`);
-      if (it.outcome !== claimed.outcome) fail('OUTCOME_MISMATCH', `item ${it.itemId}: outcome is ${it.outcome}, bundle says ${claimed.outcome}`);
+      for (const k of ['outcome', 'rank', 'flagged'] as const)
+        if (it[k] !== claimed[k]) fail('OUTCOME_MISMATCH', `item ${it.itemId}: ${k} is ${it[k]}, bundle says ${claimed[k]}`);
     });
   } else fail('TALLY_MISMATCH', 'the counts cannot be recomputed from the decryption');
 

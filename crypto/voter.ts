@@ -17,7 +17,7 @@ import { assertId } from './ids.ts';
 import { ballotHash, sealBallot, type BallotShape } from './sealed.ts';
 import { combinePartials, verifyPartial } from './threshold.ts';
 import { blindToken, tokenHash, unblindSignature, type BlindingState } from './token.ts';
-import type { OptionId } from './rule.ts';
+import { kindOf, type KindDefinition } from './kinds/index.ts';
 import { verifyReceipt, type Receipt } from './receipt.ts';
 
 /** The ballot keys a device may use, all derived from a checked ceremony record. */
@@ -80,11 +80,35 @@ export function finishIssuance(state: BlindingState, partials: readonly { index:
   return unblindSignature(state, combinePartials(good.slice(0, keys.t)), pk);
 }
 
-/** The selection vector of decision/consultation choices: one-hot per item over `options`. */
-export function selectionsOf(options: readonly OptionId[], choices: readonly string[]): number[][] {
+/**
+ * The selection vector of an answer (protocol §5.1): `answer[g]` lists the selected entries of
+ * group g (for a per-item kind, the option index chosen for item g, or none where the voter is
+ * recused; for a recommendation, group 0, the candidates marked). Checked against the kind's
+ * shape: every index in range, no repeat, each group's count within [min, max].
+ * @throws CryptoInputError BAD_VALUE.
+ */
+export function answerSelections(def: KindDefinition, answer: readonly (readonly number[])[]): number[][] {
+  const shape = kindOf(def.type).shape(def);
+  if (!Array.isArray(answer) || answer.length !== shape.groups.length) refuse('BAD_VALUE', `the answer must have ${shape.groups.length} groups`);
+  return shape.groups.map((g, gi) => {
+    const picked = answer[gi]!;
+    if (!Array.isArray(picked) || new Set(picked).size !== picked.length || picked.some((k) => !Number.isInteger(k) || k < 0 || k >= g.size))
+      refuse('BAD_VALUE', `group ${gi}: selections must be distinct entries of 0…${g.size - 1}`);
+    if (picked.length < g.min || picked.length > g.max) refuse('BAD_VALUE', `group ${gi}: between ${g.min} and ${g.max} selections are allowed`);
+    return Array.from({ length: g.size }, (_, k) => (picked.includes(k) ? 1 : 0));
+  });
+}
+
+/**
+ * The answer of a per-item kind (approval, evaluation) from one option id per item, or null for
+ * an item the voter is recused from.
+ */
+export function choicesAnswer(def: Pick<KindDefinition, 'options'>, choices: readonly (string | null)[]): number[][] {
   return choices.map((c) => {
-    if (!options.includes(c as OptionId)) refuse('BAD_VALUE', `choice ${c} is not an option`);
-    return options.map((o) => (o === c ? 1 : 0));
+    if (c === null) return [];
+    const k = def.options.indexOf(c);
+    if (k < 0) refuse('BAD_VALUE', `choice ${c} is not an option`);
+    return [k];
   });
 }
 

@@ -1,0 +1,51 @@
+/**
+ * @module crypto/kinds/approval
+ * The kinds that approve or drop nominees one by one — 常委会票决, 全委会征求意见, 全委会表决:
+ * one group per item with one entry per option (同意 / 不同意 / 弃权), exactly one selected; a
+ * voter recused from an item leaves it blank (its group then has min 0). Each item's outcome is
+ * the rule's threshold met or not, against that item's own turnout.
+ */
+import { thresholdMet, type Rule } from '../rule.ts';
+import { checkShape } from '../sealed.ts';
+import { refuse } from '../errors.ts';
+import { itemsWithRecusal, type BallotKind, type KindId, type MemberKind, type Outcome } from './kind.ts';
+
+/** Option ids of an approval item (同意 / 不同意 / 弃权), in protocol order. */
+export type ApprovalOption = 'agree' | 'disagree' | 'abstain';
+export const APPROVAL_OPTIONS: readonly ApprovalOption[] = ['agree', 'disagree', 'abstain'];
+
+export function approvalKind(spec: {
+  readonly id: KindId;
+  readonly entitled: readonly MemberKind[];
+  readonly attendingWithoutVote?: readonly MemberKind[];
+  readonly rule: Rule;
+  readonly met: Outcome;
+  readonly notMet: Outcome;
+}): BallotKind {
+  return {
+    id: spec.id,
+    entitled: spec.entitled,
+    attendingWithoutVote: spec.attendingWithoutVote ?? [],
+    optionSets: [APPROVAL_OPTIONS],
+    decides: true,
+    defaultRule: () => spec.rule,
+    checkDefinition(def) {
+      if (Object.keys(def.params).length !== 0) refuse('BAD_VALUE', `ballot.params must be empty for a ${spec.id} ballot`);
+    },
+    shape(def) {
+      const recused = itemsWithRecusal(def);
+      return checkShape({ groups: def.items.map((_, i) => ({ size: def.options.length, min: recused.has(i) ? 0 : 1, max: 1 })) });
+    },
+    count(def, totals, turnout) {
+      const k = def.options.length;
+      return def.items.map((item, i) => {
+        const counts = Object.fromEntries(def.options.map((o, j) => [o, totals[i * k + j]!]));
+        // The item's own turnout: its recused members neither entitled nor counted as cast on it.
+        const t = turnout(i);
+        const cast = def.options.reduce((s, o) => s + counts[o]!, 0);
+        const met = thresholdMet(def.rule, counts[def.rule.option]!, { entitled: t.entitled, present: t.present, cast });
+        return { itemId: item.id, entitled: t.entitled, counts, outcome: met ? spec.met : spec.notMet, rank: null, flagged: null };
+      });
+    },
+  };
+}
