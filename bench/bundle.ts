@@ -12,7 +12,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  assembleBundle, ballotKeys, ballotShape, ceremonyStep, confirmAttendance, createDevice, decryptCasts, defaultRule,
+  assembleBundle, ballotKeys, ballotShape, ceremonyStep, confirmAttendance, createDevice, decryptCasts, APPROVAL_OPTIONS, KINDS,
   generateServerKey, randomBytes, toHex,
   type BallotDefinition, type BlindingState, type Bundle, type CeremonyRecord, type DeviceState, type IssuanceLog,
   type PreparedCast, type RosterEntry, type SealedCast,
@@ -54,7 +54,8 @@ export async function generateBundle(n: number, pool: BenchPool): Promise<Genera
   const def: BallotDefinition = {
     id: ballotId, meetingId: 'mbench', title: '民主推荐（压力测试）', type: 'consultation',
     items: [1, 2, 3].map((i) => ({ id: `i${i}`, nominee: `候选人${i}`, post: `职务${i}` })),
-    options: [...OPTIONS], rule: defaultRule('consultation'), recused: [],
+    options: [...APPROVAL_OPTIONS], rule: KINDS.consultation.defaultRule(APPROVAL_OPTIONS), params: {}, recused: [], recusedItems: [],
+    round: { number: 1, previous: null },
   };
   const members = Array.from({ length: n }, (_, i) => ({ memberId: `u${i + 1}`, name: `委员${i + 1}` }));
   const logs = new Map<number, IssuanceLog>();

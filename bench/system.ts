@@ -272,8 +272,7 @@ export async function runBallot(m: Meeting, pool: BenchPool, mode: CastMode, tit
   const view = await tablets[0]!.ok('GET', '/api/tablet');
   const b = view.ballots.find((x: { id: string }) => x.id === bid);
   const keys: BallotKeys = ballotKeys(view.ceremony as CeremonyRecord, { publicKey: b.publicKey, electionKey: b.electionKey });
-  const def = { id: bid, items: b.items, options: [...OPTIONS] };
-  const shape = ballotShape(def);
+  const shape = ballotShape(b);
 
   // Untimed: every tablet blinds a fresh token.
   const blinded = await pool.map<number, TabletIssued['st']>('blind', tablets.map((_, i) => i), { ballotId: bid });

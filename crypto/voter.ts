@@ -99,6 +99,14 @@ export function answerSelections(def: KindDefinition, answer: readonly (readonly
   });
 }
 
+/** The selection vector of one option id per item (null: the item left blank), one-hot over `options`. */
+export function selectionsOf(options: readonly string[], choices: readonly (string | null)[]): number[][] {
+  return choices.map((c) => {
+    if (c !== null && !options.includes(c)) refuse('BAD_VALUE', `choice ${c} is not an option`);
+    return options.map((o) => (o === c ? 1 : 0));
+  });
+}
+
 /**
  * The answer of a per-item kind (approval, evaluation) from one option id per item, or null for
  * an item the voter is recused from.

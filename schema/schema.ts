@@ -43,8 +43,10 @@ export const members = sqliteTable(
     meetingId: text('meeting_id').notNull().references(() => meetings.id, { onDelete: 'cascade' }),
     seq: integer('seq').notNull(),
     name: text('name').notNull(),
-    kind: text('kind', { enum: ['standing', 'full', 'alternate'] }).notNull(),
+    kind: text('kind', { enum: ['standing', 'full', 'alternate', 'participant'] }).notNull(),
     title: text('title').notNull(),
+    /** A participant's category (类别: 县级领导干部, 群众代表 …); null for committee members. */
+    category: text('category'),
     present: integer('present', { mode: 'boolean' }).notNull(),
     /** Salted scrypt hash of the sign-in code (10 random base-32 characters; see server/codes.ts). */
     codeHash: text('code_hash'),

@@ -12,13 +12,13 @@ import { availableParallelism } from 'node:os';
 import process from 'node:process';
 import { Worker } from 'node:worker_threads';
 import {
-  CHECKS as CHECKS, OUTCOMES, backendChoice, ceremonyFingerprint, useBackend, fromHex, parseJsonStrict, verifyBundle, verifyBundleAsync,
-  type BallotType, type Bundle, type CastChecker, type CastCheckResult, type Failure as Failure, type FailureCode as FailureCode,
+  CHECKS as CHECKS, backendChoice, kindOf, ceremonyFingerprint, useBackend, fromHex, parseJsonStrict, verifyBundle, verifyBundleAsync,
+  type Bundle, type KindId, type CastChecker, type CastCheckResult, type Failure as Failure, type FailureCode as FailureCode,
   type Outcome, type Rule, type Tally, type VerifyResult as VerifyResult,
 } from '../crypto/index.ts';
 
-const USAGE = `Usage: npm run verify -- <bundle.json | -> [--server-key HEX] [--json] [--threads N]
-       npx tsx scripts/verify.ts <bundle.json | -> [--server-key HEX] [--json] [--threads N]
+const USAGE = `Usage: npm run verify -- <bundle.json | -> [--server-key HEX] [--previous FILE] [--json] [--threads N]
+       npx tsx scripts/verify.ts <bundle.json | -> [--server-key HEX] [--previous FILE] [--json] [--threads N]
 
 Verifies a piaojue/2 audit bundle offline (protocol §10): the server's signature, the
 scrutineers' key ceremony and issuance logs, the roster and quorum, every token's blind
@@ -31,6 +31,8 @@ Options:
   --server-key HEX  the server's Ed25519 public key (64 hex digits) as announced at the
                     meeting; the bundle must be signed by exactly this key (check SERVER_KEY).
                     Without it the signature is checked against the key in the bundle only.
+  --previous FILE   the bundle of the round this ballot follows (两推, 复议): check ROUND —
+                    that this ballot names exactly that bundle and follows it.
   --json            print exactly one JSON object on stdout:
                       {"ok": bool, "failures": [{"code", "detail"}], "tally": {...} | null}
                     where "tally" is the tally recomputed by the verifier.
@@ -55,13 +57,14 @@ const MAX_BYTES = 256 * 1024 * 1024;
 /** Exit statuses, documented in USAGE. */
 const EXIT = { ok: 0, failed: 1, unusable: 2 } as const;
 
-type Args = { path: string; json: boolean; serverKey?: string; threads: number };
+type Args = { path: string; json: boolean; serverKey?: string; previous?: string; threads: number };
 
 /** Parse argv; returns a message instead of throwing for a wrong command line. */
 function parseArgs(argv: readonly string[]): Args | { help: true } | { error: string } {
   let path: string | undefined;
   let json = false;
   let serverKey: string | undefined;
+  let previous: string | undefined;
   let threads = availableParallelism();
   let options = true; // false after "--": the rest are file names, even if they start with "-"
   for (let i = 0; i < argv.length; i++) {
@@ -80,6 +83,9 @@ function parseArgs(argv: readonly string[]): Args | { help: true } | { error: st
       const key = v.toLowerCase();
       if (!/^[0-9a-f]{64}$/.test(key)) return { error: '--server-key must be 64 hex digits (an Ed25519 public key)' };
       serverKey = key;
+    } else if (a === '--previous' || a.startsWith('--previous=')) {
+      previous = a === '--previous' ? argv[++i] : a.slice('--previous='.length);
+      if (!previous) return { error: '--previous needs the file of the previous round\'s bundle' };
     } else if (a === '--threads') {
       const n = Number(argv[++i]);
       if (!Number.isSafeInteger(n) || n < 1 || n > 64) return { error: '--threads must be a whole number from 1 to 64' };
@@ -88,7 +94,7 @@ function parseArgs(argv: readonly string[]): Args | { help: true } | { error: st
     else return { error: `unknown option ${a}` };
   }
   if (path === undefined) return { error: 'no bundle file given' };
-  return serverKey === undefined ? { path, json, threads } : { path, json, serverKey, threads };
+  return { path, json, threads, ...(serverKey === undefined ? {} : { serverKey }), ...(previous === undefined ? {} : { previous }) };
 }
 
 /** Read and parse the file; a message on failure. */
@@ -121,12 +127,23 @@ function times(name: string, k: number): string {
   return k === 1 ? name : `${name} × ${k}`;
 }
 
-/** The rule as a sentence, e.g. "passes iff agree × 2 > entitled (11), otherwise fails". */
-function ruleInWords(type: BallotType, rule: Rule, tally: Tally | null): string {
-  const { met, notMet } = OUTCOMES[type];
+/**
+ * The rule as a sentence, e.g. "passes iff agree × 2 > entitled (11), otherwise fails"; for a
+ * reference kind "flagged iff …" or "no flag" (its figures decide nothing).
+ */
+function ruleInWords(type: KindId, rule: Rule, tally: Tally | null): string {
+  const outcomes = kindOf(type).outcomes;
+  if (rule.threshold === null) return 'for reference only: no outcome, no flag';
   const base = tally ? ` (${tally[rule.base]})` : '';
   const cmp = rule.strict ? '>' : '≥';
-  return `${VERB[met]} iff ${times(rule.option, rule.threshold.den)} ${cmp} ${times(rule.base, rule.threshold.num)}${base}, otherwise ${VERB[notMet]}`;
+  const cond = `${times(rule.option, rule.threshold.den)} ${cmp} ${times(rule.base, rule.threshold.num)}${base}`;
+  return outcomes ? `${VERB[outcomes.met]} iff ${cond}, otherwise ${VERB[outcomes.notMet]}` : `for reference only: flagged iff ${cond}`;
+}
+
+/** What an item's figures mean: its outcome, rank or flag. */
+function meaning(t: Tally['items'][number]): string {
+  const parts = [t.outcome, t.rank !== null ? `rank ${t.rank}` : null, t.flagged === null ? null : t.flagged ? 'flagged' : 'not flagged'];
+  return parts.filter((p) => p !== null).join(', ') || '—';
 }
 
 /** The quorum as a sentence, with the figures when known. */
@@ -141,9 +158,9 @@ function quorumInWords(rule: Rule, tally: Tally | null): string {
 
 // ---- output -----------------------------------------------------------------------------
 
-/** How many checks ran: SERVER_KEY runs only when a key is pinned. */
-function checksRun(pinned: boolean): readonly FailureCode[] {
-  return pinned ? CHECKS : CHECKS.filter((c) => c !== 'SERVER_KEY');
+/** Which checks ran: SERVER_KEY only when a key is pinned, ROUND only with the previous round's bundle. */
+function checksRun(pinned: boolean, previous: boolean): readonly FailureCode[] {
+  return CHECKS.filter((c) => (c !== 'SERVER_KEY' || pinned) && (c !== 'ROUND' || previous));
 }
 
 function summary(bundle: Bundle, tally: Tally, transcript: string | null): string[] {
@@ -151,7 +168,8 @@ function summary(bundle: Bundle, tally: Tally, transcript: string | null): strin
   const lines = [
     `Ballot:   ${def.title}`,
     `          id ${def.id}, meeting ${def.meetingId}`,
-    `Type:     ${def.type}`,
+    `Type:     ${def.type}${def.type === 'recommendation' ? ` — ${(def.params as { post: string; seats: number }).post}, ${(def.params as { seats: number }).seats} place(s)` : ''}`,
+    `Round:    ${def.round.number}${def.round.previous ? ` (follows ballot ${def.round.previous.ballotId}, bundle ${def.round.previous.bundleId})` : ''}`,
     `Rule:     ${ruleInWords(def.type, def.rule, tally)}`,
     `Quorum:   ${quorumInWords(def.rule, tally)}`,
     `Server:   ${bundle.serverKey}`,
@@ -162,7 +180,7 @@ function summary(bundle: Bundle, tally: Tally, transcript: string | null): strin
   tally.items.forEach((t, i) => {
     const item = def.items[i]!;
     const counts = def.options.map((o) => `${o} ${t.counts[o]}`).join(', ');
-    lines.push(`  ${i + 1}. ${item.nominee} — ${item.post} [${t.itemId}]`, `     ${counts} → ${t.outcome}`);
+    lines.push(`  ${i + 1}. ${item.nominee} — ${item.post} [${t.itemId}]`, `     ${counts} (entitled ${t.entitled}) → ${meaning(t)}`);
   });
   return lines;
 }
@@ -173,8 +191,8 @@ function failureLines(failures: readonly Failure[]): string[] {
 }
 
 /** The human-readable report. */
-function report(result: VerifyResult, pinned: boolean): string {
-  const ran = checksRun(pinned);
+function report(result: VerifyResult, pinned: boolean, previous: boolean): string {
+  const ran = checksRun(pinned, previous);
   const lines: string[] = [];
   if (result.bundle && result.tally) {
     lines.push(...summary(result.bundle, result.tally, result.transcript));
@@ -242,11 +260,21 @@ async function main(argv: readonly string[]): Promise<number> {
     else process.stderr.write(`verify: ${input.error}\n`);
     return EXIT.unusable;
   }
-  const opts = args.serverKey === undefined ? {} : { serverKey: args.serverKey };
+  let prev: unknown;
+  if (args.previous !== undefined) {
+    const p = readJson(args.previous);
+    if ('error' in p) {
+      if (args.json) process.stdout.write(jsonReport(false, [{ code: 'MALFORMED', detail: p.error }], null));
+      else process.stderr.write(`verify: ${p.error}\n`);
+      return EXIT.unusable;
+    }
+    prev = p.value;
+  }
+  const opts = { ...(args.serverKey === undefined ? {} : { serverKey: args.serverKey }), ...(args.previous === undefined ? {} : { previous: prev }) };
   // Threads pay off only past a few dozen ballots (each worker loads the crypto code).
   const many = ((input.value as { ballots?: unknown[] })?.ballots?.length ?? 0) >= 32;
   const result = args.threads > 1 && many ? await verifyBundleAsync(input.value, threadedChecker(args.threads), opts) : verifyBundle(input.value, opts);
-  process.stdout.write(args.json ? jsonReport(result.ok, result.failures, result.tally) : report(result, args.serverKey !== undefined));
+  process.stdout.write(args.json ? jsonReport(result.ok, result.failures, result.tally) : report(result, args.serverKey !== undefined, args.previous !== undefined));
   return result.ok ? EXIT.ok : EXIT.failed;
 }
 

@@ -62,7 +62,7 @@ export function replaceRoster(db: Db, meetingId: string, rows: readonly RosterRo
       throw new ApiError('ROSTER_LOCKED');
     tx.delete(members).where(eq(members.meetingId, meetingId)).run();
     rows.forEach((r, seq) =>
-      tx.insert(members).values({ id: newId('u'), meetingId, seq, name: r.name, kind: r.kind, title: r.title, present: false, codeHash: null, codeUsed: false }).run(),
+      tx.insert(members).values({ id: newId('u'), meetingId, seq, name: r.name, kind: r.kind, title: r.title, category: r.category, present: false, codeHash: null, codeUsed: false }).run(),
     );
     return rosterOf(tx as unknown as Db, meetingId);
   });

@@ -1,21 +1,23 @@
 /**
  * @module server/roster
- * Parsing a committee roster from JSON or CSV (name, kind, title) — a pure function that
+ * Parsing a roster from JSON or CSV (name, kind, title, category) — a pure function that
  * reads every line, keeps what it read for a preview, and reports every bad line at once
  * with a stable code, so the secretary can fix the file in one go. Kinds may be given in
- * English (standing/full/alternate) or Chinese (常委/委员/候补委员).
+ * English (standing/full/alternate/participant) or Chinese (常委/委员/候补委员/参会人员); a
+ * participant (not a committee member: a recommendation or evaluation meeting) may have a
+ * free-text category (类别: 县级领导干部, 群众代表 …).
  */
 import { isWellFormed, type MemberKind } from '../crypto/index.ts';
 
-export type RosterRow = { readonly name: string; readonly kind: MemberKind; readonly title: string };
+export type RosterRow = { readonly name: string; readonly kind: MemberKind; readonly title: string; readonly category: string | null };
 
 /** Why a roster line is refused (stable codes; `line` 0 means the roster as a whole). */
 export type RosterProblemCode =
-  | 'NAME' | 'KIND' | 'TITLE' | 'DUPLICATE' | 'FIELDS' | 'HEADER' | 'EMPTY' | 'TOO_MANY' | 'NOT_OBJECT' | 'UNKNOWN_FIELD' | 'NOT_ARRAY';
+  | 'NAME' | 'KIND' | 'TITLE' | 'CATEGORY' | 'DUPLICATE' | 'FIELDS' | 'HEADER' | 'EMPTY' | 'TOO_MANY' | 'NOT_OBJECT' | 'UNKNOWN_FIELD' | 'NOT_ARRAY';
 export type RosterProblem = { readonly line: number; readonly code: RosterProblemCode; readonly arg?: string | number };
 
 /** One line as read, for the preview: raw text fields, and the parsed row when valid. */
-export type RosterLine = { readonly line: number; readonly name: string; readonly kind: string; readonly title: string };
+export type RosterLine = { readonly line: number; readonly name: string; readonly kind: string; readonly title: string; readonly category: string };
 
 export type ParsedRoster = { readonly lines: readonly RosterLine[]; readonly rows: readonly RosterRow[]; readonly problems: readonly RosterProblem[] };
 
@@ -23,20 +25,21 @@ export type ParsedRoster = { readonly lines: readonly RosterLine[]; readonly row
 export const MAX_ROSTER = 1000;
 
 const KIND_WORDS: Record<string, MemberKind> = {
-  standing: 'standing', full: 'full', alternate: 'alternate',
-  常委: 'standing', 委员: 'full', 候补委员: 'alternate',
+  standing: 'standing', full: 'full', alternate: 'alternate', participant: 'participant',
+  常委: 'standing', 委员: 'full', 候补委员: 'alternate', 参会人员: 'participant',
 };
 
 const TEXTS: Record<RosterProblemCode, readonly [zh: string, en: string]> = {
   NAME: ['姓名须为 1–100 个字', 'the name must be 1–100 characters'],
-  KIND: ['类别须为 standing / full / alternate（常委 / 委员 / 候补委员）', 'kind must be standing / full / alternate (常委 / 委员 / 候补委员)'],
+  KIND: ['类别须为 standing / full / alternate / participant（常委 / 委员 / 候补委员 / 参会人员）', 'kind must be standing / full / alternate / participant (常委 / 委员 / 候补委员 / 参会人员)'],
+  CATEGORY: ['分组只用于参会人员，且不超过 50 个字', 'a category is for participants only, and at most 50 characters'],
   TITLE: ['职务须为不超过 100 个字的文字', 'the title must be text of at most 100 characters'],
   DUPLICATE: ['姓名重复（与第 {} 行相同）', 'duplicate name (also on line {})'],
   FIELDS: ['应为 {} 个以逗号分隔的字段（引号须成对）', 'expected {} comma-separated fields (quotes must be closed)'],
-  HEADER: ['第一行必须是：name,kind,title', 'the first line must be: name,kind,title'],
+  HEADER: ['第一行必须是：name,kind,title（参会人员名单可再加一列 category）', 'the first line must be: name,kind,title (a participants\' roster may add a column category)'],
   EMPTY: ['名单为空', 'the roster is empty'],
   TOO_MANY: [`最多 ${MAX_ROSTER} 人`, `at most ${MAX_ROSTER} members`],
-  NOT_OBJECT: ['每一项须为 {name, kind, title}', 'each member must be an object {name, kind, title}'],
+  NOT_OBJECT: ['每一项须为 {name, kind, title, category}', 'each member must be an object {name, kind, title, category}'],
   UNKNOWN_FIELD: ['有无法识别的字段 {}', 'unknown field {}'],
   NOT_ARRAY: ['members 须为数组', 'members must be an array'],
 };
@@ -58,7 +61,8 @@ function checkRow(l: RosterLine, titleOk: boolean, problems: RosterProblem[]): R
   if (!l.name || l.name.length > 100 || !isWellFormed(l.name)) problems.push({ line: l.line, code: 'NAME' });
   else if (!kind) problems.push({ line: l.line, code: 'KIND' });
   else if (!titleOk || l.title.length > 100 || !isWellFormed(l.title)) problems.push({ line: l.line, code: 'TITLE' });
-  else return { name: l.name, kind, title: l.title };
+  else if (l.category && (kind !== 'participant' || l.category.length > 50 || !isWellFormed(l.category))) problems.push({ line: l.line, code: 'CATEGORY' });
+  else return { name: l.name, kind, title: l.title, category: l.category || null };
   return null;
 }
 
@@ -105,24 +109,25 @@ export function parseRosterJson(members: unknown): ParsedRoster {
   const lines: RosterLine[] = [];
   const rows = members.map((m, i) => {
     const o = (typeof m === 'object' && m !== null && !Array.isArray(m) ? m : {}) as Record<string, unknown>;
-    const l = { line: i + 1, name: str(o.name), kind: str(o.kind), title: str(o.title) };
+    const l = { line: i + 1, name: str(o.name), kind: str(o.kind), title: str(o.title), category: str(o.category) };
     lines.push(l);
     if (o !== m) return problems.push({ line: l.line, code: 'NOT_OBJECT' }), null;
-    const extra = Object.keys(o).find((k) => !['name', 'kind', 'title'].includes(k));
+    const extra = Object.keys(o).find((k) => !['name', 'kind', 'title', 'category'].includes(k));
     if (extra) return problems.push({ line: l.line, code: 'UNKNOWN_FIELD', arg: extra }), null;
     // Names and kinds must be text: 5 or ["standing"] are not coerced into one.
     if (typeof o.name !== 'string') return problems.push({ line: l.line, code: 'NAME' }), null;
     if (typeof o.kind !== 'string') return problems.push({ line: l.line, code: 'KIND' }), null;
+    if (o.category !== undefined && o.category !== null && typeof o.category !== 'string') return problems.push({ line: l.line, code: 'CATEGORY' }), null;
     return checkRow(l, o.title === undefined || o.title === null || typeof o.title === 'string', problems);
   });
   return finish(lines, rows, problems);
 }
 
-/** Parse CSV with a header line `name,kind,title` (title optional); the header is line 1, blank lines are skipped. */
+/** Parse CSV with a header line `name,kind,title[,category]` (title optional); the header is line 1, blank lines are skipped. */
 export function parseRosterCsv(csv: string): ParsedRoster {
   const text = csv.replace(/^\uFEFF/, '').split(/\r?\n/);
   const header = csvFields(text[0] ?? '')?.map((h) => h.trim().toLowerCase());
-  if (!header || header[0] !== 'name' || header[1] !== 'kind' || (header.length > 2 && header[2] !== 'title') || header.length > 3)
+  if (!header || header[0] !== 'name' || header[1] !== 'kind' || (header.length > 2 && header[2] !== 'title') || (header.length > 3 && header[3] !== 'category') || header.length > 4)
     return { lines: [], rows: [], problems: [{ line: 1, code: 'HEADER' }] };
   const problems: RosterProblem[] = [];
   const lines: RosterLine[] = [];
@@ -130,7 +135,7 @@ export function parseRosterCsv(csv: string): ParsedRoster {
   text.forEach((raw, i) => {
     if (i === 0 || raw.trim() === '') return;
     const f = csvFields(raw);
-    const l = { line: i + 1, name: str(f?.[0] ?? raw), kind: str(f?.[1]), title: str(f?.[2]) };
+    const l = { line: i + 1, name: str(f?.[0] ?? raw), kind: str(f?.[1]), title: str(f?.[2]), category: str(f?.[3]) };
     lines.push(l);
     if (!f || f.length < 2 || f.length > header.length) {
       problems.push({ line: l.line, code: 'FIELDS', arg: header.length });

@@ -7,10 +7,15 @@
  */
 import {
   ballotKeys, ballotShape, ceremonyStep, confirmAttendance, createDevice, decryptCasts, finishIssuance, fromHex,
-  prepareCast, receiptMatches, selectionsOf, signRequests, startIssuance, approveReissue, toHex,
-  type BallotDefinition, type BallotKeys, type CeremonyRecord, type DeviceState, type IssuanceRequest, type OptionId,
+  prepareCast, receiptMatches, answerSelections, choicesAnswer, signRequests, startIssuance, approveReissue, toHex,
+  type BallotDefinition, type BallotKeys, type CeremonyRecord, type DeviceState, type IssuanceRequest,
   type PreparedCast, type Receipt,
 } from '../crypto/index.ts';
+
+/** What a device needs of a ballot to know its selection-vector shape (a ballot view has it all). */
+export type ShapeDefinition = Pick<BallotDefinition, 'type' | 'items' | 'options' | 'rule' | 'params' | 'recusedItems'>;
+/** What a tablet needs of a ballot to seal an answer. */
+export type CastDefinition = ShapeDefinition & Pick<BallotDefinition, 'id'>;
 
 /** Per-request options (the tests use them to send what a browser or an attacker would). */
 export type CallOptions = {
@@ -131,7 +136,7 @@ export class SimulatedScrutineer {
         sent = true;
       }
     }
-    for (const b of view.ballots as ({ id: string; status: string; electionKey: string | null; sums: string[] | null; decrypted: boolean } & Pick<BallotDefinition, 'items' | 'options'>)[]) {
+    for (const b of view.ballots as ({ id: string; status: string; electionKey: string | null; sums: string[] | null; decrypted: boolean } & ShapeDefinition)[]) {
       if (b.status === 'closed' && b.sums && !b.decrypted && this.state.shares) {
         // The device adds the sealed ballots up itself; the scrutineer compares the count with the room.
         const { casts } = await this.jar.ok('GET', `/api/scrutineer/ballots/${b.id}/casts`);
@@ -225,9 +230,17 @@ export class SimulatedTablet {
     }
     throw new Error(`${this.name}: no token after 30 attempts`);
   }
-  /** Seal the choices and cast; the receipt must match exactly this cast. */
-  async cast(def: Pick<BallotDefinition, 'id' | 'items' | 'options'>, keys: BallotKeys, tok: { token: Uint8Array; sigma: Uint8Array; castKey: Uint8Array }, choices: readonly string[]): Promise<{ prepared: PreparedCast; receipt: Receipt }> {
-    const prepared = prepareCast(def.id, keys, ballotShape(def), selectionsOf(def.options as OptionId[], choices), tok.token, tok.sigma, tok.castKey);
+  /**
+   * Seal an answer and cast; the receipt must match exactly this cast. The answer is one option id
+   * per item (null: an item the member is recused from) or, for a recommendation, the indices of
+   * the candidates marked (`{ picked }`).
+   */
+  async cast(
+    def: CastDefinition, keys: BallotKeys, tok: { token: Uint8Array; sigma: Uint8Array; castKey: Uint8Array },
+    answer: readonly (string | null)[] | { readonly picked: readonly number[] },
+  ): Promise<{ prepared: PreparedCast; receipt: Receipt }> {
+    const groups = 'picked' in answer ? [answer.picked] : choicesAnswer(def, answer as readonly (string | null)[]);
+    const prepared = prepareCast(def.id, keys, ballotShape(def), answerSelections(def, groups), tok.token, tok.sigma, tok.castKey);
     for (let attempt = 0; ; attempt++) {
       const r = await this.anon.call('POST', `/api/anon/ballots/${def.id}/cast`, prepared.body);
       if (r.status === 503 && attempt < 50) {

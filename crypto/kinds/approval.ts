@@ -28,6 +28,7 @@ export function approvalKind(spec: {
     attendingWithoutVote: spec.attendingWithoutVote ?? [],
     optionSets: [APPROVAL_OPTIONS],
     decides: true,
+    outcomes: { met: spec.met, notMet: spec.notMet },
     defaultRule: () => spec.rule,
     checkDefinition(def) {
       if (Object.keys(def.params).length !== 0) refuse('BAD_VALUE', `ballot.params must be empty for a ${spec.id} ballot`);

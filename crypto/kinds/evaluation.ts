@@ -22,6 +22,7 @@ export const evaluation: BallotKind = {
   attendingWithoutVote: [],
   optionSets: [COMPETENCE_GRADES, SATISFACTION_GRADES],
   decides: false,
+  outcomes: null,
   defaultRule: (options) => ({ option: options.at(-1) === 'unknown' ? 'dissatisfied' : 'incompetent', base: 'cast', threshold: null, strict: true, quorum: null }),
   checkDefinition(def) {
     if (Object.keys(def.params).length !== 0) refuse('BAD_VALUE', 'ballot.params must be empty for an evaluation ballot');

@@ -73,6 +73,8 @@ export interface BallotKind {
   readonly optionSets: readonly (readonly string[])[];
   /** Whether the kind decides (an outcome per item) or only informs (rank / flag). */
   readonly decides: boolean;
+  /** The outcome when the rule's threshold is met and when it is not; null for the reference kinds. */
+  readonly outcomes: { readonly met: Outcome; readonly notMet: Outcome } | null;
   /** The rule used when the secretary changes nothing. */
   defaultRule(options: readonly string[]): Rule;
   /** Check the kind-specific members (`params`) against the items; throws BAD_VALUE (the rule is checked by the parser). */

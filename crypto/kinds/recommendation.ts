@@ -28,6 +28,7 @@ export const recommendation: BallotKind = {
   attendingWithoutVote: [],
   optionSets: [RECOMMENDATION_OPTIONS],
   decides: false,
+  outcomes: null,
   defaultRule: () => ({ option: 'votes', base: 'cast', threshold: { num: 1, den: 2 }, strict: true, quorum: { num: 2, den: 3 } }),
   checkDefinition(def) {
     const p = def.params as Record<string, unknown>;

@@ -68,7 +68,8 @@ export function scrutineerRoutes(ctx: AppContext) {
         const mine = n ? logsOf(db, b.id, n)[index - 1] : null;
         return {
           id: b.id, title: def.title, type: def.type, status: b.status, electionKey: b.electionKey,
-          items: def.items, options: def.options, cast: castCount(db, b.id),
+          items: def.items, options: def.options, rule: def.rule, params: def.params, recusedItems: def.recusedItems, round: def.round,
+          cast: castCount(db, b.id),
           entitled: roster.filter((m) => isEntitled(def, m)).map((m) => ({ memberId: m.id, name: m.name, kind: m.kind, present: m.present })),
           confirmed: mine !== null && mine !== undefined,
           issuedByMe: mine?.entries.length ?? 0,

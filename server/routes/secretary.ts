@@ -5,9 +5,9 @@
  * server's own pages (same Origin) with a live secretary session.
  */
 import { Hono, type Context } from 'hono';
-import { isWellFormed } from '../../crypto/index.ts';
+import { isWellFormed, type Bundle } from '../../crypto/index.ts';
 import { checkPassword, endSession, requireSecretary, secretaryPasswordHash, startSession, type AuthEnv } from '../auth.ts';
-import { definitionFromRequest } from '../ballot.ts';
+import { definitionFromRequest, nextRoundDefinition, type BallotStatus } from '../ballot.ts';
 import { ApiError, language } from '../errors.ts';
 import { readJson, sameOrigin } from '../http.ts';
 import {
@@ -120,11 +120,28 @@ export function secretaryRoutes(ctx: AppContext) {
   app.post('/meetings/:mid/ballots', secretary, async (c) => {
     const mid = id(c.req.param('mid'), 'meeting');
     activeMeeting(db, mid);
-    const memberIds = new Set(rosterOf(db, mid).map((m) => m.id));
-    const def = definitionFromRequest(await readJson(c), { ballotId: newId('b'), meetingId: mid, itemId: (i) => `i${i + 1}` }, memberIds);
+    const members = new Map(rosterOf(db, mid).map((m) => [m.id, m.kind]));
+    const def = definitionFromRequest(await readJson(c), { ballotId: newId('b'), meetingId: mid, itemId: (i) => `i${i + 1}` }, members);
     createBallot(db, def);
     hub.notify(mid, 'ballot');
     return c.json({ ballot: ctx.view(def.id) }, 201);
+  });
+  // The next round (两推, 复议) of a published or void ballot: a new draft; a round has one successor.
+  app.post('/ballots/:bid/next-round', sameOrigin(), secretary, async (c) => {
+    const bid = id(c.req.param('bid'), 'ballot');
+    const { row, def } = getBallot(db, bid);
+    activeMeeting(db, row.meetingId);
+    const body = await readJson(c);
+    if (ballotsOf(db, row.meetingId).some((b) => (JSON.parse(b.definition) as { round?: { previous?: { ballotId?: string } | null } }).round?.previous?.ballotId === bid))
+      throw new ApiError('BAD_STATE', 'this ballot already has a next round');
+    const members = new Map(rosterOf(db, row.meetingId).map((m) => [m.id, m.kind]));
+    const next = nextRoundDefinition(
+      { def, status: row.status as BallotStatus, bundle: row.bundle ? (JSON.parse(row.bundle) as Bundle) : null },
+      body, { ballotId: newId('b'), itemId: (i) => `i${i + 1}` }, members,
+    );
+    createBallot(db, next);
+    hub.notify(row.meetingId, 'ballot');
+    return c.json({ ballot: ctx.view(next.id) }, 201);
   });
 
   // Ballot actions by the secretary.

@@ -10,7 +10,7 @@ import { and, eq } from 'drizzle-orm';
 import { G1_BYTES, backend, toHex, type BallotDefinition } from '../../crypto/index.ts';
 import { issuances, members } from '../../schema/schema.ts';
 import { endSession, requireTablet, startSession, type AuthEnv } from '../auth.ts';
-import { isEntitled } from '../ballot.ts';
+import { isEntitled, recusedItemsOf } from '../ballot.ts';
 import { ApiError } from '../errors.ts';
 import { readJson } from '../http.ts';
 import { partialsFor, requestIssuance } from '../issuance.ts';
@@ -55,6 +55,8 @@ export function tabletRoutes(ctx: AppContext) {
       return {
         ...ballotView(db, b, roster, cer?.row.fingerprint ?? null),
         eligible: isEntitled(def, m), issued: (iss?.issued ?? 0) > 0, reissue: !!iss && iss.allowed > iss.issued,
+        // The items this member is recused from (回避): the tablet leaves them blank.
+        myRecusedItems: recusedItemsOf(def, m.id),
       };
     });
     return c.json({

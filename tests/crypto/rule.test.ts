@@ -4,9 +4,16 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import {
-  CryptoInputError, OUTCOMES, checkRule, defaultRule, outcomeOf, quorumMet, thresholdMet,
+  APPROVAL_OPTIONS, CryptoInputError, KINDS, checkRule as checkRuleOf, quorumMet, thresholdMet,
   type Rule, type RuleBase, type Turnout,
 } from '../../crypto/index.ts';
+
+// The approval kinds' rules, as crypto/kinds/ defines them.
+type ApprovalKind = 'decision' | 'consultation';
+const defaultRule = (type: ApprovalKind) => KINDS[type].defaultRule(APPROVAL_OPTIONS);
+const OUTCOMES = { decision: KINDS.decision.outcomes, consultation: KINDS.consultation.outcomes };
+const outcomeOf = (type: ApprovalKind, rule: Rule, count: number, t: Turnout) => (thresholdMet(rule, count, t) ? KINDS[type].outcomes!.met : KINDS[type].outcomes!.notMet);
+const checkRule = (rule: unknown) => checkRuleOf(rule, APPROVAL_OPTIONS);
 
 function expectBadValue(f: () => unknown): void {
   let thrown: unknown;

@@ -5,11 +5,14 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import {
-  OPTIONS, defaultRule, tallyFromCounts,
-  type BallotType, type Item, type OptionId, type Rule, type TallyMember,
+  APPROVAL_OPTIONS, KINDS, tallyFromCounts,
+  type Item, type ApprovalOption, type Rule, type TallyMember,
 } from '../../crypto/index.ts';
 
-const option = fc.constantFrom<OptionId>('agree', 'disagree', 'abstain');
+type BallotType = 'decision' | 'consultation';
+const defaultRule = (type: BallotType) => KINDS[type].defaultRule(APPROVAL_OPTIONS);
+
+const option = fc.constantFrom<ApprovalOption>('agree', 'disagree', 'abstain');
 const fraction = fc.integer({ min: 1, max: 1000 }).chain((den) => fc.record({ num: fc.integer({ min: 0, max: den }), den: fc.constant(den) }));
 const rule: fc.Arbitrary<Rule> = fc.record({
   option,
@@ -31,16 +34,16 @@ const scenario = fc.integer({ min: 1, max: 6 }).chain((nItems) =>
 );
 
 /** The per-entry totals the decryption gives for these casts: entry item·3 + option. */
-function entryCounts(items: number, casts: readonly (readonly OptionId[])[]): number[] {
-  const c = new Array(items * OPTIONS.length).fill(0);
-  for (const choices of casts) choices.forEach((o, i) => c[i * OPTIONS.length + OPTIONS.indexOf(o)]++);
+function entryCounts(items: number, casts: readonly (readonly ApprovalOption[])[]): number[] {
+  const c = new Array(items * APPROVAL_OPTIONS.length).fill(0);
+  for (const choices of casts) choices.forEach((o, i) => c[i * APPROVAL_OPTIONS.length + APPROVAL_OPTIONS.indexOf(o)]++);
   return c;
 }
 
-const def = (s: { type: BallotType; rule: Rule; items: Item[] }) => ({ type: s.type, rule: s.rule, items: s.items, options: [...OPTIONS] });
+const def = (s: { type: BallotType; rule: Rule; items: Item[] }) => ({ type: s.type, rule: s.rule, items: s.items, options: [...APPROVAL_OPTIONS], params: {}, recusedItems: [] });
 
 /** The count done the slow, obvious way. */
-function naive(s: { type: BallotType; rule: Rule; items: Item[]; roster: TallyMember[]; openings: OptionId[][] }) {
+function naive(s: { type: BallotType; rule: Rule; items: Item[]; roster: TallyMember[]; openings: ApprovalOption[][] }) {
   const entitled = s.roster.length;
   let present = 0;
   let issued = 0;
@@ -53,13 +56,13 @@ function naive(s: { type: BallotType; rule: Rule; items: Item[]; roster: TallyMe
   valid = cast;
   const base = { entitled, present, cast }[s.rule.base];
   const items = s.items.map((item, i) => {
-    const counts = { agree: 0, disagree: 0, abstain: 0 };
-    for (const o of s.openings) counts[o[i]!] += 1;
-    const lhs = BigInt(counts[s.rule.option]) * BigInt(s.rule.threshold.den);
-    const rhs = BigInt(base) * BigInt(s.rule.threshold.num);
+    const counts: Record<string, number> = { agree: 0, disagree: 0, abstain: 0 };
+    for (const o of s.openings) counts[o[i]!] = counts[o[i]!]! + 1;
+    const lhs = BigInt(counts[s.rule.option]!) * BigInt(s.rule.threshold!.den);
+    const rhs = BigInt(base) * BigInt(s.rule.threshold!.num);
     const met = s.rule.strict ? lhs > rhs : lhs >= rhs;
     const outcome = s.type === 'decision' ? (met ? 'passed' : 'failed') : met ? 'dropped' : 'kept';
-    return { itemId: item.id, counts, outcome };
+    return { itemId: item.id, entitled, counts, outcome, rank: null, flagged: null };
   });
   return { entitled, present, issued, cast, valid, invalid: cast - valid, items };
 }

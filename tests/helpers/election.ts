@@ -9,9 +9,9 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import {
   assembleBundle, ballotKeys, ballotShape, ceremonyStep, confirmAttendance, createDevice, decryptCasts,
-  defaultRule, finishIssuance, generateServerKey, prepareCast, selectionsOf, signBundle, signReceipt, signRequests,
+  KINDS, APPROVAL_OPTIONS, finishIssuance, generateServerKey, prepareCast, selectionsOf, signBundle, signReceipt, signRequests,
   startIssuance, toHex, utf8,
-  type BallotDefinition, type BallotKeys, type Bundle, type CeremonyRecord, type DeviceState, type OptionId, type Receipt,
+  type BallotDefinition, type BallotKeys, type Bundle, type CeremonyRecord, type DeviceState, type ApprovalOption, type Receipt,
   type RosterEntry, type SealedCast, type UnsignedBundle,
 } from '../../crypto/index.ts';
 
@@ -83,7 +83,8 @@ export function runElection(opts: ElectionOptions = {}): Election {
   const def: BallotDefinition = {
     id: ballotId, meetingId: 'm-test', title: '干部任免（测试）', type,
     items: Array.from({ length: items }, (_, i) => ({ id: `i${i + 1}`, nominee: `候选人${i + 1}`, post: `职务${i + 1}` })),
-    options: ['agree', 'disagree', 'abstain'], rule: defaultRule(type), recused: [],
+    options: ['agree', 'disagree', 'abstain'], rule: KINDS[type].defaultRule(APPROVAL_OPTIONS), params: {}, recused: [], recusedItems: [],
+    round: { number: 1, previous: null },
   };
   const members = Array.from({ length: memberCount }, (_, i) => ({ memberId: `u${i + 1}`, name: `常委${i + 1}`, present: i < memberCount - absent }));
   const present = members.filter((m) => m.present).map((m) => m.memberId);
@@ -115,7 +116,7 @@ export function runElection(opts: ElectionOptions = {}): Election {
     const sigma = finishIssuance(st, partials, keys);
     const choices = votes[i] ?? null;
     if (choices === null) return;
-    const prepared = prepareCast(ballotId, keys, ballotShape(def), selectionsOf(def.options as OptionId[], choices), st.token, sigma, castKey);
+    const prepared = prepareCast(ballotId, keys, ballotShape(def), selectionsOf(def.options as ApprovalOption[], choices), st.token, sigma, castKey);
     casts.push({ token: prepared.body.token, signature: prepared.body.signature, sealed: prepared.body.sealed, commitment: prepared.body.commitment });
     receipts.push(signReceipt(serverSecret, serverKey, prepared.expect));
   });

@@ -24,9 +24,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
-  G1, Fr, OPTIONS, ballotKeys, ballotShape, finishIssuance, fromHex, prepareCast, receiptMatches, selectionsOf, startIssuance,
+  G1, Fr, APPROVAL_OPTIONS, KINDS, ballotKeys, ballotShape, finishIssuance, fromHex, prepareCast, receiptMatches, selectionsOf, startIssuance,
   toHex, utf8,
-  type BallotKeys, type BlindingState, type Bundle, type CeremonyRecord, type OptionId, type PreparedCast, type Receipt,
+  type BallotDefinition, type BallotKeys, type BlindingState, type Bundle, type CeremonyRecord, type PreparedCast, type Receipt,
 } from '../../crypto/index.ts';
 import { createApp, type AppDeps } from '../../server/app.ts';
 import { setSecretaryPassword } from '../../server/auth.ts';
@@ -585,8 +585,13 @@ export async function setupRoom(sec: Client, url: string, members: RosterInput[]
 export type Tok = { readonly ballotId: string; readonly st: BlindingState; readonly token: Uint8Array; readonly sigma: Uint8Array; readonly castKey: Uint8Array };
 
 /** The part of a ballot definition a cast needs. */
-export type CastDef = { readonly id: string; readonly items: readonly { id: string; nominee: string; post: string }[]; readonly options: readonly OptionId[] };
-export const castDef = (view: { id: string; items: CastDef['items'] }): CastDef => ({ id: view.id, items: view.items, options: OPTIONS });
+export type CastDef = Pick<BallotDefinition, 'id' | 'type' | 'items' | 'options' | 'rule' | 'params' | 'recusedItems'>;
+/** What a tablet needs of a ballot view to seal; a bare {id, items} is a decision ballot with no per-item recusal. */
+export const castDef = (view: { id: string; items: CastDef['items'] } & Partial<CastDef>): CastDef => {
+  const type = view.type ?? 'decision';
+  const options = view.options ?? APPROVAL_OPTIONS;
+  return { id: view.id, type, items: view.items, options, rule: view.rule ?? KINDS[type].defaultRule(options), params: view.params ?? {}, recusedItems: view.recusedItems ?? [] };
+};
 
 /**
  * A member's tablet over a Client (HTTP or in-process): check-in and issuance with its cookie,

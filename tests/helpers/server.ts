@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import {
   ballotKeys, ballotShape, decryptCasts, finishIssuance, fromHex, prepareCast, receiptMatches, selectionsOf, startIssuance, toHex, tokenHash,
-  OPTIONS, type BallotKeys, type BlindingState, type Bundle, type CeremonyRecord, type PreparedCast, type PublishedDecryptionShare, type Receipt,
+  APPROVAL_OPTIONS, KINDS, type BallotKeys, type BlindingState, type Bundle, type CeremonyRecord, type PreparedCast, type PublishedDecryptionShare, type Receipt,
 } from '../../crypto/index.ts';
 import { createApp } from '../../server/app.ts';
 import { pruneSessions } from '../../server/auth.ts';
@@ -391,12 +391,15 @@ export type Vote = {
 
 /** The selection-vector shape of a ballot of `items` items. */
 export function shapeOf(items: number) {
-  return ballotShape({ items: Array.from({ length: items }, () => null as never), options: [...OPTIONS] });
+  return ballotShape({
+    type: 'decision', items: Array.from({ length: items }, () => null as never), options: [...APPROVAL_OPTIONS],
+    rule: KINDS.decision.defaultRule(APPROVAL_OPTIONS), params: {}, recusedItems: [],
+  });
 }
 
 /** Seal `choices` (one option per item) under the token's keys and build the cast with its MAC. */
 export function prepareVote(tok: Token, choices: string[]): Vote {
-  const p = prepareCast(tok.ballotId, tok.keys, shapeOf(tok.items), selectionsOf(OPTIONS, choices), tok.token, tok.signature, tok.castKey);
+  const p = prepareCast(tok.ballotId, tok.keys, shapeOf(tok.items), selectionsOf(APPROVAL_OPTIONS, choices), tok.token, tok.signature, tok.castKey);
   return { ballotId: tok.ballotId, token: tok.token, choices, body: p.body, expect: p.expect };
 }
 

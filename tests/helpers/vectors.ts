@@ -29,7 +29,7 @@ import {
   verifyPartial, elementFromHex, elementToHex,
   type BallotDefinition, type Bundle, type CeremonyComplaint, type CeremonyParams, type CeremonyRecord,
   type CeremonyReveal, type Ciphertext, type DealerState, type DeviceSecret, type DeviceState, type DleqStatement,
-  type Element, type IssuanceLog, type OptionId, type PublishedShare, type Receipt, type RosterEntry, type SealedCast,
+  type Element, type IssuanceLog, type ApprovalOption, type PublishedShare, type Receipt, type RosterEntry, type SealedCast,
   type UnsignedBundle,
 } from '../../crypto/index.ts';
 
@@ -208,7 +208,7 @@ export const BALLOT_ID = 'ballot-2026-03-a';
 export const MEETING_ID = 'meeting-2026-03';
 
 /** Choices of the casts, in issuance order; u4 is issued but never casts, u5 is absent. */
-export const CAST_CHOICES: readonly (readonly OptionId[])[] = [
+export const CAST_CHOICES: readonly (readonly ApprovalOption[])[] = [
   ['agree', 'agree'],
   ['agree', 'disagree'],
   ['agree', 'abstain'],
@@ -245,7 +245,10 @@ export function vectorDefinition(): BallotDefinition {
     ],
     options: ['agree', 'disagree', 'abstain'],
     rule: { option: 'agree', base: 'entitled', threshold: { num: 1, den: 2 }, strict: true, quorum: { num: 2, den: 3 } },
+    params: {},
     recused: [],
+    recusedItems: [],
+    round: { number: 1, previous: null },
   };
 }
 
@@ -330,7 +333,7 @@ export function vectorElection(): VectorElection {
     if (!tokenValidV2(fromHex(publicKey, 96, 'pk'), def.id, token, sigma)) throw new Error('σ does not verify');
     const choices = CAST_CHOICES[k];
     if (!choices) return;
-    const selections = selectionsOf(def.options as OptionId[], choices);
+    const selections = selectionsOf(def.options as ApprovalOption[], choices);
     const th = tokenHashV2(def.id, token);
     const src = stream(`bundle/seal-${k + 1}`);
     const sealed = sealBallot({ ballotId: def.id, electionKey: fromHex(electionKey, 32, 'Y'), tokenHash: th }, ballotShape(def), selections, { random: src.random });
@@ -387,7 +390,7 @@ export type FailureRow = { readonly code: string; readonly ballot?: number };
 export type NegativeVector = {
   readonly name: string;
   readonly description: string;
-  readonly options: { serverKey?: string };
+  readonly options: { serverKey?: string; previous?: unknown };
   /** The distinct failure codes, in report order. */
   readonly expected: readonly string[];
   /** Every failure the verifier reports, in order (code, and the ballot index when it names one). */
@@ -398,12 +401,14 @@ export type NegativeVector = {
 /** One tampered bundle per check of CHECKS (protocol §10.1), each built so that exactly the listed failures result. */
 export function negativeVectors(e: VectorElection): NegativeVector[] {
   const out: NegativeVector[] = [];
-  const add = (name: string, description: string, failures: FailureRow[], bundle: unknown, options: { serverKey?: string } = {}) =>
+  const add = (name: string, description: string, failures: FailureRow[], bundle: unknown, options: { serverKey?: string; previous?: unknown } = {}) =>
     out.push({ name, description, options, expected: [...new Set(failures.map((f) => f.code))], failures, bundle });
   const sealShape = ballotShape(e.def);
 
   add('MALFORMED', 'an unknown member "extra" (the parser refuses any member set but the documented one; the verifier stops)',
     [{ code: 'MALFORMED' }], { ...clone(e.bundle), extra: 1 });
+  add('ROUND', 'the honest bundle (a first round) checked as the round after itself (options.previous): it names no previous bundle',
+    [{ code: 'ROUND' }], clone(e.bundle), { previous: clone(e.bundle) });
   add('BUNDLE_SIGNATURE', 'the title changed after signing, not re-signed', [{ code: 'BUNDLE_SIGNATURE' }],
     (() => { const b = clone(e.bundle) as AnyBundle; b.ballot.title = '另一个标题'; return b; })());
   add('SERVER_KEY', 'the honest bundle, checked against another pinned server key (the receipt vectors\' key)', [{ code: 'SERVER_KEY' }],
@@ -440,6 +445,7 @@ export function negativeVectors(e: VectorElection): NegativeVector[] {
     [{ code: 'QUORUM_NOT_MET' }], resign(e, (b) => {
       b.roster.push({ memberId: 'u6', name: '吴六', kind: 'standing', present: false, issued: 0 }, { memberId: 'u7', name: '郑七', kind: 'standing', present: false, issued: 0 });
       b.tally.entitled = 7;
+      for (const it of b.tally.items) it.entitled = 7;
       b.tally.items[0].outcome = 'failed';
     }));
   add('COUNT_EXCEEDS_ISSUED', 'the roster lists 孙三 (u3) and 李四 (u4) as never issued (issued 2 members, 3 casts), tally.issued made consistent',

@@ -19,7 +19,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  OPTIONS, ballotKeys, ballotShape, checkReceipt, createDevice, decryptCasts, finishIssuance, fromHex, startIssuance, toHex, verifyBundle, verifyCeremonyRecord,
+  APPROVAL_OPTIONS, ballotKeys, ballotShape, checkReceipt, createDevice, decryptCasts, finishIssuance, fromHex, startIssuance, toHex, verifyBundle, verifyCeremonyRecord,
   type BallotKeys, type BlindingState, type Bundle, type CeremonyRecord, type PreparedCast, type Receipt,
 } from '../../crypto/index.ts';
 import { rmSync } from 'node:fs';
@@ -271,7 +271,7 @@ async function meetingStep(m: Mtg): Promise<void> {
 function votersOf(b: Ballot): Voter[] {
   if (b.voters.size === 0)
     [...b.meeting.ids.keys()].forEach((name, i) => {
-      const choices = i === MEMBERS - 1 ? null : [OPTIONS[(i + seq) % 3]!, OPTIONS[(i * 2) % 3]!];
+      const choices = i === MEMBERS - 1 ? null : [APPROVAL_OPTIONS[(i + seq) % 3]!, APPROVAL_OPTIONS[(i * 2) % 3]!];
       b.voters.set(name, { name, st: startIssuance(b.id!), choices, attempts: 0, lostAttempt: false, refused: false });
     });
   return [...b.voters.values()];

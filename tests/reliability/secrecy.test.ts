@@ -29,7 +29,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  BASE, Fr, G2, OPTIONS, RP, ballotShape, checkReceipt, compareBytes, decodeElement, discreteLog, fromHex, lagrangeAtZero,
+  BASE, Fr, G2, APPROVAL_OPTIONS, RP, ballotShape, checkReceipt, compareBytes, decodeElement, discreteLog, fromHex, lagrangeAtZero,
   parseSealedBallot, toHex, tokenHash, verifyBundle, verifyCeremonyRecord,
   type BallotKeys, type Bundle, type Element, type PreparedCast, type Receipt,
 } from '../../crypto/index.ts';
@@ -156,7 +156,7 @@ async function play(type: 'decision' | 'consultation', voters: string[]): Promis
   played.push(p);
   for (const [i, { tablet, keys, tok }] of issued.entries()) {
     if (i === issued.length - 1) continue; // the last voter takes a token and does not cast
-    const choices = [OPTIONS[i % 3]!, OPTIONS[(i * 2 + 1) % 3]!];
+    const choices = [APPROVAL_OPTIONS[i % 3]!, APPROVAL_OPTIONS[(i * 2 + 1) % 3]!];
     const prepared = tablet.prepare(castDef(ballot), keys, tok, choices);
     const receipt = await tablet.cast(prepared);
     views.push({ label: `${type}: cast answer`, json: { receipt } });
@@ -543,7 +543,7 @@ function decryptCast(p: PlayedBallot, sealedHex: string, x: bigint): string[] | 
   for (const g of s.groups) {
     const m = g.entries.map((e) => discreteLog(e.ciphertext.beta.subtract(e.ciphertext.alpha.multiply(x)), 1));
     if (m.some((v) => v === null) || m.filter((v) => v === 1).length !== 1) return null;
-    out.push(OPTIONS[m.indexOf(1)]!);
+    out.push(APPROVAL_OPTIONS[m.indexOf(1)]!);
   }
   return out;
 }

@@ -15,7 +15,7 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  BASE, CHECKS, G2, combinePartials, partialSign, OPTIONS, RP, assembleBundle, ballotHash, ballotShape, blindToken, castMac, checkReceipt, decodeElement,
+  BASE, CHECKS, G2, combinePartials, partialSign, APPROVAL_OPTIONS, RP, assembleBundle, ballotHash, ballotShape, blindToken, castMac, checkReceipt, decodeElement,
   decodeExponent, decryptCasts, encodeCiphertext, encodeElement, encodeExponent, fromHex, generateBallotKey, generateServerKey, leafHash,
   merkleRoot, encodeSealedBallot, parseSealedBallot, sealBallot, castLeaf, selectionsOf, signBlinded, signBundle, signIssuanceLog, signReceipt, sortCasts, sumCasts, toHex,
   tokenHash, unblindSignature, verifyBundle, verifyReceipt,
@@ -67,7 +67,7 @@ type Mut = { -readonly [K in keyof Bundle]: any };
 const clone = <T,>(x: T): T => JSON.parse(JSON.stringify(x));
 const rep = <T,>(x: T, n: number): T[] => Array(n).fill(x);
 const idOf = (b: Mut, r: Receipt) => b.ballots.findIndex((x: SealedCast) => toHex(tokenHash(b.ballot.id, fromHex(x.token, 32, 'token'))) === r.tokenHash);
-const entries = () => ballotView.items.length * OPTIONS.length;
+const entries = () => ballotView.items.length * APPROVAL_OPTIONS.length;
 
 function resign(b: Mut): Bundle {
   const { serverSignature: _s, ...rest } = b;
@@ -102,7 +102,7 @@ function forgedCast(b: Mut, key = generateBallotKey(), choices = ['agree', 'agre
   const st = blindToken(b.ballot.id);
   const sigma = unblindSignature(st, signBlinded(key.secretKey, st.blinded), key.publicKey);
   const th = tokenHash(b.ballot.id, st.token);
-  const sealed = sealBallot({ ballotId: b.ballot.id, electionKey: fromHex(b.electionKey, 32, 'electionKey'), tokenHash: th }, ballotShape(b.ballot), selectionsOf(OPTIONS, choices));
+  const sealed = sealBallot({ ballotId: b.ballot.id, electionKey: fromHex(b.electionKey, 32, 'electionKey'), tokenHash: th }, ballotShape(b.ballot), selectionsOf(APPROVAL_OPTIONS, choices));
   return { token: toHex(st.token), signature: toHex(sigma), sealed: toHex(sealed), commitment: toHex(ballotHash(b.ballot.id, sealed)) };
 }
 /** A cast's sealed ballot changed through its parsed form (the wire format is crypto/sealed.ts's), re-encoded; the proofs are not checked on encoding. */
@@ -323,7 +323,7 @@ const CASES: Case[] = [
       const i = idOf(b, receipts[2]!);
       const x = b.ballots[i] as SealedCast;
       const th = tokenHash(b.ballot.id, fromHex(x.token, 32, 'token'));
-      const sealed = sealBallot({ ballotId: b.ballot.id, electionKey: fromHex(b.electionKey, 32, 'Y'), tokenHash: th }, ballotShape(b.ballot), selectionsOf(OPTIONS, ['disagree', 'disagree']));
+      const sealed = sealBallot({ ballotId: b.ballot.id, electionKey: fromHex(b.electionKey, 32, 'Y'), tokenHash: th }, ballotShape(b.ballot), selectionsOf(APPROVAL_OPTIONS, ['disagree', 'disagree']));
       const casts = b.ballots.map((c: SealedCast, k: number) => (k === i ? { ...c, sealed: toHex(sealed), commitment: toHex(ballotHash(b.ballot.id, sealed)) } : c));
       return withDevicesFooled(b, casts);
     },
@@ -455,7 +455,7 @@ describe('minting at cast time', () => {
     const st = blindToken(ballot.id);
     const sigma = unblindSignature(st, signBlinded(rogue.secretKey, st.blinded), rogue.publicKey);
     const th = tokenHash(ballot.id, st.token);
-    const sealed = sealBallot({ ballotId: ballot.id, electionKey: fromHex(ballot.electionKey, 32, 'Y'), tokenHash: th }, ballotShape(castDef(ballot)), selectionsOf(OPTIONS, ['agree']));
+    const sealed = sealBallot({ ballotId: ballot.id, electionKey: fromHex(ballot.electionKey, 32, 'Y'), tokenHash: th }, ballotShape(castDef(ballot)), selectionsOf(APPROVAL_OPTIONS, ['agree']));
     const c = ballotHash(ballot.id, sealed);
     const body = { token: toHex(st.token), signature: toHex(sigma), sealed: toHex(sealed), commitment: toHex(c), mac: castMac(x!.tok.castKey, ballot.id, st.token, sigma, c) };
     const before = readOnly(server.dbPath, (db) => db.prepare('SELECT COUNT(*) AS n FROM casts WHERE ballot_id = ?').get(ballot.id));

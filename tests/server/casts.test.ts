@@ -9,7 +9,7 @@ import { bls12_381 } from '@noble/curves/bls12-381.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BRANCH_BYTES, CIPHERTEXT_BYTES, ENTRY_BYTES, G1, ballotHash, ballotKeys, castMac, combinePartials, fromHex, generateBallotKey, prepareCast, randomBytes, randomScalar,
-  sealBallot, sealedBallotBytes, selectionsOf, signBlinded, toHex, tokenHash, tokenPoint, verifyBundle, OPTIONS, type CeremonyRecord,
+  sealBallot, sealedBallotBytes, selectionsOf, signBlinded, toHex, tokenHash, tokenPoint, verifyBundle, APPROVAL_OPTIONS, type CeremonyRecord,
 } from '../../crypto/index.ts';
 import type { ErrorCode } from '../../server/errors.ts';
 import {
@@ -62,7 +62,7 @@ function body(tok: Token, parts: { token?: Uint8Array; signature?: Uint8Array; s
 function seal(tok: Token, choices: string[], tokenBytes = tok.token, ballotId = tok.ballotId, items = tok.items): Uint8Array {
   return sealBallot(
     { ballotId, electionKey: fromHex(tok.keys.electionKey, 32, 'electionKey'), tokenHash: tokenHash(ballotId, tokenBytes) },
-    shapeOf(items), selectionsOf(OPTIONS, choices),
+    shapeOf(items), selectionsOf(APPROVAL_OPTIONS, choices),
   );
 }
 
@@ -197,7 +197,7 @@ describe('repeated and replayed casts', () => {
     expect(same.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
     for (const r of same) expect(r.json.receipt).toEqual(same[0]!.json.receipt);
     const tok = await issue(tablet(2), b);
-    const rivals = Array.from({ length: 6 }, (_, i) => prepareVote(tok, [OPTIONS[i % 3]!]));
+    const rivals = Array.from({ length: 6 }, (_, i) => prepareVote(tok, [APPROVAL_OPTIONS[i % 3]!]));
     const res = await Promise.all(rivals.map((r) => anon.post(castPath(b.id), r.body)));
     expect(res.filter((r) => r.status === 200)).toHaveLength(1);
     for (const r of res.filter((x) => x.status !== 200)) expectError(r, 'DUPLICATE_TOKEN');
@@ -369,7 +369,7 @@ describe('casts and the ballot state', () => {
     const draft = (await sec.ok('POST', `/api/meetings/${meeting.id}/ballots`, { type: 'decision', title: '草稿', items: [{ nominee: '甲', post: '乙' }] })).ballot;
     const any = await freshBallot();
     const tok = await issue(tablet(2), any);
-    const v = prepareCast(draft.id, tok.keys, shapeOf(1), selectionsOf(OPTIONS, ['agree']), tok.token, tok.signature, tok.castKey);
+    const v = prepareCast(draft.id, tok.keys, shapeOf(1), selectionsOf(APPROVAL_OPTIONS, ['agree']), tok.token, tok.signature, tok.castKey);
     expectError(await anon.post(castPath(draft.id), v.body), 'BAD_STATE');
   });
 });
