@@ -3,7 +3,7 @@
  * The shapes of the API's answers (docs/api.md) as the client reads them. Crypto types
  * (rule, item, tally, receipt, bundle) come from crypto/ so there is one definition each.
  */
-import type { BallotType, Item, MemberKind, Rule, Tally } from '../crypto/index.ts';
+import type { Item, KindId, KindParams, MemberKind, RecusedItems, Round, Rule, Tally } from '../crypto/index.ts';
 
 /** Ballot states (protocol §1 phases). */
 export type BallotStatus = 'draft' | 'open' | 'closed' | 'published' | 'void';
@@ -13,11 +13,19 @@ export type BallotView = {
   readonly id: string;
   readonly meetingId: string;
   readonly title: string;
-  readonly type: BallotType;
+  readonly type: KindId;
   readonly status: BallotStatus;
   readonly items: readonly Item[];
+  /** The kind's option ids in selection-vector order (an evaluation's grade set). */
+  readonly options: readonly string[];
   readonly rule: Rule;
+  /** A recommendation's {post, seats}; {} otherwise. */
+  readonly params: KindParams;
   readonly recused: readonly string[];
+  /** Members recused from single items (回避); the tablet's shape needs all of them. */
+  readonly recusedItems: readonly RecusedItems[];
+  /** The round (第二轮) and the ballot it follows. */
+  readonly round: Round;
   readonly publicKey: string | null;
   /** The ceremony's election key (sealed ballots), once open. */
   readonly electionKey: string | null;
@@ -59,7 +67,7 @@ export type TabletBallot = Omit<BallotView, 'issued'> & {
 
 export type MeetingStatus = 'active' | 'ended';
 
-export type TabletMember = { readonly id: string; readonly name: string; readonly kind: MemberKind; readonly title?: string };
+export type TabletMember = { readonly id: string; readonly name: string; readonly kind: MemberKind; readonly title?: string; readonly category?: string };
 
 /** GET /api/tablet. */
 export type TabletState = {
@@ -79,6 +87,8 @@ export type MemberView = {
   readonly name: string;
   readonly kind: MemberKind;
   readonly title: string;
+  /** A participant's category (类别: 乡镇党政正职, 群众代表 …); empty otherwise. */
+  readonly category?: string;
   readonly present: boolean;
   readonly hasCode: boolean;
 };

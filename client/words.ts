@@ -1,17 +1,18 @@
 /**
  * @module client/words
- * Turning protocol data into plain words: a counting rule as a sentence, an item's result
- * as "同意票 6 > 应到会 11 人的半数 → 通过", outcomes, kinds and ballot states. Pure
- * functions over crypto/ types, reactive through `t`.
+ * Turning protocol data into plain words: options, outcomes, member kinds, ballot kinds and
+ * states, fractions (半数, 三分之二), the quorum, a round (第二轮). What a kind's rule and
+ * result say is the kind's own (client/kinds/). Pure functions over crypto/ types, reactive
+ * through `t`.
  */
-import { OUTCOMES, type BallotType, type Fraction, type Item, type ItemTally, type MemberKind, type OptionId, type Outcome, type Rule, type Tally } from '../crypto/index.ts';
-import { t, type Key } from './i18n.ts';
+import type { Fraction, Item, KindId, MemberKind, Outcome, Rule } from '../crypto/index.ts';
+import { lang, t, type Key } from './i18n.ts';
 import type { BallotStatus } from './types.ts';
 
-export const optionWord = (o: OptionId | string): string => t(`option.${o}` as Key);
+export const optionWord = (o: string): string => t(`option.${o}` as Key);
 export const outcomeWord = (o: Outcome): string => t(`outcome.${o}`);
 export const kindWord = (k: MemberKind): string => t(`kind.${k}`);
-export const typeWord = (k: BallotType): string => t(`type.${k}`);
+export const typeWord = (k: KindId): string => t(`type.${k}`);
 export const statusWord = (s: BallotStatus): string => t(`status.${s}`);
 
 /** 1/2 → 半数, 2/3 → 三分之二, otherwise num/den. */
@@ -19,18 +20,6 @@ export function fractionWord(f: Fraction): string {
   if (f.num * 2 === f.den) return t('frac.half');
   if (f.num * 3 === f.den * 2) return t('frac.twoThirds');
   return t('frac.other', { num: f.num, den: f.den });
-}
-
-/** The rule as one sentence, e.g. 同意票超过应到会人数的半数，为“通过”；否则为“未通过”。 */
-export function ruleSentence(type: BallotType, rule: Rule): string {
-  return t('rule.sentence', {
-    option: optionWord(rule.option),
-    cmp: t(rule.strict ? 'rule.cmp.strict' : 'rule.cmp.reach'),
-    base: t(`rule.base.${rule.base}`),
-    frac: fractionWord(rule.threshold),
-    met: outcomeWord(OUTCOMES[type].met),
-    notMet: outcomeWord(OUTCOMES[type].notMet),
-  });
 }
 
 /** The quorum part of a rule in words. */
@@ -43,20 +32,20 @@ export function itemLabel(item: Item): string {
   return t('item.label', { nominee: item.nominee, post: item.post });
 }
 
-/** Why an item came out as it did: 同意票 6 > 应到会 11 人的半数 → 通过. */
-export function resultSentence(type: BallotType, rule: Rule, tally: Tally, item: ItemTally): string {
-  const count = item.counts[rule.option];
-  const met = item.outcome === OUTCOMES[type].met;
-  const op = rule.strict ? (met ? '>' : '≤') : met ? '≥' : '<';
-  const n = tally[rule.base];
-  return t('rule.result', {
-    option: optionWord(rule.option),
-    count,
-    op,
-    base: t(`base.${rule.base}.n`, { n }),
-    frac: fractionWord(rule.threshold),
-    outcome: outcomeWord(item.outcome),
-  });
+const DIGITS = '〇一二三四五六七八九';
+
+/** 2 → 二, 10 → 十, 12 → 十二, 21 → 二十一 (1–99). */
+export function chineseNumber(n: number): string {
+  if (!Number.isInteger(n) || n < 0 || n > 99) return String(n);
+  if (n < 10) return DIGITS[n]!;
+  const tens = Math.floor(n / 10);
+  const ones = n % 10;
+  return `${tens === 1 ? '' : DIGITS[tens]}十${ones ? DIGITS[ones] : ''}`;
+}
+
+/** 第二轮 / Round 2. */
+export function roundWord(n: number): string {
+  return t('round.n', { n: lang() === 'zh' ? chineseNumber(n) : n });
 }
 
 /** A short fingerprint of a hex key for reading aloud: first 4 groups of 4. */

@@ -11,10 +11,11 @@
 import { createMemo, createSignal, For, Match, onCleanup, onMount, Show, Switch } from 'solid-js';
 import { followMeeting, messageOf, request } from '../api.ts';
 import { t } from '../i18n.ts';
-import { ResultTable } from '../result.tsx';
+import { clientKind } from '../kinds/index.ts';
+import { ResultTable, RoundBadge } from '../result.tsx';
 import type { BallotView, ScreenView, ScrutinyView } from '../types.ts';
 import { Notice, ProgressBar } from '../ui.tsx';
-import { fingerprint, itemLabel, quorumSentence, ruleSentence, statusWord, typeWord } from '../words.ts';
+import { fingerprint, quorumSentence, statusWord, typeWord } from '../words.ts';
 import '../styles/screen.css';
 
 /**
@@ -142,11 +143,14 @@ function ScrutinyPanel(props: { scrutiny: ScrutinyView }) {
 
 function BallotPanel(props: { ballot: BallotView; t: number }) {
   const b = () => props.ballot;
+  const kind = () => clientKind(b().type);
   return (
     <section class={`screen-ballot status-${b().status}`} data-testid="screen-ballot" data-status={b().status}>
       <div class="screen-ballot-head">
         <div>
-          <h2 class="screen-ballot-title">{b().title}</h2>
+          <h2 class="screen-ballot-title">
+            {b().title} <RoundBadge round={b().round} />
+          </h2>
           <p class="screen-type">{typeWord(b().type)}</p>
         </div>
         <span class={`screen-status badge-${b().status}`}>{statusWord(b().status)}</span>
@@ -159,12 +163,12 @@ function BallotPanel(props: { ballot: BallotView; t: number }) {
       </p>
       <Show when={b().status === 'draft' || b().status === 'open' || b().status === 'closed'}>
         <ol class="screen-items">
-          <For each={b().items}>{(it) => <li>{itemLabel(it)}</li>}</For>
+          <For each={b().items}>{(it) => <li>{kind().itemLabel(it)}</li>}</For>
         </ol>
       </Show>
       <Switch>
         <Match when={b().status === 'draft'}>
-          <p class="screen-rule">{ruleSentence(b().type, b().rule)}</p>
+          <p class="screen-rule">{kind().ruleWords(b())}</p>
           <p class="screen-rule">{quorumSentence(b().rule)}</p>
         </Match>
         <Match when={b().status === 'open'}>
@@ -183,7 +187,7 @@ function BallotPanel(props: { ballot: BallotView; t: number }) {
                 <p class="screen-void">{t('status.void')}</p>
               </Show>
               <p class="screen-counts">{t('screen.counts', { issued: r().issued, cast: r().cast, valid: r().valid })}</p>
-              <ResultTable class="screen-result" type={b().type} rule={b().rule} items={b().items} tally={r()} />
+              <ResultTable class="screen-result" ballot={b()} tally={r()} />
             </>
           )}
         </Match>

@@ -21,7 +21,7 @@
 import { createSignal } from 'solid-js';
 import {
   approveReissue, ballotShape, ceremonyStep, confirmAttendance, createDevice, decryptCasts, forgetBallot, signRequests, useBackend,
-  type BallotDefinition, type BallotType, type CeremonyView, type DeviceState, type IssuanceRequest, type MemberKind,
+  type BallotDefinition, type CeremonyView, type KindId, type DeviceState, type IssuanceRequest, type MemberKind,
 } from '../../crypto/index.ts';
 import { ApiFailure, backoff, followMeeting, messageOf, request } from '../api.ts';
 import type { BallotStatus, CeremonyStatus, MeetingStatus } from '../types.ts';
@@ -31,7 +31,7 @@ import { current, eraseState, loadState, saveState, StorageFailure, storageWorks
 export type DeviceBallotView = {
   readonly id: string;
   readonly title: string;
-  readonly type: BallotType;
+  readonly type: KindId;
   readonly status: BallotStatus;
   readonly electionKey: string | null;
   readonly entitled: readonly { readonly memberId: string; readonly name: string; readonly kind: MemberKind; readonly present: boolean }[];
@@ -41,6 +41,10 @@ export type DeviceBallotView = {
   readonly decrypted: boolean;
   readonly items: BallotDefinition['items'];
   readonly options: BallotDefinition['options'];
+  /** What the selection-vector shape needs besides items and options (ballotShape). */
+  readonly rule: BallotDefinition['rule'];
+  readonly params: BallotDefinition['params'];
+  readonly recusedItems: BallotDefinition['recusedItems'];
   /** Casts the server holds (the live 收回 figure). */
   readonly cast: number;
 };

@@ -1,22 +1,21 @@
 /**
  * @module client/secretary/Attendance
  * Live attendance: who has checked in, present / entitled, the quorum of each ballot not
- * yet decided (and of both templates before any ballot exists), and re-issuing a member's
+ * yet decided (and of each kind with members entitled, before any ballot exists), and re-issuing a member's
  * sign-in code when a tablet or slip is lost (the old code and tablet session stop working).
  */
 import { createSignal, For, Show } from 'solid-js';
-import { defaultRule, quorumMet, type BallotType } from '../../crypto/index.ts';
+import { quorumMet } from '../../crypto/index.ts';
 import { messageOf } from '../api.ts';
 import { t } from '../i18n.ts';
 import type { IssuedCode, MemberView } from '../types.ts';
 import { confirmAsk, Notice } from '../ui.tsx';
+import { CLIENT_KIND_LIST, type ClientKind } from '../kinds/index.ts';
 import { typeWord } from '../words.ts';
 import { SlipSheet } from './Codes.tsx';
 import type { MeetingCtx } from './Meeting.tsx';
 import { MemberTable } from './Roster.tsx';
 import { sec } from './session.ts';
-
-const ELIGIBLE: Record<BallotType, readonly string[]> = { decision: ['standing'], consultation: ['standing', 'full', 'alternate'] };
 
 /** One quorum line: figures and a met / not met pill. */
 export function QuorumLine(props: { title: string; entitled: number; present: number; met: boolean; needed: boolean }) {
@@ -36,10 +35,10 @@ export default function Attendance(props: { ctx: MeetingCtx }) {
   const d = () => props.ctx.detail();
   const present = () => d().members.filter((m) => m.present).length;
   const pending = () => d().ballots.filter((b) => b.status === 'draft' || b.status === 'open');
-  const template = (type: BallotType) => {
-    const who = d().members.filter((m) => ELIGIBLE[type].includes(m.kind));
+  const template = (kind: ClientKind) => {
+    const who = d().members.filter((m) => kind.crypto.entitled.includes(m.kind));
     const p = who.filter((m) => m.present).length;
-    const rule = defaultRule(type);
+    const rule = kind.crypto.defaultRule(kind.crypto.optionSets[0]!);
     return { entitled: who.length, present: p, met: quorumMet(rule, p, who.length), needed: rule.quorum !== null };
   };
 
@@ -67,10 +66,10 @@ export default function Attendance(props: { ctx: MeetingCtx }) {
           <Show
             when={pending().length}
             fallback={
-              <For each={['decision', 'consultation'] as const}>
-                {(type) => {
-                  const q = () => template(type);
-                  return <QuorumLine title={typeWord(type)} entitled={q().entitled} present={q().present} met={q().met} needed={q().needed} />;
+              <For each={CLIENT_KIND_LIST.filter((k) => template(k).entitled > 0)}>
+                {(kind) => {
+                  const q = () => template(kind);
+                  return <QuorumLine title={typeWord(kind.id)} entitled={q().entitled} present={q().present} met={q().met} needed={q().needed} />;
                 }}
               </For>
             }

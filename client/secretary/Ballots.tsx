@@ -1,27 +1,31 @@
 /**
  * @module client/secretary/Ballots
- * Ballots of a meeting: create one from the two templates (常委会票决 for standing
- * members, 全委会征求意见 for all members) with items, the rule in words and recusals;
- * then open (once the scrutineers' keys are ready, at least t scrutineers confirmed the
- * attendance and the quorum holds), watch 已投 / 已发, close, watch the scrutineers' devices
- * decrypt (publication is automatic once t shares are in; 公布结果 only retries), and read
- * the result with links to the audit bundle and the verifier. Also re-issue a ballot to a
- * lost tablet (each scrutineer then approves it on their device).
+ * Ballots of a meeting: create one of any kind (client/kinds/: 常委会票决, 全委会表决,
+ * 全委会征求意见, 民主推荐, 民主测评) with the kind's own fields, the rule in words, recusal from
+ * the whole ballot and from single items (回避); then open (once the scrutineers' keys are
+ * ready, at least t scrutineers confirmed the attendance and the quorum holds), watch 已投 /
+ * 已发, close, watch the scrutineers' devices decrypt (publication is automatic once t shares
+ * are in; 公布结果 only retries), and read the result with links to the audit bundle and the
+ * verifier. A published ballot may lead to a next round (两推 among the leading candidates, or
+ * 复议 of a failed or void ballot). Also re-issue a ballot to a lost tablet (each scrutineer
+ * then approves it on their device).
  */
 import { createEffect, createMemo, createSignal, For, Index, Match, onCleanup, Show, Switch } from 'solid-js';
-import { defaultRule, type BallotType } from '../../crypto/index.ts';
+import { Dynamic } from 'solid-js/web';
+import type { KindId, MemberKind, RecusedItems } from '../../crypto/index.ts';
 import { messageOf } from '../api.ts';
 import { t } from '../i18n.ts';
-import { ResultTable, tallyLine } from '../result.tsx';
+import { CLIENT_KIND_LIST, clientKind, type ClientKind, type Draft, type NextRound } from '../kinds/index.ts';
+import { ResultTable, RoundBadge, tallyLine } from '../result.tsx';
 import type { BallotView, MemberView } from '../types.ts';
 import { confirmAsk, Notice, ProgressBar } from '../ui.tsx';
-import { kindWord, quorumSentence, ruleSentence, statusWord, typeWord } from '../words.ts';
+import { kindWord, quorumSentence, roundWord, statusWord, typeWord } from '../words.ts';
 import { QuorumLine } from './Attendance.tsx';
 import type { MeetingCtx } from './Meeting.tsx';
 import { ScrutinyStatus } from './Scrutiny.tsx';
 import { sec } from './session.ts';
 
-const ELIGIBLE: Record<BallotType, readonly string[]> = { decision: ['standing'], consultation: ['standing', 'full', 'alternate'] };
+const entitledOn = (type: KindId, kind: MemberKind) => clientKind(type).crypto.entitled.includes(kind);
 
 export default function Ballots(props: { ctx: MeetingCtx }) {
   const [creating, setCreating] = createSignal(false);
@@ -53,22 +57,47 @@ export default function Ballots(props: { ctx: MeetingCtx }) {
   );
 }
 
-function NewBallot(props: { ctx: MeetingCtx; onDone: () => void }) {
-  const [type, setType] = createSignal<BallotType>('decision');
-  const [title, setTitle] = createSignal(t('sec.ballot.defaultTitle.decision'));
-  const [items, setItems] = createSignal<{ nominee: string; post: string }[]>([{ nominee: '', post: '' }]);
-  const [recused, setRecused] = createSignal<ReadonlySet<string>>(new Set());
-  const [error, setError] = createSignal<string | null>(null);
-  const eligible = createMemo(() => props.ctx.detail().members.filter((m) => ELIGIBLE[type()].includes(m.kind)));
-  const rule = () => defaultRule(type());
-  const complete = () => items().every((i) => i.nominee.trim() && i.post.trim()) && title().trim() !== '';
+/** The request body's kind-specific members: only what differs from the kind's defaults. */
+function kindFields(kind: ClientKind, draft: Draft): Record<string, unknown> {
+  return {
+    items: draft.items.map((i) => ({ nominee: i.nominee.trim(), post: i.post.trim() })),
+    ...(draft.options.join() !== kind.crypto.optionSets[0]!.join() ? { options: draft.options } : {}),
+    ...(Object.keys(draft.rule).length ? { rule: draft.rule } : {}),
+    ...(Object.keys(draft.params).length ? { params: trimParams(draft.params) } : {}),
+  };
+}
 
-  const pick = (next: BallotType) => {
+function trimParams(p: Draft['params']): Draft['params'] {
+  return 'post' in p ? { post: p.post.trim(), seats: p.seats } : p;
+}
+
+function NewBallot(props: { ctx: MeetingCtx; onDone: () => void }) {
+  const [type, setType] = createSignal<KindId>('decision');
+  const kind = () => clientKind(type());
+  const [title, setTitle] = createSignal(t('sec.ballot.defaultTitle.decision'));
+  const [draft, setDraft] = createSignal<Draft>(kind().initialDraft());
+  const [recused, setRecused] = createSignal<ReadonlySet<string>>(new Set());
+  const [recusedItems, setRecusedItems] = createSignal<readonly RecusedItems[]>([]);
+  const [error, setError] = createSignal<string | null>(null);
+  const members = () => props.ctx.detail().members;
+  const eligible = createMemo(() => members().filter((m) => entitledOn(type(), m.kind)));
+  const attending = createMemo(() => members().filter((m) => kind().crypto.attendingWithoutVote.includes(m.kind)));
+  const rule = () => ({ ...kind().crypto.defaultRule(draft().options), ...draft().rule });
+
+  const pick = (next: KindId) => {
     if (title() === t(`sec.ballot.defaultTitle.${type()}`)) setTitle(t(`sec.ballot.defaultTitle.${next}`));
     setType(next);
+    // The rows typed so far stay; the kind's own fields start afresh.
+    setDraft({ ...clientKind(next).initialDraft(), items: draft().items.slice(0, clientKind(next).maxItems) });
     setRecused(new Set<string>());
+    setRecusedItems([]);
   };
-  const setItem = (i: number, field: 'nominee' | 'post', value: string) => setItems((list) => list.map((x, j) => (j === i ? { ...x, [field]: value } : x)));
+  const update = (patch: Partial<Draft>) => {
+    const before = draft().items.length;
+    setDraft((x) => ({ ...x, ...patch }));
+    // Items removed: a recusal may no longer name an existing item.
+    if (draft().items.length < before) setRecusedItems((l) => l.map((r) => ({ ...r, items: r.items.filter((i) => i < draft().items.length) })).filter((r) => r.items.length));
+  };
   const toggle = (id: string, on: boolean) =>
     setRecused((s) => {
       const n = new Set(s);
@@ -79,14 +108,17 @@ function NewBallot(props: { ctx: MeetingCtx; onDone: () => void }) {
 
   const create = async (e: Event) => {
     e.preventDefault();
-    if (!complete()) return setError(t('sec.ballot.itemsMissing'));
+    const problem = title().trim() === '' ? t('sec.ballot.titleMissing') : kind().draftProblem(draft());
+    if (problem) return setError(problem);
     setError(null);
+    const perItem = recusedItems().filter((r) => r.items.length && !recused().has(r.memberId));
     try {
       await sec('POST', `/api/meetings/${props.ctx.detail().meeting.id}/ballots`, {
         type: type(),
         title: title().trim(),
-        items: items().map((i) => ({ nominee: i.nominee.trim(), post: i.post.trim() })),
+        ...kindFields(kind(), draft()),
         ...(recused().size ? { recused: [...recused()] } : {}),
+        ...(perItem.length ? { recusedItems: perItem } : {}),
       });
       await props.ctx.reload();
       props.onDone();
@@ -100,39 +132,26 @@ function NewBallot(props: { ctx: MeetingCtx; onDone: () => void }) {
       <h2>{t('sec.ballots.new')}</h2>
       <fieldset class="templates">
         <legend class="field-label">{t('sec.ballot.template')}</legend>
-        <For each={['decision', 'consultation'] as const}>
+        <For each={CLIENT_KIND_LIST}>
           {(k) => (
-            <label class="template" classList={{ chosen: type() === k }}>
-              <input type="radio" name="type" value={k} checked={type() === k} onChange={() => pick(k)} data-testid={`template-${k}`} />
-              <span class="template-name">{typeWord(k)}</span>
-              <span class="muted">{t(`type.${k}.who`)}</span>
+            <label class="template" classList={{ chosen: type() === k.id }}>
+              <input type="radio" name="type" value={k.id} checked={type() === k.id} onChange={() => pick(k.id)} data-testid={`template-${k.id}`} />
+              <span class="template-name">{typeWord(k.id)}</span>
+              <span class="muted">{t(`type.${k.id}.who`)}</span>
             </label>
           )}
         </For>
       </fieldset>
       <label class="field-label" for="bt">{t('sec.ballot.title')}</label>
       <input id="bt" class="input" value={title()} onInput={(e) => setTitle(e.currentTarget.value)} data-testid="ballot-title" />
-      <p class="field-label">{t('sec.ballot.items')}</p>
-      <ol class="item-rows">
-        <Index each={items()}>
-          {(it, i) => (
-            <li class="item-row">
-              <input class="input" placeholder={t('item.nominee')} aria-label={t('item.nominee')} value={it().nominee} onInput={(e) => setItem(i, 'nominee', e.currentTarget.value)} data-testid={`item-nominee-${i}`} />
-              <input class="input" placeholder={t('item.post')} aria-label={t('item.post')} value={it().post} onInput={(e) => setItem(i, 'post', e.currentTarget.value)} data-testid={`item-post-${i}`} />
-              <button type="button" class="btn btn-secondary btn-small" disabled={items().length === 1} onClick={() => setItems((l) => l.filter((_, j) => j !== i))}>
-                {t('sec.ballot.removeItem')}
-              </button>
-            </li>
-          )}
-        </Index>
-      </ol>
-      <button type="button" class="btn btn-secondary btn-small" onClick={() => setItems((l) => [...l, { nominee: '', post: '' }])} data-testid="item-add">
-        + {t('sec.ballot.addItem')}
-      </button>
+      <Dynamic component={kind().Fields} draft={draft()} update={update} />
       <p class="field-label">{t('sec.ballot.rule')}</p>
       <p class="rule-words" data-testid="rule-words">
-        {ruleSentence(type(), rule())} {quorumSentence(rule())}
+        {kind().ruleWords({ rule: rule(), options: draft().options, params: draft().params })} {quorumSentence(rule())}
       </p>
+      <Show when={attending().length}>
+        <p class="muted" data-testid="attending">{t('kinds.attending', { kind: kindWord(attending()[0]!.kind), n: attending().length })}</p>
+      </Show>
       <p class="field-label">{t('sec.ballot.recused')}</p>
       <Show when={eligible().length} fallback={<p class="muted">{t('sec.ballot.noEligible')}</p>}>
         <div class="recusals">
@@ -145,8 +164,9 @@ function NewBallot(props: { ctx: MeetingCtx; onDone: () => void }) {
             )}
           </For>
         </div>
+        <ItemRecusals kind={kind()} draft={draft()} members={eligible().filter((m) => !recused().has(m.id))} value={recusedItems()} set={setRecusedItems} />
       </Show>
-      <Show when={error()}>{(m) => <Notice kind="error">{m()}</Notice>}</Show>
+      <Show when={error()}>{(m) => <Notice kind="error" testid="ballot-form-error">{m()}</Notice>}</Show>
       <div class="inline-form">
         <button type="button" class="btn btn-secondary" onClick={() => props.onDone()}>
           {t('common.cancel')}
@@ -159,15 +179,147 @@ function NewBallot(props: { ctx: MeetingCtx; onDone: () => void }) {
   );
 }
 
+/** "第 1、3 项" lists: 1-based item numbers joined with 、. */
+const itemNumbers = (items: readonly number[]) => items.map((i) => i + 1).join('、');
+
+/** Recusal from single items: pick a member, tick their items; the chosen lines below. */
+function ItemRecusals(props: { kind: ClientKind; draft: Draft; members: readonly MemberView[]; value: readonly RecusedItems[]; set: (v: readonly RecusedItems[]) => void }) {
+  const [who, setWho] = createSignal('');
+  const itemsOf = (id: string) => props.value.find((r) => r.memberId === id)?.items ?? [];
+  const nameOf = (id: string) => props.members.find((m) => m.id === id)?.name ?? '';
+  const setItem = (i: number, on: boolean) => {
+    const id = who();
+    const next = new Set(itemsOf(id));
+    if (on) next.add(i);
+    else next.delete(i);
+    const rest = props.value.filter((r) => r.memberId !== id);
+    props.set(next.size ? [...rest, { memberId: id, items: [...next].sort((a, b) => a - b) }] : rest);
+  };
+  return (
+    <details class="item-recusals" data-testid="item-recusals">
+      <summary>{t('sec.ballot.recusedItems')}</summary>
+      <p class="muted">{t('sec.ballot.recusedItemsHint')}</p>
+      <select class="input" value={who()} onChange={(e) => setWho(e.currentTarget.value)} aria-label={t('sec.ballot.recusedItemsWho')} data-testid="recuse-who">
+        <option value="">{t('sec.ballot.recusedItemsWho')}</option>
+        <For each={props.members}>{(m) => <option value={m.id}>{m.name}</option>}</For>
+      </select>
+      <Show when={who()}>
+        <div class="recusals">
+          <Index each={props.draft.items}>
+            {(it, i) => (
+              <label class="check">
+                <input type="checkbox" checked={itemsOf(who()).includes(i)} onChange={(e) => setItem(i, e.currentTarget.checked)} data-testid={`recuse-item-${i}`} />
+                {i + 1}. {it().nominee || t('sec.ballot.itemNo', { n: i + 1 })}
+              </label>
+            )}
+          </Index>
+        </div>
+      </Show>
+      <ul class="recused-lines">
+        <For each={props.value.filter((r) => nameOf(r.memberId))}>
+          {(r) => (
+            <li data-testid="recused-line">
+              {t('sec.ballot.recusedItemsLine', { name: nameOf(r.memberId), items: itemNumbers(r.items) })}{' '}
+              <button type="button" class="btn btn-link btn-small" onClick={() => props.set(props.value.filter((x) => x.memberId !== r.memberId))}>
+                {t('sec.ballot.recusedItemsRemove')}
+              </button>
+            </li>
+          )}
+        </For>
+      </ul>
+    </details>
+  );
+}
+
+/** 下一轮: the items of the next round, ticked as the kind suggests; creates the round as a draft. */
+function NextRoundPanel(props: { ctx: MeetingCtx; ballot: BallotView; next: NextRound }) {
+  const [open, setOpen] = createSignal(false);
+  const [chosen, setChosen] = createSignal<ReadonlySet<number>>(new Set(props.next.preselected));
+  const [error, setError] = createSignal<string | null>(null);
+  const n = () => props.ballot.round.number + 1;
+  const kind = () => clientKind(props.ballot.type);
+  const followUp = () => props.ctx.detail().ballots.find((x) => x.round.previous?.ballotId === props.ballot.id);
+  const toggle = (i: number, on: boolean) =>
+    setChosen((s) => {
+      const x = new Set(s);
+      if (on) x.add(i);
+      else x.delete(i);
+      return x;
+    });
+  const create = async () => {
+    const items = [...chosen()].sort((a, b) => a - b);
+    if (items.length < Math.max(1, props.next.min))
+      return setError(props.next.mode === 'recommend' ? t('sec.round.tooFew', { k: props.next.min }) : t('sec.round.none'));
+    setError(null);
+    try {
+      await sec('POST', `/api/ballots/${props.ballot.id}/next-round`, { items });
+      await props.ctx.reload();
+      setOpen(false);
+    } catch (e) {
+      setError(messageOf(e));
+    }
+  };
+  return (
+    <Show
+      when={!followUp()}
+      fallback={
+        <p class="muted" data-testid="next-round-done">
+          {t('sec.round.created', { title: followUp()!.title, n: roundWord(followUp()!.round.number) })}
+        </p>
+      }
+    >
+      <Show
+        when={open()}
+        fallback={
+          <button type="button" class="btn btn-secondary" onClick={() => setOpen(true)} data-testid="next-round">
+            {t('sec.round.next')}（{roundWord(n())}）
+          </button>
+        }
+      >
+        <div class="next-round" data-testid="next-round-panel">
+          <h3>{t(props.next.mode === 'recommend' ? 'sec.round.recommend' : 'sec.round.revote')}</h3>
+          <p class="field-label">
+            {props.next.mode === 'recommend' ? t('sec.round.pickRec', { n: roundWord(n()), m: props.next.preselected.length }) : t('sec.round.pickRevote')}
+          </p>
+          <div class="recusals">
+            <For each={props.next.offered}>
+              {(i) => (
+                <label class="check">
+                  <input type="checkbox" checked={chosen().has(i)} onChange={(e) => toggle(i, e.currentTarget.checked)} data-testid={`next-item-${i}`} />
+                  {kind().itemLabel(props.ballot.items[i]!)}
+                </label>
+              )}
+            </For>
+          </div>
+          <Show when={error()}>{(m) => <Notice kind="error">{m()}</Notice>}</Show>
+          <div class="inline-form">
+            <button type="button" class="btn btn-secondary" onClick={() => setOpen(false)}>
+              {t('common.cancel')}
+            </button>
+            <button type="button" class="btn btn-primary" onClick={() => void create()} data-testid="next-round-create">
+              {t('sec.round.create', { n: roundWord(n()) })}
+            </button>
+          </div>
+        </div>
+      </Show>
+    </Show>
+  );
+}
+
 function BallotCard(props: { ctx: MeetingCtx; ballotId: string }) {
   const [error, setError] = createSignal<string | null>(null);
   const [note, setNote] = createSignal<string | null>(null);
   const [who, setWho] = createSignal('');
   const b = (): BallotView => props.ctx.detail().ballots.find((x) => x.id === props.ballotId)!;
+  const kind = () => clientKind(b().type);
+  const next = () => {
+    const r = b().result;
+    return r && props.ctx.detail().meeting.status === 'active' ? kind().nextRound(b(), r, b().status === 'void') : null;
+  };
   const names = (ids: readonly string[]) => ids.map((id) => props.ctx.detail().members.find((m) => m.id === id)?.name ?? id).join('、');
   const bundleUrl = () => `/api/ballots/${b().id}/bundle`;
   const reissueCandidates = (): MemberView[] =>
-    props.ctx.detail().members.filter((m) => m.present && ELIGIBLE[b().type].includes(m.kind) && !b().recused.includes(m.id));
+    props.ctx.detail().members.filter((m) => m.present && entitledOn(b().type, m.kind) && !b().recused.includes(m.id));
   // Keyed by member id, not by the member objects every refresh replaces: the options (and with
   // them the secretary's pick) survive the live updates.
   const candidateIds = createMemo(() => reissueCandidates().map((m) => m.id), undefined, { equals: (a, b) => a.join() === b.join() });
@@ -233,7 +385,9 @@ function BallotCard(props: { ctx: MeetingCtx; ballotId: string }) {
     <article class={`card ballot-card status-${b().status}`} data-testid="ballot-card" data-status={b().status}>
       <header class="ballot-card-head">
         <div>
-          <h2>{b().title}</h2>
+          <h2>
+            {b().title} <RoundBadge round={b().round} />
+          </h2>
           <p class="muted">
             {typeWord(b().type)} · {t(`type.${b().type}.who`)}
           </p>
@@ -246,17 +400,20 @@ function BallotCard(props: { ctx: MeetingCtx; ballotId: string }) {
         <For each={b().items}>
           {(it) => (
             <li>
-              <span class="strong">{it.nominee}</span> <span class="muted">{t('item.postLine', { post: it.post })}</span>
+              <span class="strong">{it.nominee}</span> <span class="muted">{kind().postLine(it)}</span>
             </li>
           )}
         </For>
       </ol>
       <p class="rule-words">
-        {ruleSentence(b().type, b().rule)} {quorumSentence(b().rule)}
+        {kind().ruleWords(b())} {quorumSentence(b().rule)}
       </p>
       <Show when={b().recused.length}>
         <p class="muted">{t('sec.ballot.recusedList', { names: names(b().recused) })}</p>
       </Show>
+      <For each={b().recusedItems}>
+        {(r) => <p class="muted" data-testid="recused-items">{t('sec.ballot.recusedItemsLine', { name: names([r.memberId]), items: itemNumbers(r.items) })}</p>}
+      </For>
       <Switch>
         <Match when={b().status === 'draft'}>
           <ul class="quorum-list">
@@ -330,7 +487,7 @@ function BallotCard(props: { ctx: MeetingCtx; ballotId: string }) {
               <p class="muted">
                 {t('sec.ballot.turnout', { entitled: r().entitled, present: r().present })} · {tallyLine(r())}
               </p>
-              <ResultTable type={b().type} rule={b().rule} items={b().items} tally={r()} />
+              <ResultTable ballot={b()} tally={r()} />
               <p class="links">
                 <a href={bundleUrl()} download={`bundle-${b().id}.json`} data-testid="bundle-link">
                   {t('sec.ballot.bundle')}
@@ -339,6 +496,7 @@ function BallotCard(props: { ctx: MeetingCtx; ballotId: string }) {
                   {t('sec.ballot.verify')}
                 </a>
               </p>
+              <Show when={next()}>{(n) => <NextRoundPanel ctx={props.ctx} ballot={b()} next={n()} />}</Show>
             </>
           )}
         </Match>

@@ -20,7 +20,10 @@ type Line = { line: number; name: string; kind: string; title: string };
 type Problem = { line: number; code: string; error: string };
 type Preview = { lines: Line[]; problems: Problem[] };
 
-const KINDS: Record<string, MemberKind> = { standing: 'standing', full: 'full', alternate: 'alternate', 常委: 'standing', 委员: 'full', 候补委员: 'alternate' };
+const KINDS: Record<string, MemberKind> = {
+  standing: 'standing', full: 'full', alternate: 'alternate', participant: 'participant',
+  常委: 'standing', 委员: 'full', 候补委员: 'alternate', 参会人员: 'participant',
+};
 
 /** The import request for pasted or uploaded text: JSON members, or CSV as is. */
 export function rosterBody(text: string): { members: unknown } | { csv: string } | { error: string } | null {
@@ -121,7 +124,7 @@ export default function Roster(props: { ctx: MeetingCtx }) {
           <Show when={preview()?.lines.length}>
             <h3 class="preview-h">
               {t('sec.roster.preview')} ·{' '}
-              {t('sec.roster.previewCount', { n: preview()!.lines.length, s: count('standing'), f: count('full'), a: count('alternate') })}
+              {t(count('participant') ? 'sec.roster.previewCountParticipants' : 'sec.roster.previewCount', { n: preview()!.lines.length, s: count('standing'), f: count('full'), a: count('alternate'), p: count('participant') })}
             </h3>
             <div class="table-scroll">
               <table class="table">
@@ -184,7 +187,7 @@ export function MemberTable(props: { members: readonly MemberView[]; action?: (m
               <tr>
                 <td>{i() + 1}</td>
                 <td class="strong">{m.name}</td>
-                <td>{kindWord(m.kind)}</td>
+                <td>{m.category ? `${kindWord(m.kind)} · ${m.category}` : kindWord(m.kind)}</td>
                 <td>{m.title}</td>
                 <td>
                   <span class={`pill ${m.present ? 'pill-ok' : 'pill-muted'}`}>{m.present ? t('sec.attendance.present') : t('sec.attendance.absent')}</span>

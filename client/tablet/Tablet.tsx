@@ -1,19 +1,22 @@
 /**
  * @module client/tablet/Tablet
  * The member's tablet (10", both orientations; usable on a phone): sign in with the code from
- * the slip (typed or via the QR link), confirm the name, wait, vote item by item with large
- * buttons under the 系统校验码 to compare with the projector, review, confirm — then the screen
- * clears. A ballot whose keys are not the key ceremony's is refused with a warning. The
+ * the slip (typed or via the QR link), confirm the name, wait, vote under the 系统校验码 to
+ * compare with the projector, review, confirm — then the screen clears. The ballot itself
+ * (per-item buttons, candidate tick boxes, grades; 回避 items) and its review are the ballot
+ * kind's (client/kinds/); a member attending without a vote (列席) is told so. A ballot whose keys are not the key ceremony's is refused with a warning. The
  * inclusion check and erasure follow by themselves (engine.ts). No choice is shown after
  * casting; navigation never uses history entries, so the back button cannot bring a filled
  * ballot back.
  */
 import { createMemo, createSignal, For, Match, onMount, Show, Switch } from 'solid-js';
-import type { OptionId } from '../../crypto/index.ts';
+import { Dynamic } from 'solid-js/web';
 import { t } from '../i18n.ts';
+import { clientKind, type Answer } from '../kinds/index.ts';
+import { RoundBadge } from '../result.tsx';
 import { CodeSignIn, ConfirmHost, ConfirmIdentity, confirmAsk, formatCode, LangSwitch, Notice } from '../ui.tsx';
-import { checkProblemWords, itemLabel, kindWord, optionWord, statusWord, type CheckProblem } from '../words.ts';
-import { BALLOT_OPTIONS, createTabletEngine, type Activity, type KeyCheck, type TabletBallot2, type TabletEngine } from './engine.ts';
+import { checkProblemWords, kindWord, statusWord, type CheckProblem } from '../words.ts';
+import { createTabletEngine, type Activity, type KeyCheck, type TabletBallot2, type TabletEngine } from './engine.ts';
 import type { BallotRecord, StoredReceipt } from './store.ts';
 import '../styles/tablet.css';
 
@@ -116,57 +119,20 @@ function Fingerprint(props: { check: KeyCheck; compact?: boolean }) {
 }
 
 function BallotForm(props: { engine: TabletEngine; ballot: TabletBallot2; onReview: () => void }) {
-  const choices = () => props.engine.drafts()[props.ballot.id] ?? [];
-  const done = () => choices().filter((c) => c !== null && c !== undefined).length;
-  const total = () => props.ballot.items.length;
+  const kind = () => clientKind(props.ballot.type);
+  const recused = () => props.engine.recusedFor(props.ballot);
+  const answer = () => props.engine.drafts()[props.ballot.id] ?? kind().emptyAnswer(props.ballot);
+  const progress = () => kind().progress(props.ballot, answer(), recused());
   return (
-    <section class="ballot" aria-labelledby="ballot-h" data-testid="ballot">
-      <h1 id="ballot-h" class="ballot-title">{props.ballot.title}</h1>
+    <section class={`ballot ballot-${props.ballot.type}`} aria-labelledby="ballot-h" data-testid="ballot" data-kind={props.ballot.type}>
+      <h1 id="ballot-h" class="ballot-title">
+        {props.ballot.title} <RoundBadge round={props.ballot.round} />
+      </h1>
       <Fingerprint check={props.engine.keysFor(props.ballot)} />
-      <p class="lead">{t('tablet.ballot.instructions')}</p>
-      <ol class="items">
-        <For each={props.ballot.items}>
-          {(item, i) => (
-            <li class="item-card" data-testid={`item-${i()}`}>
-              <div class="item-head">
-                <span class="item-no">{i() + 1}</span>
-                <div>
-                  <p class="item-nominee">{item.nominee}</p>
-                  <p class="item-post">{t('item.postLine', { post: item.post })}</p>
-                </div>
-              </div>
-              <div class="options" role="radiogroup" aria-label={itemLabel(item)}>
-                <For each={BALLOT_OPTIONS}>
-                  {(o: OptionId) => {
-                    const selected = () => choices()[i()] === o;
-                    return (
-                      <button
-                        type="button"
-                        role="radio"
-                        aria-checked={selected()}
-                        class={`option option-${o}`}
-                        classList={{ selected: selected() }}
-                        data-testid={`choose-${i()}-${o}`}
-                        onClick={() => props.engine.choose(props.ballot.id, i(), o)}
-                      >
-                        <Show when={selected()}>
-                          <span class="option-mark" aria-hidden="true">✓</span>
-                        </Show>
-                        {optionWord(o)}
-                      </button>
-                    );
-                  }}
-                </For>
-              </div>
-            </li>
-          )}
-        </For>
-      </ol>
+      <Dynamic component={kind().Ballot} ballot={props.ballot} answer={answer()} setAnswer={(a: Answer) => props.engine.setAnswer(props.ballot.id, a)} recused={recused()} />
       <div class="ballot-bar">
-        <span class="ballot-progress">
-          {done() === total() ? t('tablet.ballot.progress', { done: done(), total: total() }) : t('tablet.ballot.missing', { n: total() - done() })}
-        </span>
-        <button type="button" class="btn btn-primary btn-xl" disabled={done() !== total()} onClick={() => props.onReview()} data-testid="review">
+        <span class="ballot-progress" data-testid="ballot-progress">{progress().words}</span>
+        <button type="button" class="btn btn-primary btn-xl" disabled={!progress().ready} onClick={() => props.onReview()} data-testid="review">
           {t('tablet.ballot.review')}
         </button>
       </div>
@@ -175,8 +141,12 @@ function BallotForm(props: { engine: TabletEngine; ballot: TabletBallot2; onRevi
 }
 
 function Review(props: { engine: TabletEngine; ballot: TabletBallot2; onBack: () => void; onConfirmed: () => void }) {
-  const choices = () => props.engine.drafts()[props.ballot.id] ?? [];
+  const kind = () => clientKind(props.ballot.type);
+  const answer = () => props.engine.drafts()[props.ballot.id] ?? kind().emptyAnswer(props.ballot);
   const confirm = async () => {
+    // A blank recommendation is asked about once more, before the usual question.
+    const extra = kind().castQuestion(props.ballot, answer());
+    if (extra && !(await confirmAsk(extra.ask, extra.yes))) return;
     if (!(await confirmAsk(t('tablet.cast.ask'), t('tablet.cast.yes')))) return;
     props.onConfirmed();
     props.engine.confirmCast(props.ballot.id);
@@ -184,20 +154,10 @@ function Review(props: { engine: TabletEngine; ballot: TabletBallot2; onBack: ()
   return (
     <section class="review" aria-labelledby="review-h" data-testid="review-screen">
       <h1 id="review-h">{t('tablet.review.heading')}</h1>
-      <p class="lead">{props.ballot.title}</p>
-      <ol class="review-list">
-        <For each={props.ballot.items}>
-          {(item, i) => (
-            <li class="review-row">
-              <span class="review-item">
-                <span class="item-no">{i() + 1}</span>
-                {itemLabel(item)}
-              </span>
-              <span class={`choice-badge option-${choices()[i()]}`}>{optionWord(choices()[i()] ?? '')}</span>
-            </li>
-          )}
-        </For>
-      </ol>
+      <p class="lead">
+        {props.ballot.title} <RoundBadge round={props.ballot.round} />
+      </p>
+      <Dynamic component={kind().Review} ballot={props.ballot} answer={answer()} recused={props.engine.recusedFor(props.ballot)} />
       <Fingerprint check={props.engine.keysFor(props.ballot)} compact />
       <Notice kind="info">{t('tablet.review.hint')}</Notice>
       <div class="actions-row">
@@ -239,6 +199,17 @@ function Casting(props: { activity: Activity | undefined }) {
   );
 }
 
+/**
+ * Why this member does not vote on an open ballot: 列席 when the ballot's kind lists their roster
+ * kind as attending without a vote (候补委员 at a 全委会表决), otherwise 本项表决您不参加.
+ */
+function notVoting(engine: TabletEngine, b: TabletBallot2): string {
+  const me = engine.state()?.member.kind;
+  return me && clientKind(b.type).crypto.attendingWithoutVote.includes(me)
+    ? t('tablet.attending', { title: b.title, kind: kindWord(me) })
+    : t('tablet.notEligible', { title: b.title });
+}
+
 /** Everything else: waiting, issuing, cast and waiting, checked. */
 function StatusScreen(props: { engine: TabletEngine }) {
   const ballots = () => props.engine.state()?.ballots ?? [];
@@ -264,7 +235,13 @@ function StatusScreen(props: { engine: TabletEngine }) {
           <div class="waiting-dot" aria-hidden="true" />
           <h1>{t('tablet.waiting')}</h1>
           <p class="lead">{t('tablet.waiting.hint')}</p>
-          <For each={others()}>{(b) => <p class="muted">{t('tablet.notEligible', { title: b.title })}</p>}</For>
+          <For each={others()}>
+            {(b) => (
+              <p class="lead not-eligible" data-testid="not-eligible">
+                {notVoting(props.engine, b)}
+              </p>
+            )}
+          </For>
         </section>
       </Show>
       <Show when={earlier().length}>
@@ -309,7 +286,7 @@ function BallotStatus(props: { engine: TabletEngine; ballot: TabletBallot2 }) {
       <p class="status-ballot">{b().title}</p>
       <Switch>
         <Match when={b().status === 'open' && !b().eligible}>
-          <h1>{t('tablet.notEligible', { title: b().title })}</h1>
+          <h1 data-testid="not-eligible">{notVoting(props.engine, b())}</h1>
         </Match>
         <Match when={refused()}>{(kc) => <KeysRefused reason={kc().reason} />}</Match>
         <Match when={a()?.kind === 'issue-error'}>

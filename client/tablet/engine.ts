@@ -14,8 +14,9 @@
  *    again with the same point while `pending`), then combine and unblind (`finishIssuance`).
  *    Refused with ALREADY_ISSUED (a replacement tablet), the ballot is `lost` until GET
  *    /api/tablet says the secretary re-issued it (`reissue`); then the tablet asks again by itself.
- * 3. cast — the member's choices (in memory only) become one-hot selections, sealed by
- *    `prepareCast`; the cast goes to /api/anon/ballots/:bid/cast without credentials and with
+ * 3. cast — the member's answer (in memory only: the selected entries of each group, as the
+ *    ballot's kind draws it — client/kinds/) becomes the selection vector of the kind's shape
+ *    (`answerSelections`, which checks every group's [min, max]), sealed by `prepareCast`; the cast goes to /api/anon/ballots/:bid/cast without credentials and with
  *    exactly the same headers from every tablet; 503 BUSY and network failures are retried
  *    with the identical body; the receipt must match the cast (`receiptMatches`).
  * 4. inclusion check — after publication the bundle is fetched anonymously and the receipt
@@ -26,12 +27,13 @@
  */
 import { createSignal } from 'solid-js';
 import {
-  ballotKeys, ballotShape, bundleSignatureValid, checkReceipt, finishIssuance, fromHex, prepareCast, receiptMatches,
-  selectionsOf, startIssuance, toHex, tryParseBundle, CryptoInputError, OPTIONS,
-  type BallotKeys, type CeremonyRecord, type OptionId, type Receipt,
+  answerSelections, ballotKeys, ballotShape, bundleSignatureValid, checkReceipt, finishIssuance, fromHex, prepareCast, receiptMatches,
+  startIssuance, toHex, tryParseBundle, CryptoInputError,
+  type BallotKeys, type CeremonyRecord, type Receipt,
 } from '../../crypto/index.ts';
 import { ApiFailure, backoff, followMeeting, request, untilAcknowledged, wordsOf } from '../api.ts';
 import { t } from '../i18n.ts';
+import type { Answer } from '../kinds/index.ts';
 import { castRefusalWords } from '../words.ts';
 import type { CheckinAnswer, ScreenView, TabletBallot, TabletState } from '../types.ts';
 import {
@@ -77,9 +79,6 @@ const POLL_MS = 15_000;
 const LOST_POLL_MS = 3_000;
 const PURGE_MS = 60_000;
 
-/** The options of decision and consultation items, in protocol order. */
-export const BALLOT_OPTIONS: readonly OptionId[] = OPTIONS;
-
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Wait `ms`, or less if the browser comes back online meanwhile. */
@@ -117,8 +116,8 @@ export function createTabletEngine() {
   const [state, setState] = createSignal<TabletState2 | null>(null);
   const [records, setRecords] = createSignal<Record<string, BallotRecord>>(loadAll());
   const [activity, setActivity] = createSignal<Record<string, Activity | undefined>>({});
-  // The member's choices while voting: in memory only, never stored, dropped at the cast.
-  const [drafts, setDrafts] = createSignal<Record<string, readonly (OptionId | null)[]>>({});
+  // The member's answers while voting: in memory only, never stored, dropped at the cast.
+  const [drafts, setDrafts] = createSignal<Record<string, Answer>>({});
   const [pending, setPending] = createSignal<CheckinAnswer | null>(null);
   const [fatal, setFatal] = createSignal<Words | null>(null);
   const inflight = new Set<string>();
@@ -382,28 +381,31 @@ export function createTabletEngine() {
     }
   }
 
-  /** Record a choice while voting (in memory only). */
-  function choose(bid: string, index: number, option: OptionId): void {
-    const rec = records()[bid];
-    const b = state()?.ballots.find((x) => x.id === bid);
-    if (rec?.stage !== 'signed' || !b) return;
-    const current = drafts()[bid] ?? b.items.map(() => null);
-    const next = [...current];
-    next[index] = option;
-    setDrafts((m) => ({ ...m, [bid]: next }));
+  /** The item indices this member is recused from on a ballot (回避): shown, never selectable. */
+  function recusedFor(b: TabletBallot2): ReadonlySet<number> {
+    const me = state()?.member.id;
+    return new Set(b.recusedItems.find((r) => r.memberId === me)?.items ?? []);
   }
 
-  /** The member confirmed: seal the choices (the randomness lives only inside prepareCast), keep the cast, send it. */
+  /** Record the answer while voting (in memory only). The kind's ballot never selects an item the member is recused from. */
+  function setAnswer(bid: string, answer: Answer): void {
+    const rec = records()[bid];
+    if (rec?.stage !== 'signed' || !state()?.ballots.some((x) => x.id === bid)) return;
+    setDrafts((m) => ({ ...m, [bid]: answer }));
+  }
+
+  /** The member confirmed: seal the answer (the randomness lives only inside prepareCast), keep the cast, send it. */
   function confirmCast(bid: string): void {
     const rec = records()[bid];
     const b = state()?.ballots.find((x) => x.id === bid);
-    const choices = drafts()[bid];
-    if (rec?.stage !== 'signed' || !b || !choices || choices.length !== b.items.length || choices.some((c) => c === null)) return;
+    const answer = drafts()[bid];
+    if (rec?.stage !== 'signed' || !b || !answer) return;
     const kc = keysFor(b);
     if (!kc.ok) return;
     try {
+      // answerSelections checks the answer against the kind's shape: an incomplete or over-k answer is never sealed.
       const prepared = prepareCast(
-        bid, kc.keys, ballotShape({ items: b.items, options: BALLOT_OPTIONS }), selectionsOf(BALLOT_OPTIONS, choices as OptionId[]),
+        bid, kc.keys, ballotShape(b), answerSelections(b, answer),
         fromHex(rec.token, 32, 'token'), fromHex(rec.sigma, 48, 'sigma'), fromHex(rec.castKey, 32, 'castKey'),
       );
       put<CastingRecord>({ v: 2, stage: 'casting', ballotId: bid, meetingId: rec.meetingId, title: rec.title, cast: prepared.body, expect: prepared.expect, keys: rec.keys, castAt: Date.now() });
@@ -538,7 +540,7 @@ export function createTabletEngine() {
     void refresh();
   }
 
-  return { phase, setPhase, state, records, activity, drafts, pending, fatal, keysFor, signIn, confirmIdentity, choose, confirmCast, refresh, start };
+  return { phase, setPhase, state, records, activity, drafts, pending, fatal, keysFor, recusedFor, signIn, confirmIdentity, setAnswer, confirmCast, refresh, start };
 }
 
 export type TabletEngine = ReturnType<typeof createTabletEngine>;

@@ -242,7 +242,7 @@ function Tally(props: { summary: BundleSummary; tally: Tally; ok: boolean }) {
           cast: props.tally.cast, valid: props.tally.valid, invalid: props.tally.invalid,
         })}
       </p>
-      <ResultTable type={props.summary.ballot.type} rule={props.summary.ballot.rule} items={props.summary.ballot.items} tally={props.tally} />
+      <ResultTable ballot={props.summary.ballot} tally={props.tally} />
     </>
   );
 }
