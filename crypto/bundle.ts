@@ -32,7 +32,7 @@ import { TOKEN_BYTES } from './token.ts';
 
 export { MEMBER_KINDS, type MemberKind };
 
-/** A round of a ballot (protocol §7.4): 1 for a first ballot; a later round names the bundle it follows. */
+/** A round of a ballot (protocol §7.6): 1 for a first ballot; a later round names the bundle it follows. */
 export type Round = { readonly number: number; readonly previous: { readonly ballotId: string; readonly bundleId: string } | null };
 
 /** The ballot definition, fixed when the ballot is created (protocol §7.1). */
@@ -277,7 +277,7 @@ export function parseBundle(json: unknown): Bundle {
 }
 
 /**
- * The id of a published bundle (protocol §7.4): SHA-256 of message(DST_BUNDLE_ID,
+ * The id of a published bundle (protocol §7.6): SHA-256 of message(DST_BUNDLE_ID,
  * canonical(bundle)), signature included. The next round's definition names it.
  */
 export function bundleId(bundle: Bundle): string {

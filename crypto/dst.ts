@@ -39,7 +39,7 @@ export const DST_RECEIPT = 'PIAOJUE-V2-RECEIPT';
 export const DST_LEAF = 'PIAOJUE-V2-LEAF';
 /** Audit bundle signature, v2 (protocol §7.2). */
 export const DST_BUNDLE = 'PIAOJUE-V2-BUNDLE';
-/** Hash naming a published bundle, by which the next round refers to it (protocol §7.4). */
+/** Hash naming a published bundle, by which the next round refers to it (protocol §7.6). */
 export const DST_BUNDLE_ID = 'PIAOJUE-V2-BUNDLE-ID';
 /** Message tag of a cast's HMAC under the per-ballot cast key handed to issued tablets (protocol §6.3). */
 export const DST_CAST_MAC = 'PIAOJUE-V2-CAST-MAC';

@@ -78,7 +78,7 @@ export type VerifyOptions = {
   readonly serverKey?: string;
   /**
    * The bundle of the previous round (parsed JSON), when this ballot is a later round
-   * (protocol §7.4): ROUND checks that this ballot names it and follows it.
+   * (protocol §7.6): ROUND checks that this ballot names it and follows it.
    */
   readonly previous?: unknown;
   /** Called as work advances (done of total), so a page can show a progress bar. */

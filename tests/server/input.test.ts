@@ -209,11 +209,11 @@ describe('roster import', () => {
     const preview = await sec.post(`/api/meetings/${m.id}/roster/preview`, { csv });
     expect(preview.status).toBe(200);
     expect(preview.json.lines.map((l: { line: number }) => l.line)).toEqual([2, 3, 4, 5, 6, 7, 8, 10]);
-    expect(preview.json.lines[5]).toEqual({ line: 7, name: '赵六', kind: '常委', title: '县委常委' });
+    expect(preview.json.lines[5]).toEqual({ line: 7, name: '赵六', kind: '常委', title: '县委常委', category: '' });
     expect(preview.json.problems).toEqual(lines);
     const header = await sec.post(`/api/meetings/${m.id}/roster`, { csv: '名字,类别\n张三,standing' });
     expectError(header, 'ROSTER_INVALID');
-    expect(header.json.lines).toEqual([{ line: 1, code: 'HEADER', error: '第一行必须是：name,kind,title' }]);
+    expect(header.json.lines).toEqual([{ line: 1, code: 'HEADER', error: '第一行必须是：name,kind,title（参会人员名单可再加一列 category）' }]);
     const empty = await sec.post(`/api/meetings/${m.id}/roster`, { csv: 'name,kind,title\n' });
     expect(empty.json).toMatchObject({ error: 'ROSTER_INVALID', lines: [{ line: 0 }] });
     const json = await sec.post(`/api/meetings/${m.id}/roster`, { members: [{ name: '甲', kind: 'standing' }, { name: '乙', kind: 'x' }, 'str', { name: '丙', kind: 'full', id: 'u1' }] });
@@ -265,7 +265,8 @@ describe('ballot definitions', () => {
       [{ ...base, rule: 5 }, 'BALLOT_INVALID'],
       [{ ...base, rule: '' }, 'BALLOT_INVALID'],
       [{ ...base, rule: [] }, 'BALLOT_INVALID'],
-      [{ ...base, type: 'recommendation' }, 'BAD_REQUEST'],
+      [{ ...base, type: 'election' }, 'BAD_REQUEST'],
+      [{ ...base, type: 'recommendation' }, 'BALLOT_INVALID'],
       [{ ...base, items: items(51) }, 'BAD_REQUEST'],
       [{ ...base, items: [{ nominee: '', post: 'x' }] }, 'BAD_REQUEST'],
       [{ ...base, title: 'x'.repeat(201) }, 'BAD_REQUEST'],
