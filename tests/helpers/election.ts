@@ -8,26 +8,55 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import {
-  assembleBundle, ballotKeys, ballotShape, ceremonyStep, confirmAttendance, createDevice, decryptCasts,
-  KINDS, APPROVAL_OPTIONS, finishIssuance, generateServerKey, prepareCast, selectionsOf, signBundle, signReceipt, signRequests,
+  answerSelections, assembleBundle, ballotKeys, ballotShape, ceremonyStep, confirmAttendance, createDevice, decryptCasts,
+  KINDS, finishIssuance, generateServerKey, prepareCast, selectionsOf, signBundle, signReceipt, signRequests,
   startIssuance, toHex, utf8,
-  type BallotDefinition, type BallotKeys, type Bundle, type CeremonyRecord, type DeviceState, type ApprovalOption, type Receipt,
-  type RosterEntry, type SealedCast, type UnsignedBundle,
+  type BallotDefinition, type BallotKeys, type Bundle, type CeremonyRecord, type DeviceState, type Item, type KindId,
+  type KindParams, type MemberKind, type Receipt, type RecusedItems, type RosterEntry, type Round, type Rule,
+  type SealedCast, type UnsignedBundle,
 } from '../../crypto/index.ts';
 
 export type ElectionOptions = {
   readonly n?: number;
   readonly t?: number;
-  /** Standing members on the roster; all present unless `absent`. */
+  /** Members on the roster (standing unless `memberKinds` says otherwise); all present unless `absent` (the last ones). */
   readonly members?: number;
   readonly absent?: number;
-  readonly items?: number;
+  /** The number of items (named 候选人1, 候选人2, …), or the items themselves. */
+  readonly items?: number | readonly Item[];
   /** One entry per present member: choices per item, or null for a member who never casts. */
   readonly votes?: readonly (readonly string[] | null)[];
+  /**
+   * One entry per present member, used instead of `votes` when given: the answer as the
+   * selected entry indices of each group (`answerSelections`, e.g. `[[0, 3]]` for a
+   * recommendation marking candidates 0 and 3, `[[1], []]` for an evaluation grading item 0
+   * `competent` and leaving item 1 blank), or null for a member who never casts.
+   */
+  readonly answers?: readonly (readonly (readonly number[])[] | null)[];
   /** Devices (1-based) that take no part after the ceremony. */
   readonly offline?: readonly number[];
-  readonly type?: 'decision' | 'consultation';
+  readonly type?: KindId;
+  /** The kind's option ids; default its first option set. */
+  readonly options?: readonly string[];
+  /** Default the kind's default rule for `options`. */
+  readonly rule?: Rule;
+  /** Default {} (a recommendation: {post: '拟推荐职位', seats: 1}). */
+  readonly params?: KindParams;
+  /** Members (ids u1, u2, …) recused from single items; default none. */
+  readonly recusedItems?: readonly RecusedItems[];
+  /** Default the first round. */
+  readonly round?: Round;
+  /** Default 'b-test' and 'm-test'. */
+  readonly ballotId?: string;
+  readonly meetingId?: string;
+  /** Roster kind of member i (u{i+1}); default every member 'standing'. Its length is the member count unless `members` is given. */
+  readonly memberKinds?: readonly MemberKind[];
+  /** A finished ceremony to reuse (e.g. two rounds of one meeting); default a fresh one among n devices. */
+  readonly ceremony?: { readonly devices: readonly DeviceState[]; readonly record: CeremonyRecord };
 };
+
+/** Roster names per member kind (the default, standing, keeps the names 常委1, 常委2, …). */
+const KIND_NAMES: Record<MemberKind, string> = { standing: '常委', full: '委员', alternate: '候补委员', participant: '参会人员' };
 
 export type Election = {
   readonly bundle: Bundle;
@@ -73,20 +102,27 @@ export function runElection(opts: ElectionOptions = {}): Election {
   const t = opts.t ?? 2;
   const items = opts.items ?? 2;
   const type = opts.type ?? 'decision';
-  const memberCount = opts.members ?? 5;
+  const memberCount = opts.members ?? opts.memberKinds?.length ?? 5;
   const absent = opts.absent ?? 0;
   const votes = opts.votes ?? [['agree', 'agree'], ['agree', 'disagree'], ['disagree', 'abstain'], null];
-  const ballotId = 'b-test';
-  const { devices: dev0, record } = runCeremony('m-test', n, t);
-  let devices = dev0;
+  const ballotId = opts.ballotId ?? 'b-test';
+  const meetingId = opts.meetingId ?? 'm-test';
+  const { devices: dev0, record } = opts.ceremony ?? runCeremony(meetingId, n, t);
+  let devices = [...dev0];
   const keys = ballotKeys(record);
+  const options = opts.options ?? KINDS[type].optionSets[0]!;
   const def: BallotDefinition = {
-    id: ballotId, meetingId: 'm-test', title: '干部任免（测试）', type,
-    items: Array.from({ length: items }, (_, i) => ({ id: `i${i + 1}`, nominee: `候选人${i + 1}`, post: `职务${i + 1}` })),
-    options: ['agree', 'disagree', 'abstain'], rule: KINDS[type].defaultRule(APPROVAL_OPTIONS), params: {}, recused: [], recusedItems: [],
-    round: { number: 1, previous: null },
+    id: ballotId, meetingId, title: '干部任免（测试）', type,
+    items: typeof items === 'number' ? Array.from({ length: items }, (_, i) => ({ id: `i${i + 1}`, nominee: `候选人${i + 1}`, post: `职务${i + 1}` })) : items,
+    options, rule: opts.rule ?? structuredClone(KINDS[type].defaultRule(options)),
+    params: opts.params ?? (type === 'recommendation' ? { post: '拟推荐职位', seats: 1 } : {}),
+    recused: [], recusedItems: opts.recusedItems ?? [],
+    round: opts.round ?? { number: 1, previous: null },
   };
-  const members = Array.from({ length: memberCount }, (_, i) => ({ memberId: `u${i + 1}`, name: `常委${i + 1}`, present: i < memberCount - absent }));
+  const kindOfMember = (i: number): MemberKind => opts.memberKinds?.[i] ?? 'standing';
+  const members = Array.from({ length: memberCount }, (_, i) => ({
+    memberId: `u${i + 1}`, name: `${KIND_NAMES[kindOfMember(i)]}${i + 1}`, kind: kindOfMember(i), present: i < memberCount - absent,
+  }));
   const present = members.filter((m) => m.present).map((m) => m.memberId);
   const online = devices.filter((d) => !(opts.offline ?? []).includes(d.key.index)).map((d) => d.key.index);
   const logs = new Map<number, ReturnType<typeof confirmAttendance>['log']>();
@@ -114,9 +150,11 @@ export function runElection(opts: ElectionOptions = {}): Election {
     });
     issued.set(memberId, 1);
     const sigma = finishIssuance(st, partials, keys);
+    const answer = opts.answers ? (opts.answers[i] ?? null) : undefined;
     const choices = votes[i] ?? null;
-    if (choices === null) return;
-    const prepared = prepareCast(ballotId, keys, ballotShape(def), selectionsOf(def.options as ApprovalOption[], choices), st.token, sigma, castKey);
+    if (answer === null || (answer === undefined && choices === null)) return;
+    const selections = answer ? answerSelections(def, answer) : selectionsOf(def.options, choices!);
+    const prepared = prepareCast(ballotId, keys, ballotShape(def), selections, st.token, sigma, castKey);
     casts.push({ token: prepared.body.token, signature: prepared.body.signature, sealed: prepared.body.sealed, commitment: prepared.body.commitment });
     receipts.push(signReceipt(serverSecret, serverKey, prepared.expect));
   });
@@ -124,7 +162,7 @@ export function runElection(opts: ElectionOptions = {}): Election {
     .filter((d) => online.includes(d.key.index))
     .slice(0, t)
     .map((d) => decryptCasts(d, ballotId, keys.electionKey, ballotShape(def), casts.map((c) => c.sealed)).share);
-  const roster: RosterEntry[] = members.map((m) => ({ memberId: m.memberId, name: m.name, kind: 'standing', present: m.present, issued: issued.get(m.memberId) ?? 0 }));
+  const roster: RosterEntry[] = members.map((m) => ({ memberId: m.memberId, name: m.name, kind: m.kind, present: m.present, issued: issued.get(m.memberId) ?? 0 }));
   const bundle = assembleBundle(
     {
       ballot: def, ceremony: record, publicKey: keys.publicKey, electionKey: keys.electionKey, roster,
