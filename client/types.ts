@@ -63,11 +63,13 @@ export type TabletBallot = Omit<BallotView, 'issued'> & {
   readonly issued: boolean;
   /** The secretary re-issued this ballot to the member (补发) and no tablet has asked for it yet. */
   readonly reissue: boolean;
+  /** The item indices this member is recused from (回避): shown as such, left blank. */
+  readonly myRecusedItems: readonly number[];
 };
 
 export type MeetingStatus = 'active' | 'ended';
 
-export type TabletMember = { readonly id: string; readonly name: string; readonly kind: MemberKind; readonly title?: string; readonly category?: string };
+export type TabletMember = { readonly id: string; readonly name: string; readonly kind: MemberKind; readonly title?: string; readonly category?: string | null };
 
 /** GET /api/tablet. */
 export type TabletState = {
@@ -88,7 +90,7 @@ export type MemberView = {
   readonly kind: MemberKind;
   readonly title: string;
   /** A participant's category (类别: 乡镇党政正职, 群众代表 …); empty otherwise. */
-  readonly category?: string;
+  readonly category?: string | null;
   readonly present: boolean;
   readonly hasCode: boolean;
 };

@@ -15,10 +15,11 @@ export const kindWord = (k: MemberKind): string => t(`kind.${k}`);
 export const typeWord = (k: KindId): string => t(`type.${k}`);
 export const statusWord = (s: BallotStatus): string => t(`status.${s}`);
 
-/** 1/2 → 半数, 2/3 → 三分之二, otherwise num/den. */
+/** 1/2 → 半数, 2/3 → 三分之二, 1/3 → 三分之一, otherwise num/den. */
 export function fractionWord(f: Fraction): string {
   if (f.num * 2 === f.den) return t('frac.half');
   if (f.num * 3 === f.den * 2) return t('frac.twoThirds');
+  if (f.num * 3 === f.den) return t('frac.oneThird');
   return t('frac.other', { num: f.num, den: f.den });
 }
 

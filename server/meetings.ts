@@ -51,7 +51,7 @@ export function rosterOf(db: Db, meetingId: string): MemberRow[] {
 
 /** What the secretary sees of a member (never the code, only whether one is live). */
 export function memberView(m: MemberRow) {
-  return { id: m.id, name: m.name, kind: m.kind, title: m.title, present: m.present, hasCode: m.codeHash !== null && !m.codeUsed };
+  return { id: m.id, name: m.name, kind: m.kind, title: m.title, category: m.category, present: m.present, hasCode: m.codeHash !== null && !m.codeUsed };
 }
 
 /** Replace the roster; refused once any ballot exists, since ballots refer to it. */

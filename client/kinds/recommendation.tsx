@@ -48,13 +48,12 @@ function Fields(props: FieldsProps) {
         </div>
         <div>
           <label class="field-label" for="rec-seats">{t('sec.rec.seats')}</label>
+          {/* No min / max: the browser's own check would stop the form without saying why in the page's words. */}
           <input
             id="rec-seats"
             class="input seats-input"
             type="number"
-            min={1}
-            max={Math.max(1, props.draft.items.length)}
-            step={1}
+            inputmode="numeric"
             value={Number.isFinite(p().seats) ? p().seats : ''}
             onInput={(e) => props.update({ params: { ...p(), seats: e.currentTarget.value === '' ? Number.NaN : Number(e.currentTarget.value) } })}
             data-testid="rec-seats"

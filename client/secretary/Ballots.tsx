@@ -272,7 +272,7 @@ function NextRoundPanel(props: { ctx: MeetingCtx; ballot: BallotView; next: Next
         when={open()}
         fallback={
           <button type="button" class="btn btn-secondary" onClick={() => setOpen(true)} data-testid="next-round">
-            {t('sec.round.next')}（{roundWord(n())}）
+            {t('sec.round.nextN', { n: roundWord(n()) })}
           </button>
         }
       >

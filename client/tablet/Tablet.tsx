@@ -149,7 +149,7 @@ function Review(props: { engine: TabletEngine; ballot: TabletBallot2; onBack: ()
     if (extra && !(await confirmAsk(extra.ask, extra.yes))) return;
     if (!(await confirmAsk(t('tablet.cast.ask'), t('tablet.cast.yes')))) return;
     props.onConfirmed();
-    props.engine.confirmCast(props.ballot.id);
+    props.engine.confirmCast(props.ballot.id, answer());
   };
   return (
     <section class="review" aria-labelledby="review-h" data-testid="review-screen">

@@ -383,8 +383,7 @@ export function createTabletEngine() {
 
   /** The item indices this member is recused from on a ballot (回避): shown, never selectable. */
   function recusedFor(b: TabletBallot2): ReadonlySet<number> {
-    const me = state()?.member.id;
-    return new Set(b.recusedItems.find((r) => r.memberId === me)?.items ?? []);
+    return new Set(b.myRecusedItems);
   }
 
   /** Record the answer while voting (in memory only). The kind's ballot never selects an item the member is recused from. */
@@ -394,12 +393,15 @@ export function createTabletEngine() {
     setDrafts((m) => ({ ...m, [bid]: answer }));
   }
 
-  /** The member confirmed: seal the answer (the randomness lives only inside prepareCast), keep the cast, send it. */
-  function confirmCast(bid: string): void {
+  /**
+   * The member confirmed the answer on the review screen (an untouched blank recommendation has
+   * no draft, hence the answer is passed): seal it (the randomness lives only inside
+   * prepareCast), keep the cast, send it.
+   */
+  function confirmCast(bid: string, answer: Answer): void {
     const rec = records()[bid];
     const b = state()?.ballots.find((x) => x.id === bid);
-    const answer = drafts()[bid];
-    if (rec?.stage !== 'signed' || !b || !answer) return;
+    if (rec?.stage !== 'signed' || !b) return;
     const kc = keysFor(b);
     if (!kc.ok) return;
     try {
