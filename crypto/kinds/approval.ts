@@ -29,7 +29,8 @@ export function approvalKind(spec: {
     optionSets: [APPROVAL_OPTIONS],
     decides: true,
     outcomes: { met: spec.met, notMet: spec.notMet },
-    defaultRule: () => spec.rule,
+    // A fresh copy each time: a caller that edits its rule cannot change the kind's default.
+    defaultRule: () => ({ ...spec.rule, threshold: spec.rule.threshold && { ...spec.rule.threshold }, quorum: spec.rule.quorum && { ...spec.rule.quorum } }),
     checkDefinition(def) {
       if (Object.keys(def.params).length !== 0) refuse('BAD_VALUE', `ballot.params must be empty for a ${spec.id} ballot`);
     },

@@ -8,6 +8,7 @@
  * candidate (e.g. 得票超过半数). Quorum two thirds of those entitled by default (protocol §8.2).
  */
 import { refuse } from '../errors.ts';
+import { text } from '../parse.ts';
 import { thresholdMet } from '../rule.ts';
 import { checkShape } from '../sealed.ts';
 import { competitionRanks, type BallotKind, type KindDefinition } from './kind.ts';
@@ -33,7 +34,7 @@ export const recommendation: BallotKind = {
   checkDefinition(def) {
     const p = def.params as Record<string, unknown>;
     if (Object.keys(p).sort().join() !== 'post,seats') refuse('BAD_VALUE', 'ballot.params of a recommendation must be exactly {post, seats}');
-    if (typeof p.post !== 'string' || p.post.length === 0 || p.post.length > 200) refuse('BAD_VALUE', 'ballot.params.post must be 1–200 characters of text');
+    text(p.post, 'ballot.params.post');
     if (typeof p.seats !== 'number' || !Number.isSafeInteger(p.seats) || p.seats < 1 || p.seats > def.items.length)
       refuse('BAD_VALUE', `ballot.params.seats must be an integer from 1 to the number of candidates (${def.items.length})`);
     if (def.items.length > MAX_CANDIDATES) refuse('BAD_LENGTH', `a recommendation has at most ${MAX_CANDIDATES} candidates`);

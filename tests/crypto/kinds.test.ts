@@ -521,11 +521,9 @@ describe('parseDefinition refuses every malformed new member', () => {
     // type
     ['an unknown type', 'decision', (d) => (d.type = 'election'), 'BAD_VALUE'],
   ];
-  // KNOWN BUG (crypto/kinds/recommendation.ts checkDefinition): params.post is checked for its
-  // length only, not as text (crypto/parse.ts `text`: well-formed UTF-16), so a lone surrogate is
-  // accepted — unlike the title, nominees and posts of items — and the definition then cannot be
-  // canonically encoded (crypto/encoding.ts refuses it), so its bundle can be neither signed nor verified.
-  it.fails('recommendation post with a lone surrogate: BAD_VALUE', () => {
+  // params.post is text like every other text member (crypto/parse.ts `text`: well-formed UTF-16),
+  // or the definition could not be canonically encoded and its bundle neither signed nor verified.
+  it('recommendation post with a lone surrogate: BAD_VALUE', () => {
     const d = definition('recommendation');
     d.params.post = '统战部\ud800';
     expectCode(() => parseDefinition(d), 'BAD_VALUE');
