@@ -102,7 +102,7 @@ export function definitionFromRequest(
 }
 
 /**
- * The definition of the next round of a published or void ballot (protocol §7.4): 两推's second
+ * The definition of the next round of a published or void ballot (protocol §7.6): 两推's second
  * recommendation restricted to chosen candidates (`items`, required for a recommendation), or a
  * re-vote (复议) of the items that failed (all items of a void ballot, or those given). Same
  * kind, options, rule, params and recusals; numbered one more than its predecessor and naming

@@ -93,6 +93,7 @@ function NewBallot(props: { ctx: MeetingCtx; onDone: () => void }) {
     setRecusedItems([]);
   };
   const update = (patch: Partial<Draft>) => {
+    setError(null);
     const before = draft().items.length;
     setDraft((x) => ({ ...x, ...patch }));
     // Items removed: a recusal may no longer name an existing item.
