@@ -326,7 +326,7 @@ describe('ballot kinds in the browser', () => {
     expect(await first.getByTestId('next-round').count()).toBe(0);
     await h.shot(screen, 'kinds-projector-second-round-1920x1080');
     await sec.setViewportSize(VIEWPORTS.phone);
-    await first.scrollIntoViewIfNeeded();
+    await first.getByTestId('result-table').scrollIntoViewIfNeeded();
     await h.shot(sec, 'kinds-secretary-recommendation-result-360x640');
     await sec.setViewportSize(VIEWPORTS.projector);
   }, 300_000);
