@@ -74,13 +74,14 @@ try {
         continue;
       }
       console.log(`${b.verified ? '✓' : '✗'} ${b.title}: entitled ${b.entitled}, present ${b.present}, issued ${b.issued}, cast ${b.cast}, valid ${b.valid}`);
-      for (const it of b.items) console.log(`    ${it.label}: agree ${it.agree}, disagree ${it.disagree}, abstain ${it.abstain} → ${it.outcome}`);
+      for (const { label, ...figures } of b.items) console.log(`    ${label}: ${Object.entries(figures).map(([k, v]) => `${k} ${v}`).join(', ')}`);
       console.log(`    bundle ${b.bundle} ${b.verified ? 'verified' : `FAILED ${b.failures?.join(', ')}`}; receipts included ${b.receiptsIncluded}/${b.cast}`);
     }
   }
   if (json) console.log(JSON.stringify({ ballots }));
 } catch (e) {
-  console.error(`rehearse: ${(e as Error).message}`);
+  const cause = (e as Error & { cause?: unknown }).cause;
+  console.error(`rehearse: ${(e as Error).message}${cause ? ` (${String((cause as Error).message ?? cause)})` : ''}`);
   code = 1;
 } finally {
   await stop?.();

@@ -16,6 +16,7 @@ import {
   tokenHash, tokenPoint, unblindSignature, verifyBundle, verifyCeremonyRecord, verifyDecryptionShare, verifyDleq,
   verifyInclusion, verifyIssuanceLog, verifyPartial, verifyReceipt, verifySealedBallot, verifyToken, CryptoInputError,
   Fr, G2, ELL,
+  KIND_IDS, answerSelections, ballotShape, bundleId, parseDefinition, tallyFromCounts,
   type BallotShape, type Bundle, type CanonicalValue, type CeremonyParams, type CeremonyRecord, type CeremonyReveal,
   type CeremonyComplaint, type IssuanceLog, type PublishedShare, type Receipt, type SealedCast,
 } from '../../crypto/index.ts';
@@ -46,8 +47,7 @@ const replay = (values: string[]) => {
 const FILES = [
   'group.json', 'shamir.json', 'token.json', 'threshold.json', 'ceremony.json', 'issuance-log.json', 'sealed.json', 'decryption.json',
   'receipt.json', 'cast.json', 'ed25519.json', 'json-text.json', 'canonical.json', 'merkle.json', 'bundle-inputs.json', 'bundle.json',
-  'bundles-invalid.json',
-];
+  'bundles-invalid.json', 'kinds.json'];
 
 describe('docs/vectors', () => {
   it('holds exactly the piaojue/2 files (the v1 commitment vectors are gone)', () => {
@@ -464,6 +464,46 @@ describe('bundles-invalid.json (protocol §10.1)', () => {
       expect(res.failures.map((f) => (f.ballot === undefined ? { code: f.code } : { code: f.code, ballot: f.ballot }))).toEqual(v.failures);
       expect([...new Set(res.failures.map((f) => f.code))]).toEqual(v.expected);
     });
+});
+
+describe('kinds.json (protocol §5.1, §7.6, §8, §9.4)', () => {
+  type KindCase = {
+    note: string; definition: unknown; shape: BallotShape; answers: { answer: number[][]; selections: number[][] }[];
+    roster: { memberId: string; present: boolean; issued: number }[]; cast: number; totals: number[]; tally: unknown;
+  };
+  const v = () => load<{ cases: KindCase[]; roundLink: { ballotId: string; bundleId: string } }>('kinds.json');
+  it('covers every kind', () => {
+    expect(new Set(v().cases.map((c) => (c.definition as { type: string }).type))).toEqual(new Set(KIND_IDS));
+  });
+  it('each definition parses to itself; its shape, selection vectors, totals and tally are recomputed exactly', () => {
+    for (const c of v().cases) {
+      const def = parseDefinition(c.definition);
+      expect(def, c.note).toEqual(c.definition);
+      expect(ballotShape(def), c.note).toEqual(c.shape);
+      const totals = new Array<number>(c.totals.length).fill(0);
+      for (const a of c.answers) {
+        expect(answerSelections(def, a.answer), c.note).toEqual(a.selections);
+        a.selections.flat().forEach((x, k) => (totals[k]! += x));
+      }
+      expect(totals, c.note).toEqual(c.totals);
+      expect(tallyFromCounts(def, c.roster, c.cast, c.totals), c.note).toEqual(c.tally);
+    }
+  });
+  it('the figures the notes state: exactly half fails, a recused item counts against fewer, ranks share ties, flags at the threshold', () => {
+    const [decision, plenary, consultation, recommendation, evaluation] = v().cases.map((c) => (c.tally as { items: { entitled: number; outcome: string | null; rank: number | null; flagged: boolean | null; counts: Record<string, number> }[] }).items);
+    expect(decision!.map((i) => i.outcome)).toEqual(['failed', 'passed']);
+    expect(plenary!.map((i) => i.entitled)).toEqual([7, 6]);
+    expect(consultation!.map((i) => i.outcome)).toEqual(['kept', 'dropped']);
+    expect(recommendation!.map((i) => i.rank)).toEqual([1, 2, 2, 4, 4]);
+    expect(recommendation!.map((i) => i.outcome)).toEqual([null, null, null, null, null]);
+    expect(recommendation!.map((i) => i.flagged)).toEqual([true, false, false, false, false]);
+    expect(evaluation!.map((i) => i.flagged)).toEqual([false, true]);
+  });
+  it('roundLink is the bundleId of bundle.json', () => {
+    const link = v().roundLink;
+    const b = load<Bundle>('bundle.json');
+    expect(link).toEqual({ ballotId: b.ballot.id, bundleId: bundleId(b) });
+  });
 });
 
 describe('docs/protocol.md Appendix A worked example', () => {

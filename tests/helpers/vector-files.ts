@@ -21,8 +21,8 @@ import {
   fromHex, generateServerKey, hashToExponent, inclusionProof, judgeComplaint, lagrangeAtZero, leafHash, logHead,
   merkleRoot, message, parseJsonStrict, parseSealedBallot, partialSign, publicShareElement, publicShareG2,
   receiptMessage, sealBallot, sealedBallotBytes, castLeaf, signIssuanceLog, signReceipt, toHex, u32be, utf8,
-  verifyCeremonyRecord, verifyDleq,
-  type BallotShape, type CanonicalValue, type Element,
+  verifyCeremonyRecord, verifyDleq, KINDS, SATISFACTION_GRADES, answerSelections, ballotShape, bundleId, parseDefinition, tallyFromCounts,
+  type BallotDefinition, type BallotShape, type CanonicalValue, type Element, type Tally,
 } from '../../crypto/index.ts';
 import {
   CAST_CHOICES, DERIVATION, GENERATOR, LABEL, bytes32, cheatingReveal, complaintWithNonce, dleqHex, exponent, negativeVectors, proveDleqWithNonce,
@@ -821,5 +821,67 @@ export function vectorFiles(rfc: Rfc9496): Record<string, unknown> {
     'bundle-inputs.json': bundleInputsFile(e),
     'bundle.json': e.bundle,
     'bundles-invalid.json': negativeFile(e),
+    'kinds.json': kindsFile(e),
+  };
+}
+
+// ── kinds.json ───────────────────────────────────────────────────────────────────────────
+
+/** One case of kinds.json: a definition, its shape, answers and their selection vectors, totals and the tally. */
+type KindCase = {
+  readonly note: string;
+  readonly definition: BallotDefinition;
+  readonly shape: BallotShape;
+  readonly answers: { readonly answer: number[][]; readonly selections: number[][] }[];
+  readonly roster: { memberId: string; present: boolean; issued: number }[];
+  readonly cast: number;
+  readonly totals: number[];
+  readonly tally: Tally;
+};
+
+function kindCase(note: string, def: Omit<BallotDefinition, 'id' | 'meetingId' | 'recused' | 'round'> & Partial<BallotDefinition>, answers: number[][][], roster: { memberId: string; present: boolean; issued: number }[]): KindCase {
+  const definition = parseDefinition({ id: 'b-kinds', meetingId: 'm-kinds', recused: [], round: { number: 1, previous: null }, ...def });
+  const shape = ballotShape(definition);
+  const rows = answers.map((a) => ({ answer: a, selections: answerSelections(definition, a) }));
+  const entries = shape.groups.reduce((n, g) => n + g.size, 0);
+  const totals = new Array<number>(entries).fill(0);
+  for (const r of rows) r.selections.flat().forEach((x, k) => (totals[k]! += x));
+  return { note, definition, shape, answers: rows, roster, cast: rows.length, totals, tally: tallyFromCounts(definition, roster, rows.length, totals) };
+}
+
+const kindRoster = (n: number, absent = 0) => Array.from({ length: n }, (_, i) => ({ memberId: `u${i + 1}`, present: i < n - absent, issued: i < n - absent ? 1 : 0 }));
+const kindItems = (names: string[], post: string) => names.map((nominee, i) => ({ id: `i${i + 1}`, nominee, post }));
+
+function kindsFile(e: VectorElection) {
+  const approval = ['agree', 'disagree', 'abstain'];
+  const cases = [
+    kindCase('decision, 10 entitled, 6 present, 6 cast: item 1 has 5 agree (exactly half: failed), item 2 has 6 (passed)', {
+      type: 'decision', title: '常委会票决', items: kindItems(['王明', '陈静'], '县财政局局长'), options: approval,
+      rule: KINDS.decision.defaultRule(approval), params: {}, recusedItems: [],
+    }, [[[0], [0]], [[0], [0]], [[0], [0]], [[0], [0]], [[0], [0]], [[1], [0]]], kindRoster(10, 4)),
+    kindCase('plenary, 7 委员 entitled, u7 recused from item 2 (its group min 0, left blank): item 2 counted against 6 entitled', {
+      type: 'plenary', title: '全委会表决', items: kindItems(['李华', '赵强'], '县长候选人'), options: approval,
+      rule: KINDS.plenary.defaultRule(approval), params: {}, recusedItems: [{ memberId: 'u7', items: [1] }],
+    }, [[[0], [0]], [[0], [0]], [[0], [0]], [[1], [0]], [[2], [1]], [[0], [1]], [[0], []]], kindRoster(7)),
+    kindCase('consultation, 9 entitled: 4 disagree of 9 is kept, 5 is dropped', {
+      type: 'consultation', title: '征求意见', items: kindItems(['周八', '吴九'], '县教育局局长'), options: approval,
+      rule: KINDS.consultation.defaultRule(approval), params: {}, recusedItems: [],
+    }, [[[1], [1]], [[1], [1]], [[1], [1]], [[1], [1]], [[0], [1]], [[0], [0]], [[2], [0]], [[0], [0]], [[0], [0]]], kindRoster(9)),
+    kindCase('recommendation, 5 candidates, 2 places, 8 cast with one blank: ranks 1, 2, 2, 4, 5; flagged where votes·2 > 8', {
+      type: 'recommendation', title: '民主推荐', items: kindItems(['甲', '乙', '丙', '丁', '戊'], '县直单位正科级干部'), options: ['votes'],
+      rule: KINDS.recommendation.defaultRule(['votes']), params: { post: '县委统战部部长', seats: 2 }, recusedItems: [],
+    }, [[[0, 1]], [[0, 2]], [[0, 1]], [[0, 2]], [[0, 3]], [[1, 2]], [[4]], [[]]], kindRoster(9, 1)),
+    kindCase('evaluation, satisfaction grades, flag where dissatisfied·3 > the ballots grading that person', {
+      type: 'evaluation', title: '民主测评', items: kindItems(['刘某', '孙某'], '乡长'), options: SATISFACTION_GRADES,
+      rule: { option: 'dissatisfied', base: 'cast', threshold: { num: 1, den: 3 }, strict: true, quorum: null }, params: {}, recusedItems: [],
+    }, [[[0], [2]], [[1], [2]], [[0], [0]], [[2], [1]], [[3], [2]], [[0], [1]]], kindRoster(6)),
+  ];
+  return {
+    description:
+      'Ballot kinds (protocol §5.1, §8, §9.4): per kind a definition (as parseDefinition returns it), its shape (ballotShape), answers ' +
+      '(per group the selected entries) with their selection vectors (answerSelections), the roster and per-entry totals a decryption ' +
+      'would give for these casts, and the tally (tallyFromCounts). roundLink: the bundleId of bundle.json (§7.6), which a next round names.',
+    cases,
+    roundLink: { ballotId: e.def.id, bundleId: bundleId(e.bundle) },
   };
 }
