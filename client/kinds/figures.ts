@@ -2,10 +2,10 @@
  * @module client/kinds/figures
  * The pure part of the client's ballot kinds, kept apart from their components so that it can
  * be tested without a browser: the checks of the secretary's item list, the progress of a
- * per-item answer, the grade sets of an evaluation and their rates, the leading candidates a
+ * per-item answer, per-item recusals following their rows, the grade sets of an evaluation and their rates, the leading candidates a
  * next round of recommendation starts from, and percentages for display.
  */
-import { COMPETENCE_GRADES, SATISFACTION_GRADES, type ItemTally } from '../../crypto/index.ts';
+import { COMPETENCE_GRADES, SATISFACTION_GRADES, type ItemTally, type RecusedItems } from '../../crypto/index.ts';
 import { t } from '../i18n.ts';
 import type { Answer, BallotLike, Draft, DraftItem } from './kind.ts';
 
@@ -83,4 +83,16 @@ export function gradeFigures(options: readonly string[], counts: Readonly<Record
 export function leadingCandidates(items: readonly Pick<ItemTally, 'rank'>[], seats: number): number[] {
   const m = Math.min(items.length, 2 * seats);
   return items.flatMap((it, i) => ((it.rank ?? Infinity) <= m ? [i] : []));
+}
+
+/**
+ * Per-item recusals after rows were removed or added on the secretary's form: each follows its
+ * row (rows keep their identity; an edit replaces a row but keeps the count, and is not a move);
+ * a recusal from a removed row goes with it, and a member left with none is dropped.
+ */
+export function followRows(recusals: readonly RecusedItems[], before: readonly object[], after: readonly object[]): RecusedItems[] {
+  const moved = before.map((row) => after.indexOf(row));
+  return recusals
+    .map((r) => ({ memberId: r.memberId, items: r.items.map((i) => moved[i] ?? -1).filter((i) => i >= 0).sort((a, b) => a - b) }))
+    .filter((r) => r.items.length > 0);
 }

@@ -1,8 +1,9 @@
 /**
  * @module client/secretary/Attendance
  * Live attendance: who has checked in, present / entitled, the quorum of each ballot not
- * yet decided (and of each kind with members entitled, before any ballot exists), and re-issuing a member's
- * sign-in code when a tablet or slip is lost (the old code and tablet session stop working).
+ * yet decided (and of each kind with members entitled, before any ballot exists), and
+ * re-issuing a member's sign-in code when a tablet or slip is lost (the old code and tablet
+ * session stop working).
  */
 import { createSignal, For, Show } from 'solid-js';
 import { quorumMet } from '../../crypto/index.ts';

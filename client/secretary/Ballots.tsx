@@ -15,6 +15,7 @@ import { Dynamic } from 'solid-js/web';
 import type { KindId, MemberKind, RecusedItems } from '../../crypto/index.ts';
 import { messageOf } from '../api.ts';
 import { t } from '../i18n.ts';
+import { followRows } from '../kinds/figures.ts';
 import { CLIENT_KIND_LIST, clientKind, type ClientKind, type Draft, type NextRound } from '../kinds/index.ts';
 import { ResultTable, RoundBadge, tallyLine } from '../result.tsx';
 import type { BallotView, MemberView } from '../types.ts';
@@ -26,6 +27,14 @@ import { ScrutinyStatus } from './Scrutiny.tsx';
 import { sec } from './session.ts';
 
 const entitledOn = (type: KindId, kind: MemberKind) => clientKind(type).crypto.entitled.includes(kind);
+
+/** A copy of `set` with `x` in it (on) or not. */
+function toggled<T>(set: ReadonlySet<T>, x: T, on: boolean): Set<T> {
+  const next = new Set(set);
+  if (on) next.add(x);
+  else next.delete(x);
+  return next;
+}
 
 export default function Ballots(props: { ctx: MeetingCtx }) {
   const [creating, setCreating] = createSignal(false);
@@ -94,18 +103,14 @@ function NewBallot(props: { ctx: MeetingCtx; onDone: () => void }) {
   };
   const update = (patch: Partial<Draft>) => {
     setError(null);
-    const before = draft().items.length;
+    const old = draft().items;
     setDraft((x) => ({ ...x, ...patch }));
-    // Items removed: a recusal may no longer name an existing item.
-    if (draft().items.length < before) setRecusedItems((l) => l.map((r) => ({ ...r, items: r.items.filter((i) => i < draft().items.length) })).filter((r) => r.items.length));
+    // Rows removed or added (an edit keeps the count): recusals follow their rows, which keep
+    // their identity; a recusal from a removed row goes with it.
+    const now = draft().items;
+    if (now.length !== old.length) setRecusedItems((l) => followRows(l, old, now));
   };
-  const toggle = (id: string, on: boolean) =>
-    setRecused((s) => {
-      const n = new Set(s);
-      if (on) n.add(id);
-      else n.delete(id);
-      return n;
-    });
+  const toggle = (id: string, on: boolean) => setRecused((s) => toggled(s, id, on));
 
   const create = async (e: Event) => {
     e.preventDefault();
@@ -165,7 +170,7 @@ function NewBallot(props: { ctx: MeetingCtx; onDone: () => void }) {
             )}
           </For>
         </div>
-        <ItemRecusals kind={kind()} draft={draft()} members={eligible().filter((m) => !recused().has(m.id))} value={recusedItems()} set={setRecusedItems} />
+        <ItemRecusals draft={draft()} members={eligible().filter((m) => !recused().has(m.id))} value={recusedItems()} set={setRecusedItems} />
       </Show>
       <Show when={error()}>{(m) => <Notice kind="error" testid="ballot-form-error">{m()}</Notice>}</Show>
       <div class="inline-form">
@@ -184,15 +189,13 @@ function NewBallot(props: { ctx: MeetingCtx; onDone: () => void }) {
 const itemNumbers = (items: readonly number[]) => items.map((i) => i + 1).join('、');
 
 /** Recusal from single items: pick a member, tick their items; the chosen lines below. */
-function ItemRecusals(props: { kind: ClientKind; draft: Draft; members: readonly MemberView[]; value: readonly RecusedItems[]; set: (v: readonly RecusedItems[]) => void }) {
+function ItemRecusals(props: { draft: Draft; members: readonly MemberView[]; value: readonly RecusedItems[]; set: (v: readonly RecusedItems[]) => void }) {
   const [who, setWho] = createSignal('');
   const itemsOf = (id: string) => props.value.find((r) => r.memberId === id)?.items ?? [];
   const nameOf = (id: string) => props.members.find((m) => m.id === id)?.name ?? '';
   const setItem = (i: number, on: boolean) => {
     const id = who();
-    const next = new Set(itemsOf(id));
-    if (on) next.add(i);
-    else next.delete(i);
+    const next = toggled(new Set(itemsOf(id)), i, on);
     const rest = props.value.filter((r) => r.memberId !== id);
     props.set(next.size ? [...rest, { memberId: id, items: [...next].sort((a, b) => a - b) }] : rest);
   };
@@ -240,13 +243,7 @@ function NextRoundPanel(props: { ctx: MeetingCtx; ballot: BallotView; next: Next
   const n = () => props.ballot.round.number + 1;
   const kind = () => clientKind(props.ballot.type);
   const followUp = () => props.ctx.detail().ballots.find((x) => x.round.previous?.ballotId === props.ballot.id);
-  const toggle = (i: number, on: boolean) =>
-    setChosen((s) => {
-      const x = new Set(s);
-      if (on) x.add(i);
-      else x.delete(i);
-      return x;
-    });
+  const toggle = (i: number, on: boolean) => setChosen((s) => toggled(s, i, on));
   const create = async () => {
     const items = [...chosen()].sort((a, b) => a - b);
     if (items.length < Math.max(1, props.next.min))

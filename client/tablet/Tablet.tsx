@@ -4,10 +4,10 @@
  * the slip (typed or via the QR link), confirm the name, wait, vote under the 系统校验码 to
  * compare with the projector, review, confirm — then the screen clears. The ballot itself
  * (per-item buttons, candidate tick boxes, grades; 回避 items) and its review are the ballot
- * kind's (client/kinds/); a member attending without a vote (列席) is told so. A ballot whose keys are not the key ceremony's is refused with a warning. The
- * inclusion check and erasure follow by themselves (engine.ts). No choice is shown after
- * casting; navigation never uses history entries, so the back button cannot bring a filled
- * ballot back.
+ * kind's (client/kinds/); a member attending without a vote (列席) is told so. A ballot whose
+ * keys are not the key ceremony's is refused with a warning. The inclusion check and erasure
+ * follow by themselves (engine.ts). No choice is shown after casting; navigation never uses
+ * history entries, so the back button cannot bring a filled ballot back.
  */
 import { createMemo, createSignal, For, Match, onMount, Show, Switch } from 'solid-js';
 import { Dynamic } from 'solid-js/web';

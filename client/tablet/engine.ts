@@ -16,7 +16,8 @@
  *    /api/tablet says the secretary re-issued it (`reissue`); then the tablet asks again by itself.
  * 3. cast — the member's answer (in memory only: the selected entries of each group, as the
  *    ballot's kind draws it — client/kinds/) becomes the selection vector of the kind's shape
- *    (`answerSelections`, which checks every group's [min, max]), sealed by `prepareCast`; the cast goes to /api/anon/ballots/:bid/cast without credentials and with
+ *    (`answerSelections`, which checks every group's [min, max]), sealed by `prepareCast`; the
+ *    cast goes to /api/anon/ballots/:bid/cast without credentials and with
  *    exactly the same headers from every tablet; 503 BUSY and network failures are retried
  *    with the identical body; the receipt must match the cast (`receiptMatches`).
  * 4. inclusion check — after publication the bundle is fetched anonymously and the receipt

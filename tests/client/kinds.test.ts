@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { answerSelections, COMPETENCE_GRADES, KIND_IDS, KINDS, MEMBER_KINDS, SATISFACTION_GRADES, type KindDefinition } from '../../crypto/index.ts';
 import { setLang, t, type Key, type Lang } from '../../client/i18n.ts';
 import {
-  gradeFigures, gradeSetOf, itemsProblem, leadingCandidates, parseItemLines, percent, perItemEmpty, perItemMissing, perItemProgress,
+  followRows, gradeFigures, gradeSetOf, itemsProblem, leadingCandidates, parseItemLines, percent, perItemEmpty, perItemMissing, perItemProgress,
 } from '../../client/kinds/figures.ts';
 import { chineseNumber, roundWord } from '../../client/words.ts';
 
@@ -37,6 +37,17 @@ describe('the secretary’s item list', () => {
     const many = items(201).map(({ nominee, post }) => ({ nominee, post }));
     expect(itemsProblem({ items: many }, WORDS, 200)).toBe('参考人选最多 200 人，现有 201 人。');
     expect(itemsProblem({ items: many.slice(0, 200) }, WORDS, 200)).toBeNull();
+  });
+});
+
+describe('recusal from single items on the form', () => {
+  it('follows its row when a row above is removed or rows are added, and goes with a removed row', () => {
+    const [a, b, c] = [{ nominee: '甲', post: '一' }, { nominee: '乙', post: '二' }, { nominee: '丙', post: '三' }];
+    const recusals = [{ memberId: 'm1', items: [1, 2] }, { memberId: 'm2', items: [0] }];
+    expect(followRows(recusals, [a, b, c], [b, c])).toEqual([{ memberId: 'm1', items: [0, 1] }]);
+    expect(followRows(recusals, [a, b, c], [a, c])).toEqual([{ memberId: 'm1', items: [1] }, { memberId: 'm2', items: [0] }]);
+    const d = { nominee: '丁', post: '四' };
+    expect(followRows(recusals, [a, b, c], [a, b, c, d])).toEqual(recusals);
   });
 });
 
