@@ -525,6 +525,7 @@ const zh = {
   'verify.moreFailures': '……另有 {n} 处同类问题',
 
   'check.MALFORMED': '审计包格式完整、字段齐全',
+  'check.ROUND': '与上一轮的审计包衔接一致（提供上一轮审计包时检查）',
   'check.BUNDLE_SIGNATURE': '服务器对审计包的签名有效',
   'check.SERVER_KEY': '签名公钥与会场公布的一致',
   'check.CEREMONY': '监票人密钥仪式的记录完整，每一步都有监票人签名',
@@ -545,6 +546,7 @@ const zh = {
   'check.TALLY_MISMATCH': '重新计票与公布的票数一致',
   'check.OUTCOME_MISMATCH': '按公布的规则，结果（通过/未通过）正确',
 
+  'checkWhy.ROUND': '本轮记载的上一轮审计包、轮次、会议或表决类型与提供的上一轮审计包不符，或本轮出现了上一轮没有的人选。',
   'checkWhy.MALFORMED': '审计包不是规定的格式（缺少字段、多出字段或数据长度不对），无法核对。请确认下载的是完整的审计包。',
   'checkWhy.BUNDLE_SIGNATURE': '审计包内容与服务器的签名不符：审计包在签名后被改动过，或不是服务器签发的。',
   'checkWhy.SERVER_KEY': '审计包不是由会场公布的服务器公钥签名的：可能来自另一台服务器，或填写的公钥有误。',
@@ -1082,6 +1084,7 @@ const en: Readonly<Record<Key, string>> = {
   'verify.moreFailures': '… and {n} more of the same kind',
 
   'check.MALFORMED': 'The bundle is complete and well formed',
+  'check.ROUND': 'It follows the previous round’s bundle (checked when that bundle is given)',
   'check.BUNDLE_SIGNATURE': 'The server’s signature over the bundle is valid',
   'check.SERVER_KEY': 'It is signed by the key announced in the room',
   'check.CEREMONY': 'The scrutineers’ key ceremony record is complete, every step signed by its scrutineer',
@@ -1102,6 +1105,7 @@ const en: Readonly<Record<Key, string>> = {
   'check.TALLY_MISMATCH': 'The recount matches the published counts',
   'check.OUTCOME_MISMATCH': 'The outcomes follow from the published rule',
 
+  'checkWhy.ROUND': 'The previous bundle, round number, meeting or kind this round names does not match the previous round’s bundle given, or this round lists a nominee the previous one did not.',
   'checkWhy.MALFORMED': 'The bundle is not of the documented shape (a field missing or extra, or of the wrong length) and cannot be checked. Make sure the whole bundle was downloaded.',
   'checkWhy.BUNDLE_SIGNATURE': 'The contents do not match the server’s signature: the bundle was changed after signing, or the server did not sign it.',
   'checkWhy.SERVER_KEY': 'The bundle is not signed by the server key announced in the room: it comes from another server, or the key typed in is wrong.',

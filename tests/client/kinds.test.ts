@@ -3,7 +3,7 @@
 // evaluation's rates, the leading candidates of a next round, round numbers, and the words
 // every kind needs in both languages. The pages themselves run in tests/e2e/kinds.test.ts.
 import { afterEach, describe, expect, it } from 'vitest';
-import { answerSelections, COMPETENCE_GRADES, KIND_IDS, KINDS, MEMBER_KINDS, SATISFACTION_GRADES, type KindDefinition } from '../../crypto/index.ts';
+import { answerSelections, CHECKS, COMPETENCE_GRADES, KIND_IDS, KINDS, MEMBER_KINDS, SATISFACTION_GRADES, type KindDefinition } from '../../crypto/index.ts';
 import { setLang, t, type Key, type Lang } from '../../client/i18n.ts';
 import {
   followRows, gradeFigures, gradeSetOf, itemsProblem, leadingCandidates, parseItemLines, percent, perItemEmpty, perItemMissing, perItemProgress,
@@ -145,6 +145,19 @@ describe('the words of every kind', () => {
       }
       expect(names.size).toBe(KIND_IDS.length);
       for (const k of MEMBER_KINDS) expect(t(`kind.${k}` as Key)).not.toBe(`kind.${k}`);
+    }
+  });
+
+  it('every check of the verifier (ROUND for rounds included) has its line and its why, in both languages', () => {
+    for (const lang of LANGS) {
+      setLang(lang);
+      for (const code of CHECKS) {
+        for (const k of [`check.${code}`, `checkWhy.${code}`] as Key[]) {
+          const text = t(k) as string | undefined;
+          expect(typeof text, `${k} (${lang})`).toBe('string');
+          expect(text!.length, `${k} (${lang})`).toBeGreaterThan(5);
+        }
+      }
     }
   });
 

@@ -251,6 +251,12 @@ describe('ballot kinds in the browser', () => {
     expect(rule).toContain('得票超过收回票数的半数的人选，标注“得票超过半数”。');
     expect(rule).toContain('到会人数须达到应到会人员的三分之二方可开始表决。');
     await h.shot(sec, 'kinds-secretary-recommendation-form-1920x1080', { fullPage: true });
+    // The same form on a phone: the fields stack, nothing is cut off sideways.
+    await sec.setViewportSize(VIEWPORTS.phone);
+    await sec.getByTestId('rec-post').scrollIntoViewIfNeeded();
+    expect(await sec.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+    await h.shot(sec, 'kinds-secretary-recommendation-form-360x640');
+    await sec.setViewportSize(VIEWPORTS.projector);
     await sec.getByTestId('ballot-create').click();
     await until(async () => (await card().getAttribute('data-status')) === 'draft', 'draft');
     const bid = await newestBallotId();
@@ -307,6 +313,14 @@ describe('ballot kinds in the browser', () => {
     expect(await resultRows(screen.getByTestId('screen-ballot'))).toEqual(rows);
     expect(await screen.getByTestId('screen-ballot').innerText()).not.toMatch(/通过/);
     await h.shot(screen, 'kinds-projector-recommendation-result-1920x1080');
+    // The public verifier checks the bundle and shows the same table.
+    const verifier = await h.page(await h.context(VIEWPORTS.phone), `/verify?bundle=${encodeURIComponent(`/api/ballots/${bid}/bundle`)}`);
+    await visible(verifier, 'verdict', 60_000);
+    expect(await verifier.getByTestId('verdict').getAttribute('data-ok')).toBe('true');
+    expect(await resultRows(verifier.locator('main'))).toEqual(rows);
+    await verifier.getByTestId('result-table').scrollIntoViewIfNeeded();
+    await h.shot(verifier, 'kinds-verifier-recommendation-360x640');
+    await verifier.close();
 
     // 下一轮: the top four (twice the places) are ticked; the secretary keeps three.
     await card().getByTestId('next-round').click();
