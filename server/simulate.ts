@@ -66,7 +66,14 @@ export class Jar {
     if (ct !== null) headers['Content-Type'] = ct;
     if (this.sendCookies && this.cookies.size) headers.Cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     const payload = opts.raw !== undefined ? opts.raw : body === undefined ? undefined : JSON.stringify(body);
-    const res = await this.send(base + path, { method, headers, body: payload as BodyInit | undefined });
+    let res: Response;
+    try {
+      res = await this.send(base + path, { method, headers, body: payload as BodyInit | undefined });
+    } catch (e) {
+      // Name the request: "fetch failed" alone does not say which of a drill's thousands it was.
+      const cause = (e as Error & { cause?: Error }).cause;
+      throw new Error(`${method} ${path}: ${(e as Error).message}${cause ? ` (${cause.message})` : ''}`, { cause: e });
+    }
     const setCookies = res.headers.getSetCookie();
     for (const sc of setCookies) {
       const [kv, ...attrs] = sc.split(';');

@@ -58,6 +58,7 @@ const MATRIX: [route: string, expect: Expect[]][] = [
   ['POST /api/ballots/:bid/close', S],
   ['POST /api/ballots/:bid/finalize', S],
   ['POST /api/ballots/:bid/reissue', S],
+  ['POST /api/ballots/:bid/next-round', S],
   ['GET /api/tablet', [NC, 'ok', 'ok', NC, NC, NC]],
   ['POST /api/ballots/:bid/issue', [NC, 'ok', 'NOT_FOUND', NC, NC, NC]],
   ['GET /api/scrutineer', DEV_OWN],
@@ -188,6 +189,8 @@ describe('authorisation matrix: every route × {anonymous, tablet and scrutineer
       case 'POST /api/ballots/:bid/close': return { method: 'POST', path: `/api/ballots/${b.close.id}/close` };
       case 'POST /api/ballots/:bid/finalize': return { method: 'POST', path: `/api/ballots/${b.fin.id}/finalize` };
       case 'POST /api/ballots/:bid/reissue': return { method: 'POST', path: `/api/ballots/${b.open.id}/reissue`, body: { memberId: A.idOf('A常委01') } };
+      // 复议 of the published ballot's failed item (3 agree of 6 entitled).
+      case 'POST /api/ballots/:bid/next-round': return { method: 'POST', path: `/api/ballots/${b.pub.id}/next-round`, body: {} };
       case 'POST /api/checkin': return { method: 'POST', path: '/api/checkin', body: { code: D.codes[i] }, client: clone() };
       case 'POST /api/scrutineer/checkin': return { method: 'POST', path: '/api/scrutineer/checkin', body: { code: F.codes[i] }, client: clone() };
       case 'GET /api/tablet': return { method: 'GET', path: '/api/tablet' };
