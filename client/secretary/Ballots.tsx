@@ -81,9 +81,10 @@ function trimParams(p: Draft['params']): Draft['params'] {
 }
 
 function NewBallot(props: { ctx: MeetingCtx; onDone: () => void }) {
-  const [type, setType] = createSignal<KindId>('decision');
+  // The form opens on the first kind of the registry (常委会票决).
+  const [type, setType] = createSignal<KindId>(CLIENT_KIND_LIST[0]!.id);
   const kind = () => clientKind(type());
-  const [title, setTitle] = createSignal(t('sec.ballot.defaultTitle.decision'));
+  const [title, setTitle] = createSignal(t(`sec.ballot.defaultTitle.${type()}`));
   const [draft, setDraft] = createSignal<Draft>(kind().initialDraft());
   const [recused, setRecused] = createSignal<ReadonlySet<string>>(new Set());
   const [recusedItems, setRecusedItems] = createSignal<readonly RecusedItems[]>([]);
