@@ -1,5 +1,5 @@
 // The other ballot kinds in real browsers (issue 10): a 全委会表决 (plenary), a 民主推荐
-// (recommendation, then its second round) and a 民主测评 (evaluation), each from the secretary's
+// (recommendation, then its second round, voted on too) and a 民主测评 (evaluation), each from the secretary's
 // form to the published result on the console and the projector, voted on seven members'
 // tablets (six 10" tablets in portrait, one participant on their own phone), against the real
 // server and crypto. The scrutineers' devices are played in Node (server/simulate.ts), as in
@@ -338,6 +338,29 @@ describe('ballot kinds in the browser', () => {
     const first = sec.getByTestId('ballot-card').nth(1);
     expect(await first.getByTestId('next-round-done').innerText()).toContain('第二轮');
     expect(await first.getByTestId('next-round').count()).toBe(0);
+    await h.shot(sec, 'kinds-secretary-second-round-1920x1080');
+
+    // The second round runs like the first; every page says 第二轮.
+    await runBallot(second.id, MEMBERS, async () => {
+      expect(await tab('卢海涛').getByTestId('ballot').getByTestId('round-badge').innerText()).toBe('第二轮');
+      expect(await screen.getByTestId('screen-ballot').getByTestId('round-badge').innerText()).toBe('第二轮');
+      await recommend(tab('卢海涛'), [0, 1]);
+      await tab('余洋').getByTestId('pick-2').click();
+      await h.shot(tab('余洋'), 'kinds-tablet-second-round-800x1280');
+      await tab('余洋').getByTestId('pick-2').click();
+      await recommend(tab('余洋'), [0, 1]);
+      await recommend(tab('赵秀英'), [0]);
+      await recommend(tab('夏志强'), [1, 2]);
+      await recommend(tab('金丽华'), [0, 1]);
+      await recommend(tab('孙立新'), [0]);
+      await recommend(tab(PHONE), [0, 1]);
+    });
+    expect(await resultRows(card())).toEqual([
+      ['1', '王海军', '县委办公室主任', '6', '85.7%', '85.7%', '得票超过半数'],
+      ['2', '李春梅', '县民政局局长', '5', '71.4%', '71.4%', '得票超过半数'],
+      ['3', '张国华', '城关镇党委书记', '1', '14.3%', '14.3%', ''],
+    ]);
+    expect(await screen.getByTestId('screen-ballot').getByTestId('round-badge').innerText()).toBe('第二轮');
     await h.shot(screen, 'kinds-projector-second-round-1920x1080');
     await sec.setViewportSize(VIEWPORTS.phone);
     await first.getByTestId('result-table').scrollIntoViewIfNeeded();
