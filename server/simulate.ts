@@ -67,12 +67,19 @@ export class Jar {
     if (this.sendCookies && this.cookies.size) headers.Cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     const payload = opts.raw !== undefined ? opts.raw : body === undefined ? undefined : JSON.stringify(body);
     let res: Response;
-    try {
-      res = await this.send(base + path, { method, headers, body: payload as BodyInit | undefined });
-    } catch (e) {
-      // Name the request: "fetch failed" alone does not say which of a drill's thousands it was.
-      const cause = (e as Error & { cause?: Error }).cause;
-      throw new Error(`${method} ${path}: ${(e as Error).message}${cause ? ` (${cause.message})` : ''}`, { cause: e });
+    for (let attempt = 0; ; attempt++) {
+      try {
+        res = await this.send(base + path, { method, headers, body: payload as BodyInit | undefined });
+        break;
+      } catch (e) {
+        const cause = (e as Error & { cause?: Error & { code?: string } }).cause;
+        // A keep-alive connection the server closed just as it was reused (a busy event loop fires
+        // both sides' idle timers late) is reset before the request reached the server; a browser
+        // sends the request again on a new connection, and so does this client, once.
+        if (attempt === 0 && (cause?.code === 'ECONNRESET' || cause?.code === 'UND_ERR_SOCKET')) continue;
+        // Name the request: "fetch failed" alone does not say which of a drill's thousands it was.
+        throw new Error(`${method} ${path}: ${(e as Error).message}${cause ? ` (${cause.message})` : ''}`, { cause: e });
+      }
     }
     const setCookies = res.headers.getSetCookie();
     for (const sc of setCookies) {
