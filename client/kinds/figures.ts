@@ -2,8 +2,9 @@
  * @module client/kinds/figures
  * The pure part of the client's ballot kinds, kept apart from their components so that it can
  * be tested without a browser: the checks of the secretary's item list, the progress of a
- * per-item answer, per-item recusals following their rows, the grade sets of an evaluation and their rates, the leading candidates a
- * next round of recommendation starts from, and percentages for display.
+ * per-item answer, per-item recusals following their rows, the grade sets of an evaluation
+ * and their rates, the leading candidates a next round of recommendation starts from, and
+ * percentages for display.
  */
 import { COMPETENCE_GRADES, SATISFACTION_GRADES, type ItemTally, type RecusedItems } from '../../crypto/index.ts';
 import { t } from '../i18n.ts';
