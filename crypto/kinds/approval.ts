@@ -6,9 +6,8 @@
  * the rule's threshold met or not, against that item's own turnout.
  */
 import { thresholdMet, type Rule } from '../rule.ts';
-import { checkShape } from '../sealed.ts';
 import { refuse } from '../errors.ts';
-import { itemsWithRecusal, type BallotKind, type KindId, type MemberKind, type Outcome } from './kind.ts';
+import { perItemCounts, perItemShape, type BallotKind, type KindId, type MemberKind, type Outcome } from './kind.ts';
 
 /** Option ids of an approval item (同意 / 不同意 / 弃权), in protocol order. */
 export type ApprovalOption = 'agree' | 'disagree' | 'abstain';
@@ -34,18 +33,10 @@ export function approvalKind(spec: {
     checkDefinition(def) {
       if (Object.keys(def.params).length !== 0) refuse('BAD_VALUE', `ballot.params must be empty for a ${spec.id} ballot`);
     },
-    shape(def) {
-      const recused = itemsWithRecusal(def);
-      return checkShape({ groups: def.items.map((_, i) => ({ size: def.options.length, min: recused.has(i) ? 0 : 1, max: 1 })) });
-    },
+    shape: perItemShape,
     count(def, totals, turnout) {
-      const k = def.options.length;
-      return def.items.map((item, i) => {
-        const counts = Object.fromEntries(def.options.map((o, j) => [o, totals[i * k + j]!]));
-        // The item's own turnout: its recused members neither entitled nor counted as cast on it.
-        const t = turnout(i);
-        const cast = def.options.reduce((s, o) => s + counts[o]!, 0);
-        const met = thresholdMet(def.rule, counts[def.rule.option]!, { entitled: t.entitled, present: t.present, cast });
+      return perItemCounts(def, totals, turnout).map(({ item, counts, turnout: t }) => {
+        const met = thresholdMet(def.rule, counts[def.rule.option]!, t);
         return { itemId: item.id, entitled: t.entitled, counts, outcome: met ? spec.met : spec.notMet, rank: null, flagged: null };
       });
     },

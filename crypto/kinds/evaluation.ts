@@ -8,8 +8,7 @@
  */
 import { refuse } from '../errors.ts';
 import { thresholdMet } from '../rule.ts';
-import { checkShape } from '../sealed.ts';
-import { itemsWithRecusal, type BallotKind } from './kind.ts';
+import { perItemCounts, perItemShape, type BallotKind } from './kind.ts';
 
 /** 优秀 / 称职 / 基本称职 / 不称职. */
 export const COMPETENCE_GRADES: readonly string[] = ['excellent', 'competent', 'basic', 'incompetent'];
@@ -27,24 +26,15 @@ export const evaluation: BallotKind = {
   checkDefinition(def) {
     if (Object.keys(def.params).length !== 0) refuse('BAD_VALUE', 'ballot.params must be empty for an evaluation ballot');
   },
-  shape(def) {
-    const recused = itemsWithRecusal(def);
-    return checkShape({ groups: def.items.map((_, i) => ({ size: def.options.length, min: recused.has(i) ? 0 : 1, max: 1 })) });
-  },
+  shape: perItemShape,
   count(def, totals, turnout) {
-    const k = def.options.length;
-    return def.items.map((item, i) => {
-      const counts = Object.fromEntries(def.options.map((o, j) => [o, totals[i * k + j]!]));
-      const t = turnout(i);
-      const cast = def.options.reduce((s, o) => s + counts[o]!, 0);
-      return {
-        itemId: item.id,
-        entitled: t.entitled,
-        counts,
-        outcome: null,
-        rank: null,
-        flagged: def.rule.threshold === null ? null : thresholdMet(def.rule, counts[def.rule.option]!, { entitled: t.entitled, present: t.present, cast }),
-      };
-    });
+    return perItemCounts(def, totals, turnout).map(({ item, counts, turnout: t }) => ({
+      itemId: item.id,
+      entitled: t.entitled,
+      counts,
+      outcome: null,
+      rank: null,
+      flagged: def.rule.threshold === null ? null : thresholdMet(def.rule, counts[def.rule.option]!, t),
+    }));
   },
 };

@@ -7,7 +7,7 @@
  * the tablet all ask the kind instead of deciding by type themselves (crypto/kinds/index.ts
  * registers the kinds).
  */
-import type { BallotShape } from '../sealed.ts';
+import { checkShape, type BallotShape } from '../sealed.ts';
 import type { Fraction, Rule } from '../rule.ts';
 
 /** The ballot kinds (protocol §8.2). */
@@ -83,6 +83,29 @@ export interface BallotKind {
   shape(def: KindDefinition): BallotShape;
   /** Per-item figures from the decrypted per-entry totals. */
   count(def: KindDefinition, totals: readonly number[], turnout: (item: number) => ItemTurnout): ItemTally[];
+}
+
+/**
+ * The shape of a per-item kind (approval, evaluation): one group per item of one entry per
+ * option, exactly one selected — min 0 on an item some member is recused from (protocol §5.1).
+ */
+export function perItemShape(def: KindDefinition): BallotShape {
+  const recused = itemsWithRecusal(def);
+  return checkShape({ groups: def.items.map((_, i) => ({ size: def.options.length, min: recused.has(i) ? 0 : 1, max: 1 })) });
+}
+
+/**
+ * Each item of a per-item kind with its counts per option and its own turnout: the item's
+ * recused members neither entitled nor present, and `cast` the ballots that marked the item.
+ */
+export function perItemCounts(def: KindDefinition, totals: readonly number[], turnout: (item: number) => ItemTurnout) {
+  const k = def.options.length;
+  return def.items.map((item, i) => {
+    const counts = Object.fromEntries(def.options.map((o, j) => [o, totals[i * k + j]!]));
+    const t = turnout(i);
+    const cast = def.options.reduce((s, o) => s + counts[o]!, 0);
+    return { item, counts, turnout: { entitled: t.entitled, present: t.present, cast } };
+  });
 }
 
 /** count·den > base·num (strict) or ≥ — integers only, never floating point near a threshold. */
