@@ -17,6 +17,7 @@ import { ApiError } from '../errors.ts';
 import type { Hub } from '../events.ts';
 import { rateLimiter } from '../http.ts';
 import { createIssuanceWaiters } from '../issuance.ts';
+import { createStreams, type StreamLimits } from '../streams.ts';
 import { getMeeting, rosterOf, type PreparedCode } from '../meetings.ts';
 import { finalizeBallot, decryptionsOf } from '../publish.ts';
 import { ceremonyOf, readyCeremony, scrutinyView } from '../scrutiny.ts';
@@ -31,7 +32,7 @@ export function clientKey(c: Context): string {
   return env?.incoming?.socket?.remoteAddress ?? 'local';
 }
 
-export function createContext(deps: { store: Store; serverKey: Uint8Array; hub: Hub; pool: CryptoPool; now: () => number; codeSalt: Uint8Array; castQueue: CastQueue }) {
+export function createContext(deps: { store: Store; serverKey: Uint8Array; hub: Hub; pool: CryptoPool; now: () => number; codeSalt: Uint8Array; castQueue: CastQueue; streams?: Partial<StreamLimits> }) {
   const { store, hub, pool, now, codeSalt } = deps;
   const db: Db = store.db;
   const waiters = createIssuanceWaiters();
@@ -40,10 +41,23 @@ export function createContext(deps: { store: Store; serverKey: Uint8Array; hub: 
   /** The fingerprint of a meeting's finished ceremony, or null. */
   const fingerprintOf = (meetingId: string): string | null => ceremonyOf(db, meetingId)?.row.fingerprint ?? null;
 
+  // One rendering of a meeting's screen view serves every event stream of a change notice
+  // (hundreds of tablets) and the connects of the next 50 ms, instead of one database pass each.
+  const screenCache = new Map<string, { at: number; json: string }>();
+  const screenJson = (mid: string): string => {
+    const hit = screenCache.get(mid);
+    const t = now();
+    if (hit && t - hit.at < 50) return hit.json;
+    const json = JSON.stringify(ctx.screenView(mid));
+    screenCache.set(mid, { at: t, json });
+    return json;
+  };
+
   const ctx = {
     ...deps,
     db,
     waiters,
+    streams: createStreams(hub, screenJson, deps.streams),
     serverPublicKey: toHex(ed25519.getPublicKey(deps.serverKey)),
     limits: {
       login: rateLimiter(10, 60_000, now),
