@@ -211,7 +211,9 @@ export async function spawnServer(opts: { env?: Record<string, string> } = {}): 
   async function launch(env: Record<string, string>): Promise<void> {
     const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
       cwd: ROOT,
-      env: { ...process.env, PIAOJUE_DB: dbPath, PORT: port, HOST: '127.0.0.1', PIAOJUE_SECRETARY_PASSWORD: PASSWORD, ...(opts.env ?? {}), ...env },
+      // Lab mode (plain HTTP): these worlds test what survives kills and what an operator or a
+      // logging proxy sees on the wire; TLS, which would only hide the wire, is tested in tests/e2e and tests/server/transport.
+      env: { ...process.env, PIAOJUE_DB: dbPath, PORT: port, HOST: '127.0.0.1', PIAOJUE_HTTP: '1', PIAOJUE_SECRETARY_PASSWORD: PASSWORD, ...(opts.env ?? {}), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     server.child = child;
