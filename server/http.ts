@@ -109,7 +109,11 @@ export const sameOrigin = (): MiddlewareHandler =>
     await next();
   };
 
-/** A fixed-window counter: `take(key)` is false once `max` hits happened in the window. */
+/**
+ * A fixed-window counter: `take(key)` is false once `max` hits happened in the window. `take` is
+ * synchronous, so an attempt is counted before any slow work and concurrent attempts cannot race
+ * past the limit; `give(key)` hands a taken hit back (an attempt that turned out right).
+ */
 export function rateLimiter(max: number, windowMs: number, now: () => number = Date.now) {
   const hits = new Map<string, { start: number; n: number }>();
   return {
@@ -121,8 +125,14 @@ export function rateLimiter(max: number, windowMs: number, now: () => number = D
         hits.set(key, { start: t, n: 1 });
         return true;
       }
+      if (h.n >= max) return false;
       h.n++;
-      return h.n <= max;
+      return true;
+    },
+    /** Undo one `take(key)` of the current window. */
+    give(key: string): void {
+      const h = hits.get(key);
+      if (h && now() - h.start < windowMs && h.n > 0) h.n--;
     },
     /** True once `max` hits happened in the current window of `key` (counts nothing). */
     exhausted(key: string): boolean {
