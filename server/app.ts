@@ -73,7 +73,8 @@ export function createApp(deps: AppDeps) {
   app.route('/api', secretaryRoutes(ctx));
   app.route('/', setupRoutes({ ca: deps.caCertificate ?? null, fingerprint: deps.caFingerprint ?? null, redirectPort: deps.redirectPort ?? (() => undefined) }));
   deps.client?.(app);
-  return Object.assign(app, { streams: ctx.streams });
+  // The live caps and counters, for tests and the soak bench.
+  return Object.assign(app, { streams: ctx.streams, limits: ctx.limits });
 }
 
 /** Type of the app, for the typed client `hc<AppType>()`. */

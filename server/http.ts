@@ -12,10 +12,10 @@ import { ApiError } from './errors.ts';
  * Socket limits of every listener. Tablets keep their connections across a whole ballot: a short
  * keep-alive makes a client reuse a socket the server is just closing ("other side closed"). A
  * client gets 10 s for its TLS handshake and for a request's headers, and 30 s for the whole
- * request (a slow sender holds no socket longer); an answer (a long-poll, an event stream) may
- * take as long as it needs.
+ * request (a slow sender holds no socket longer), checked every second; an answer (a long-poll,
+ * an event stream) may take as long as it needs.
  */
-export const SERVER_TIMEOUTS = { keepAliveTimeout: 65_000, headersTimeout: 10_000, requestTimeout: 30_000 } as const;
+export const SERVER_TIMEOUTS = { keepAliveTimeout: 65_000, headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 1_000 } as const;
 
 /** HSTS on every HTTPS answer: a year, so a tablet never again tries this server over plain HTTP. */
 export const HSTS = 'max-age=31536000';

@@ -76,7 +76,7 @@ export async function startServer(opts: StartOptions): Promise<Running> {
     log: opts.log ? (line) => console.log(`[piaojue] ${line}`) : undefined,
     streams: opts.streams,
     caCertificate: tls?.ca ?? null,
-    caFingerprint: tls?.fingerprint ?? null,
+    caFingerprint: tls?.ca ? tls.fingerprint : null,
     redirectPort: () => redirectPort,
   });
   const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
