@@ -215,6 +215,7 @@ export type BallotRun = {
   issue_wall_ms: number;
   issue_p50_ms: number;
   issue_max_ms: number;
+  issue_p99_ms: number;
   issue_attempts_max: number;
   prepare_ms: number;
   cast_wall_ms: number;
@@ -413,6 +414,7 @@ export async function runBallot(m: Meeting, pool: BenchPool, mode: CastMode, tit
     issue_wall_ms: issueMs,
     issue_p50_ms: percentile(issueLat, 50),
     issue_max_ms: issueLat.at(-1)!,
+    issue_p99_ms: percentile(issueLat, 99),
     issue_attempts_max: attemptsMax,
     prepare_ms: prepareMs,
     cast_wall_ms: castMs,
