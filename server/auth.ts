@@ -84,10 +84,10 @@ function findSession(db: Db, c: Context, kind: SessionKind) {
  * The caller's live session of any kind, as `kind:hash` (for per-device caps), or null. Reads the
  * cookies only; refreshes nothing.
  */
-export function sessionOf(db: Db, c: Context): string | null {
+export function sessionOf(db: Db, c: Context, now: number): string | null {
   for (const kind of ['tablet', 'scrutineer', 'secretary'] as const) {
     const s = findSession(db, c, kind);
-    if (s && (kind !== 'secretary' || Date.now() - s.lastSeenAt <= SECRETARY_IDLE_MS)) return `${kind}:${s.idHash}`;
+    if (s && (kind !== 'secretary' || now - s.lastSeenAt <= SECRETARY_IDLE_MS)) return `${kind}:${s.idHash}`;
   }
   return null;
 }

@@ -134,11 +134,6 @@ export function rateLimiter(max: number, windowMs: number, now: () => number = D
       const h = hits.get(key);
       if (h && now() - h.start < windowMs && h.n > 0) h.n--;
     },
-    /** True once `max` hits happened in the current window of `key` (counts nothing). */
-    exhausted(key: string): boolean {
-      const h = hits.get(key);
-      return !!h && now() - h.start < windowMs && h.n >= max;
-    },
   };
 }
 

@@ -64,7 +64,7 @@ export function anonRoutes(ctx: AppContext) {
   app.get('/meetings/:mid/events', (c) => {
     const mid = id(c.req.param('mid'), 'meeting');
     getMeeting(db, mid);
-    const body = ctx.streams.open(mid, { session: sessionOf(db, c), address: clientKey(c) });
+    const body = ctx.streams.open(mid, { session: sessionOf(db, c, ctx.now()), address: clientKey(c) });
     return new Response(body, {
       headers: { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' },
     });

@@ -116,19 +116,17 @@ export function createContext(deps: { store: Store; serverKey: Uint8Array; hub: 
         ctx.limits.checkinTag.give(tag);
         throw new ApiError('RATE_LIMITED');
       }
-      let right = false;
+      let handBack = true;
       try {
         ctx.limits.counts.hashed++;
         const [hash] = await pool.codeHashes(codeSalt, [code]);
-        const out = db.transaction(() => use(storedCode(tag, hash!)));
-        right = true;
-        return out;
+        return db.transaction(() => use(storedCode(tag, hash!)));
       } catch (e) {
-        // Only a wrong code keeps its count; a full disk or a crash of the hash is not a guess.
-        if (!(e instanceof ApiError && e.code === 'BAD_CODE')) right = true;
+        // Only a wrong code keeps its count; a full disk or a failed hash is not a guess.
+        if (e instanceof ApiError && e.code === 'BAD_CODE') handBack = false;
         throw e;
       } finally {
-        if (right) {
+        if (handBack) {
           ctx.limits.checkinTag.give(tag);
           ctx.limits.checkinHashed.give('all');
         }
