@@ -12,6 +12,7 @@
 // (the scrutineers of that second meeting are played in Node by server/simulate.ts).
 // Screenshots of every screen go to test-artifacts/screenshots/; docs/user-guide.md uses a
 // selection copied to docs/img/.
+import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page, Request, Route } from 'playwright-core';
 import { generateBallotKey, toHex } from '../../crypto/index.ts';
@@ -212,6 +213,13 @@ describe('a meeting in the browser', () => {
     // The CA certificate, over HTTP and HTTPS, is the one chromium was given to trust.
     expect(await (await fetch(`${h.redirectUrl}/ca.crt`)).text()).toBe(h.ca);
     expect((await apiFrom(page, '/api/setup')).json).toMatchObject({ https: true, ca: true, download: `${h.redirectUrl}/ca.crt` });
+    // The set-up page shows the fingerprint to compare, the download link and its QR code.
+    await page.goto('/setup');
+    await visible(page, 'setup-fingerprint');
+    expect(await page.getByTestId('setup-fingerprint').innerText()).toBe(new X509Certificate(h.ca).fingerprint256);
+    expect(await page.getByTestId('setup-download').getAttribute('href')).toBe(`${h.redirectUrl}/ca.crt`);
+    await visible(page, 'setup-qr');
+    await h.shot(page, 'setup-1280x900', { fullPage: true });
     await page.close();
   });
 
