@@ -44,6 +44,8 @@ const cryptoChoice = backendChoice(process.env.PIAOJUE_CRYPTO);
 const SIZES = quick
   ? { tablets: 60, forged: 120, windowMs: 5_000, bundle: 60, seals: 10, limitMin: 2 }
   : { tablets: 1000, forged: 2000, windowMs: 10_000, bundle: 1000, seals: 30, limitMin: 10 };
+// The soak plays two whole meetings under load: it gets twice the time.
+if (wantSoak) SIZES.limitMin *= 2;
 
 // Overrides for profiling runs: --tablets=N (forged casts scale with it), --bundle=N.
 const num = (name: string) => Number(argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? NaN);

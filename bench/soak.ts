@@ -62,6 +62,11 @@ export type SoakResult = Record<string, number | string>;
 
 export async function runSoak(pool: BenchPool, sizes: { tablets: number; forged: number; windowMs: number }, say: (s: string) => void): Promise<SoakResult> {
   const server: Server = await startServerProcess({ tls: true });
+  // Whatever happens (the bench's deadline included), the server child does not outlive the bench.
+  const kill = () => {
+    if (server.child.exitCode === null) server.child.kill('SIGKILL');
+  };
+  process.on('exit', kill);
   let outsider: Child | null = null;
   try {
     const caPath = join(server.dir, 'tls', 'ca.pem');
@@ -137,5 +142,6 @@ export async function runSoak(pool: BenchPool, sizes: { tablets: number; forged:
   } finally {
     await outsider?.kill();
     await stopServer(server);
+    process.off('exit', kill);
   }
 }
