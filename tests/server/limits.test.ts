@@ -20,6 +20,16 @@ async function meetingWithCodes(sec: AppClient, n: number, title: string): Promi
   return { id: meeting.id, codes: new Map(codes.map((c: { name: string; code: string }) => [c.name, c.code])) };
 }
 
+/** A random code whose tag matches no live code of `w` (a plain wrong guess; ≈ 0.03 % of random codes would match one). */
+function wrongCode(w: AppWorld): string {
+  const salt = loadCodeSalt(w.store.db);
+  const live = new Set((w.store.sqlite.prepare("SELECT code_hash FROM members WHERE code_hash IS NOT NULL UNION ALL SELECT code_hash FROM scrutineers WHERE code_hash IS NOT NULL").all() as { code_hash: string }[]).map((r) => r.code_hash.slice(0, 5)));
+  for (;;) {
+    const c = newCode();
+    if (!live.has(codeTag(c, salt))) return c;
+  }
+}
+
 const tally = (rs: { json: any; status: number }[]) => {
   const out: Record<string, number> = {};
   for (const r of rs) {
@@ -46,7 +56,7 @@ describe('sign-in limiters under concurrent bursts', () => {
     w.clock.advance(61_000);
     const before = counts();
     const state = stateOf(w.dbPath);
-    const rs = await Promise.all(Array.from({ length: 300 }, () => new AppClient(w, 'http://localhost', '10.12.0.1').post('/api/checkin', { code: newCode() })));
+    const rs = await Promise.all(Array.from({ length: 300 }, () => new AppClient(w, 'http://localhost', '10.12.0.1').post('/api/checkin', { code: wrongCode(w) })));
     expect(tally(rs)).toEqual({ BAD_CODE: 10, RATE_LIMITED: 290 });
     expect(counts().hashed - before.hashed).toBe(0);
     expect(stateOf(w.dbPath)).toEqual(state);
@@ -55,7 +65,7 @@ describe('sign-in limiters under concurrent bursts', () => {
 
   it('1500 concurrent wrong codes from 1500 addresses: exactly 200 answered BAD_CODE in all', async () => {
     w.clock.advance(61_000);
-    const rs = await Promise.all(Array.from({ length: 1500 }, (_, i) => new AppClient(w, 'http://localhost', `10.13.${i >> 8}.${i & 255}`).post('/api/checkin', { code: newCode() })));
+    const rs = await Promise.all(Array.from({ length: 1500 }, (_, i) => new AppClient(w, 'http://localhost', `10.13.${i >> 8}.${i & 255}`).post('/api/checkin', { code: wrongCode(w) })));
     expect(tally(rs)).toEqual({ BAD_CODE: 200, RATE_LIMITED: 1300 });
     console.log(`[limits] 1500 concurrent wrong codes, 1500 addresses: ${JSON.stringify(tally(rs))}`);
   });
@@ -63,10 +73,10 @@ describe('sign-in limiters under concurrent bursts', () => {
   it('the room’s shared address locked out, and the 200 in all spent: every member’s correct code still signs in', async () => {
     w.clock.advance(61_000);
     const nat = '192.168.1.1';
-    for (let i = 0; i < 10; i++) await new AppClient(w, 'http://localhost', nat).post('/api/checkin', { code: newCode() });
-    expect((await new AppClient(w, 'http://localhost', nat).post('/api/checkin', { code: newCode() })).json.error).toBe('RATE_LIMITED');
-    await Promise.all(Array.from({ length: 250 }, (_, i) => new AppClient(w, 'http://localhost', `10.14.0.${i}`).post('/api/checkin', { code: newCode() })));
-    expect((await new AppClient(w, 'http://localhost', '10.14.1.1').post('/api/checkin', { code: newCode() })).json.error).toBe('RATE_LIMITED');
+    for (let i = 0; i < 10; i++) await new AppClient(w, 'http://localhost', nat).post('/api/checkin', { code: wrongCode(w) });
+    expect((await new AppClient(w, 'http://localhost', nat).post('/api/checkin', { code: wrongCode(w) })).json.error).toBe('RATE_LIMITED');
+    await Promise.all(Array.from({ length: 250 }, (_, i) => new AppClient(w, 'http://localhost', `10.14.0.${i}`).post('/api/checkin', { code: wrongCode(w) })));
+    expect((await new AppClient(w, 'http://localhost', '10.14.1.1').post('/api/checkin', { code: wrongCode(w) })).json.error).toBe('RATE_LIMITED');
     const members = [...m.codes.values()].slice(0, 50);
     const rs = await Promise.all(members.map((code) => new AppClient(w, 'http://localhost', nat).post('/api/checkin', { code })));
     expect(tally(rs)).toEqual({ 200: 50 });
@@ -121,7 +131,7 @@ describe('sign-in limiters under concurrent bursts', () => {
     const fresh = await meetingWithCodes(sec2, 60, '同时签到');
     const rs = await Promise.all([...fresh.codes.values()].map((code) => new AppClient(w, 'http://localhost', '192.168.7.1').post('/api/checkin', { code })));
     expect(tally(rs)).toEqual({ 200: 60 });
-    const wrong = await Promise.all(Array.from({ length: 11 }, () => new AppClient(w, 'http://localhost', '192.168.7.1').post('/api/checkin', { code: newCode() })));
+    const wrong = await Promise.all(Array.from({ length: 11 }, () => new AppClient(w, 'http://localhost', '192.168.7.1').post('/api/checkin', { code: wrongCode(w) })));
     expect(tally(wrong)).toEqual({ BAD_CODE: 10, RATE_LIMITED: 1 });
   }, 60_000);
 
