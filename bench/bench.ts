@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json] [-- --quick] [-- --profile] [-- --only=baselines,seal,system,verifier]`
+ * `npm run bench [-- --json] [-- --quick] [-- --profile] [-- --only=baselines,seal,system,verifier,soak]`
  *
  * Every figure of docs/performance.md (piaojue/2), measured in one run on this machine, each
  * beside a raw-operation rate measured in the same run:
@@ -8,7 +8,9 @@
  *   3. the p99 of valid casts spread over 10 s, with and without 2000 forged casts;
  *   4. the verifier on a 1000-ballot bundle (CLI on 2 threads, in-process, chromium);
  *   5. close → published with t devices at 1000 casts;
- *   6. the server's peak RSS.
+ *   6. the server's peak RSS;
+ *   7. (only with --only=soak) the soak of bench/soak.ts: a meeting over HTTPS, quiet and then
+ *      under every outsider attack at once, as ratios of p99s to the quiet run's.
  * Stops by itself (10 minutes at most, 2 with --quick: 60 tablets, 120 forged casts over
  * 5 s, a 60-ballot bundle). With --json the last stdout line is one JSON object. --profile
  * runs the server under `node --cpu-prof` (profiles in bench/out/prof/, see
@@ -24,6 +26,7 @@ import { createBenchPool, type BenchPool } from './pool.ts';
 import { sealInChromium, sealInNode } from './seal.ts';
 import { endMeeting, peakRssMiB, runBallot, setUpMeeting, startServerProcess, stopServer, type BallotRun, type Server } from './system.ts';
 import { verifyInChromium, verifyInProcess, verifyWithCli } from './verifier.ts';
+import { runSoak } from './soak.ts';
 
 const argv = process.argv.slice(2);
 const json = argv.includes('--json');
@@ -31,6 +34,8 @@ const quick = argv.includes('--quick');
 const profile = argv.includes('--profile');
 const only = argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
 const want = (s: string) => !only || only.includes(s);
+// The soak (issue 12) runs only when named: `npm run bench -- --only=soak`.
+const wantSoak = !!only?.includes('soak');
 // --crypto=reference runs everything (server, devices, verifier) on @noble/curves alone.
 const cryptoArg = argv.find((a) => a.startsWith('--crypto='))?.slice(9);
 if (cryptoArg) process.env.PIAOJUE_CRYPTO = cryptoArg;
@@ -39,6 +44,8 @@ const cryptoChoice = backendChoice(process.env.PIAOJUE_CRYPTO);
 const SIZES = quick
   ? { tablets: 60, forged: 120, windowMs: 5_000, bundle: 60, seals: 10, limitMin: 2 }
   : { tablets: 1000, forged: 2000, windowMs: 10_000, bundle: 1000, seals: 30, limitMin: 10 };
+// The soak plays two whole meetings under load: it gets twice the time.
+if (wantSoak) SIZES.limitMin *= 2;
 
 // Overrides for profiling runs: --tablets=N (forged casts scale with it), --bundle=N.
 const num = (name: string) => Number(argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? NaN);
@@ -171,6 +178,11 @@ try {
       await stopServer(server);
       server = null;
     }
+  });
+
+  if (wantSoak) await section('soak', async () => {
+    say(`7. soak: ${SIZES.tablets} tablets over HTTPS, quiet and then under every attack at once [${elapsed()}]`);
+    put(await runSoak(getPool(), SIZES, say));
   });
 
   if (want('verifier')) await section('verifier', async () => {
@@ -307,6 +319,16 @@ if (has('server_peak_rss_mib', 'server_idle_rss_mib')) {
   rows.push({
     figure: '6. server peak RSS (VmHWM)', target: '—', measured: `${f('server_peak_rss_mib')} MiB`, baseline: `idle after start ${f('server_idle_rss_mib')} MiB`,
     ratio: `${round(f('server_peak_rss_mib') / f('server_idle_rss_mib'))}×`, cpu: '—', met: null,
+  });
+}
+if (has('soak_cast_p99_ratio', 'soak_issue_p99_ratio', 'soak_signin_p99_ratio')) {
+  const worst = Math.max(f('soak_signin_p99_ratio'), f('soak_issue_p99_ratio'), f('soak_cast_p99_ratio'));
+  rows.push({
+    figure: `7. soak, ${SIZES.tablets} tablets over HTTPS under every attack at once`, target: 'each p99 ≤ 2× quiet; nothing lost; RSS bounded',
+    measured: `sign-in ${f('soak_attacked_signin_p99_ms')} ms, issue ${f('soak_attacked_issue_p99_ms')} ms, cast ${f('soak_attacked_cast_p99_ms')} ms (p99); RSS ${f('soak_attacked_rss_max_mib')} MiB, ${f('soak_attacked_fds_max')} fds`,
+    baseline: `quiet run: ${f('soak_quiet_signin_p99_ms')} / ${f('soak_quiet_issue_p99_ms')} / ${f('soak_quiet_cast_p99_ms')} ms; RSS ${f('soak_quiet_rss_max_mib')} MiB, ${f('soak_quiet_fds_max')} fds`,
+    ratio: `${f('soak_signin_p99_ratio')}× / ${f('soak_issue_p99_ratio')}× / ${f('soak_cast_p99_ratio')}×; RSS ${f('soak_rss_ratio')}×`, cpu: '—',
+    met: worst <= 2,
   });
 }
 say(`\ntargets (${elapsed()}, 1-minute load average ${figures.loadavg_1m_at_start} at start, ${figures.loadavg_1m_max} at most, ${figures.loadavg_1m_at_end} at end)`);

@@ -19,7 +19,7 @@ export type DeviceCommand =
   | { id: number; cmd: 'exit' };
 
 const [url, code] = process.argv.slice(2);
-if (!url || !code || !/^http:\/\/127\.0\.0\.1:\d+$/.test(url)) {
+if (!url || !code || !/^https?:\/\/127\.0\.0\.1:\d+$/.test(url)) {
   console.error('bench/device: usage: device.ts http://127.0.0.1:PORT CODE');
   process.exit(2);
 }

@@ -3,7 +3,7 @@
  * Figure 3's attacker, in its own process so that its CPU does not stall the bench's clock:
  * `count` forged casts (armed by a `job` message, sent on `go`) — the size and form of a real cast (a real sealed ballot and σ), with a
  * fresh random token, commitment and MAC each — sent at uniformly random instants over
- * `windowMs` once the parent says go. Only to a 127.0.0.1 URL; every request has a 15 s
+ * `windowMs` once the parent says go. Only to a 127.0.0.1 URL (HTTPS trusted through NODE_EXTRA_CA_CERTS); every request has a 15 s
  * timeout; the process gives up and exits on its own after the window plus 30 s.
  */
 import { randomBytes } from 'node:crypto';
@@ -51,8 +51,8 @@ async function go(j: FloodJob): Promise<FloodReport> {
 process.on('message', (m: { job?: FloodJob; go?: true; cmd?: string }) => {
   if (m.cmd === 'exit') process.exit(0);
   if (m.job) {
-    if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(m.job.url)) {
-      process.send!({ error: 'the flood goes only to http://127.0.0.1:PORT' });
+    if (!/^https?:\/\/127\.0\.0\.1:\d+$/.test(m.job.url)) {
+      process.send!({ error: 'the flood goes only to http(s)://127.0.0.1:PORT' });
       return;
     }
     job = m.job;

@@ -29,13 +29,20 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export type Server = { url: string; pid: number; child: ChildProcess; dir: string };
 
-/** Start the real server (`node --import tsx server/main.ts`) on a fresh DB; `profileDir` adds `--cpu-prof`. */
-export async function startServerProcess(opts: { profileDir?: string } = {}): Promise<Server> {
+/**
+ * Start the real server (`node --import tsx server/main.ts`) on a fresh DB; `profileDir` adds
+ * `--cpu-prof`. Figures 2–6 run in lab mode (PIAOJUE_HTTP=1, plain HTTP, as all their earlier
+ * runs); with `tls` the server makes its CA as `npm start` does and the URL is HTTPS (the soak).
+ */
+export async function startServerProcess(opts: { profileDir?: string; tls?: boolean; env?: Record<string, string> } = {}): Promise<Server> {
   const dir = mkdtempSync(join(tmpdir(), 'piaojue-bench-'));
   const prof = opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : [];
   const child = spawn(process.execPath, [...prof, '--import', 'tsx', 'server/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, PIAOJUE_DB: join(dir, 'bench.db'), PORT: '0', HOST: '127.0.0.1', PIAOJUE_SECRETARY_PASSWORD: PASSWORD },
+    env: {
+      ...process.env, PIAOJUE_DB: join(dir, 'bench.db'), PORT: '0', HOST: '127.0.0.1', PIAOJUE_SECRETARY_PASSWORD: PASSWORD,
+      ...(opts.tls ? { PIAOJUE_REDIRECT_PORT: 'off' } : { PIAOJUE_HTTP: '1' }), ...(opts.env ?? {}),
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {
@@ -43,7 +50,7 @@ export async function startServerProcess(opts: { profileDir?: string } = {}): Pr
     const timer = setTimeout(() => reject(new Error('server did not start within 60 s')), 60_000);
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
-      const m = /running at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      const m = /running at (https?:\/\/127\.0\.0\.1:\d+)/.exec(out);
       if (m) {
         clearTimeout(timer);
         resolve(m[1]!);
@@ -208,6 +215,7 @@ export type BallotRun = {
   issue_wall_ms: number;
   issue_p50_ms: number;
   issue_max_ms: number;
+  issue_p99_ms: number;
   issue_attempts_max: number;
   prepare_ms: number;
   cast_wall_ms: number;
@@ -405,6 +413,7 @@ export async function runBallot(m: Meeting, pool: BenchPool, mode: CastMode, tit
     issue_wall_ms: issueMs,
     issue_p50_ms: percentile(issueLat, 50),
     issue_max_ms: issueLat.at(-1)!,
+    issue_p99_ms: percentile(issueLat, 99),
     issue_attempts_max: attemptsMax,
     prepare_ms: prepareMs,
     cast_wall_ms: castMs,

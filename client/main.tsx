@@ -1,7 +1,7 @@
 /**
  * @module client/main
  * Entry of the single-page client. The server answers /, /secretary(/…), /scrutineer,
- * /screen/:id and /verify with this same page; a small router on location.pathname picks
+ * /screen/:id, /verify and /setup with this same page; a small router on location.pathname picks
  * the page and loads it as its own chunk, so a tablet never downloads the secretary console.
  */
 import { lazy, type Component } from 'solid-js';
@@ -14,15 +14,17 @@ const Secretary = lazy(() => import('./secretary/Secretary.tsx'));
 const Screen = lazy(() => import('./screen/Screen.tsx'));
 const Verify = lazy(() => import('./verify/Verify.tsx'));
 const Scrutineer = lazy(() => import('./scrutineer/Scrutineer.tsx'));
+const Setup = lazy(() => import('./setup/Setup.tsx'));
 
 /** Which page a path shows. */
-export function route(pathname: string): { page: 'tablet' | 'secretary' | 'scrutineer' | 'screen' | 'verify' | 'none'; id?: string } {
+export function route(pathname: string): { page: 'tablet' | 'secretary' | 'scrutineer' | 'screen' | 'verify' | 'setup' | 'none'; id?: string } {
   if (pathname === '/' || pathname === '/index.html') return { page: 'tablet' };
   if (pathname === '/secretary' || pathname.startsWith('/secretary/')) return { page: 'secretary' };
   if (pathname === '/scrutineer' || pathname === '/scrutineer/') return { page: 'scrutineer' };
   const screen = /^\/screen\/([A-Za-z0-9_-]{1,64})\/?$/.exec(pathname);
   if (screen) return { page: 'screen', id: screen[1]! };
   if (pathname === '/verify' || pathname === '/verify/') return { page: 'verify' };
+  if (pathname === '/setup' || pathname === '/setup/') return { page: 'setup' };
   return { page: 'none' };
 }
 
@@ -42,6 +44,8 @@ function App() {
       return <Screen meetingId={r.id!} />;
     case 'verify':
       return <Verify />;
+    case 'setup':
+      return <Setup />;
     default:
       return <NotFound />;
   }

@@ -47,7 +47,7 @@ let password = process.env.PIAOJUE_SECRETARY_PASSWORD ?? '';
 if (!base) {
   tmp = mkdtempSync(join(tmpdir(), 'piaojue-rehearse-'));
   password = 'rehearsal-password';
-  const running = await startServer({ dbPath: join(tmp, 'rehearse.db'), port: 0, host: '127.0.0.1', password, quiet: true });
+  const running = await startServer({ dbPath: join(tmp, 'rehearse.db'), port: 0, host: '127.0.0.1', password, quiet: true, tls: false });
   base = running.url;
   stop = running.close;
 } else if (!password) {

@@ -9,9 +9,11 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund
 fi
 
-# Debian chromium + fonts-noto-cjk (never a downloaded browser).
+# Debian chromium + fonts-noto-cjk (never a downloaded browser), and certutil (libnss3-tools),
+# with which the browser tests make chromium trust the server's generated CA.
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v certutil >/dev/null 2>&1 || need+=(libnss3-tools)
 dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need+=(fonts-noto-cjk)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi

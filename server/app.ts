@@ -1,7 +1,7 @@
 /**
  * @module server/app
  * The hono application: middleware, then one sub-app per kind of caller (docs/api.md) —
- * secretary, tablet, scrutineer device, anonymous. `createApp` takes its dependencies
+ * secretary, tablet, scrutineer device, anonymous — and the device set-up (the CA certificate). `createApp` takes its dependencies
  * explicitly so tests can run it on a temporary database.
  */
 import { Hono } from 'hono';
@@ -12,11 +12,13 @@ import type { Store } from './db.ts';
 import { ApiError, renderError } from './errors.ts';
 import type { Hub } from './events.ts';
 import { securityHeaders } from './http.ts';
+import type { StreamLimits } from './streams.ts';
 import { loadCodeSalt } from './keys.ts';
 import { anonRoutes } from './routes/anon.ts';
 import { createContext } from './routes/context.ts';
 import { scrutineerRoutes } from './routes/scrutineer.ts';
 import { secretaryRoutes } from './routes/secretary.ts';
+import { setupRoutes } from './routes/setup.ts';
 import { tabletRoutes } from './routes/tablet.ts';
 
 export type AppDeps = {
@@ -33,6 +35,13 @@ export type AppDeps = {
   readonly client?: (app: Hono<AuthEnv>) => void;
   /** Log each request line (method, path, status) — never bodies, cookies or addresses. */
   readonly log?: (line: string) => void;
+  /** Caps on event streams (server/streams.ts). */
+  readonly streams?: Partial<StreamLimits>;
+  /** The generated CA certificate (PEM) and its fingerprint, offered by the set-up page; null when none. */
+  readonly caCertificate?: string | null;
+  readonly caFingerprint?: string | null;
+  /** Port of the plain-HTTP redirect listener, if one runs (the set-up page links its `/ca.crt`). */
+  readonly redirectPort?: () => number | undefined;
 };
 
 /** Build the application. */
@@ -43,6 +52,7 @@ export function createApp(deps: AppDeps) {
     now: deps.now ?? Date.now,
     codeSalt: loadCodeSalt(store.db),
     castQueue: createCastQueue(store.db, serverKey, pool, deps.castQueue),
+    streams: deps.streams,
   });
   void ctx.resume();
 
@@ -61,8 +71,10 @@ export function createApp(deps: AppDeps) {
   app.route('/api', tabletRoutes(ctx));
   app.route('/api', scrutineerRoutes(ctx));
   app.route('/api', secretaryRoutes(ctx));
+  app.route('/', setupRoutes({ ca: deps.caCertificate ?? null, fingerprint: deps.caFingerprint ?? null, redirectPort: deps.redirectPort ?? (() => undefined) }));
   deps.client?.(app);
-  return app;
+  // The live caps and counters, for tests and the soak bench.
+  return Object.assign(app, { streams: ctx.streams, limits: ctx.limits });
 }
 
 /** Type of the app, for the typed client `hc<AppType>()`. */

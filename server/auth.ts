@@ -80,6 +80,18 @@ function findSession(db: Db, c: Context, kind: SessionKind) {
   return queries(db).session.get({ idHash: secretHash(sid), kind });
 }
 
+/**
+ * The caller's live session of any kind, as `kind:hash` (for per-device caps), or null. Reads the
+ * cookies only; refreshes nothing.
+ */
+export function sessionOf(db: Db, c: Context, now: number): string | null {
+  for (const kind of ['tablet', 'scrutineer', 'secretary'] as const) {
+    const s = findSession(db, c, kind);
+    if (s && (kind !== 'secretary' || now - s.lastSeenAt <= SECRETARY_IDLE_MS)) return `${kind}:${s.idHash}`;
+  }
+  return null;
+}
+
 export type AuthEnv = { Variables: { memberId: string; scrutineer: { meetingId: string; index: number } } };
 
 /** Require a live secretary session; refreshes its idle timer. */

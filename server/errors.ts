@@ -19,6 +19,8 @@ export const ERRORS = {
   BAD_PASSWORD: [401, '密码不正确，请重试。', 'Wrong password. Try again.'],
   NOT_CHECKED_IN: [401, '本平板尚未签到，请输入登录码。', 'This tablet is not checked in. Enter your sign-in code.'],
   BAD_CODE: [401, '登录码无效或已使用，请联系会务人员重新发放登录码。', 'The sign-in code is invalid or already used. Ask the secretary for a new code.'],
+  TOO_MANY_STREAMS: [429, '本设备打开的实时连接过多，请关闭多余的窗口，页面会自动重连。', 'This device has too many live connections open. Close the extra windows; the page reconnects by itself.'],
+  STREAMS_FULL: [503, '服务器实时连接已满，页面将在几秒后自动重连。', 'The server has no room for more live connections; the page reconnects in a few seconds.'],
   RATE_LIMITED: [429, '尝试次数过多，请稍候一分钟再试。', 'Too many attempts. Wait a minute and try again.'],
   NOT_FOUND: [404, '未找到该对象，请确认链接是否正确。', 'Not found. Check the link.'],
   MEETING_ENDED: [409, '会议已结束，不能再进行此操作。如有疑问，请联系会务人员。', 'The meeting has ended; this can no longer be done. If in doubt, ask the secretary.'],
@@ -89,6 +91,7 @@ export function renderError(err: unknown, c: Context): Response {
   // Refused before its body was read: the unread rest makes the connection unusable, so say so
   // (otherwise the client reuses a keep-alive socket the server is about to drop).
   if (e.code === 'BODY_TOO_LARGE' || e.code === 'UNSUPPORTED_MEDIA_TYPE') res.headers.set('Connection', 'close');
+  if (typeof e.extra?.retryAfter === 'number') res.headers.set('Retry-After', String(e.extra.retryAfter));
   return res;
 }
 

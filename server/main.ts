@@ -1,34 +1,72 @@
 /**
  * @module server/main
  * `npm start`: open (or create) the SQLite file, make sure the server key and the
- * secretary's password exist, serve the API and the built client, and print the URL.
- * Env: PIAOJUE_DB (default ./data/piaojue.db), PORT (8080), HOST (0.0.0.0),
- * PIAOJUE_SECRETARY_PASSWORD (first start only), PIAOJUE_LOG=debug (request lines),
- * PIAOJUE_WORKERS (crypto worker threads; default one per core, 0 = crypto on the main thread),
- * PIAOJUE_CRYPTO (crypto backends: fast, the default — mcl-wasm and libsodium where they load —
- * or reference, @noble/curves alone; crypto/backend.ts).
+ * secretary's password exist, serve the API and the built client over HTTPS, and print the
+ * URL and the fingerprint of the certificate authority the tablets trust (server/tls.ts).
+ * Env: PIAOJUE_DB (default ./data/piaojue.db; the generated CA and server certificate go in
+ * `tls/` beside it), PORT (8443), HOST (0.0.0.0), PIAOJUE_TLS_CERT and PIAOJUE_TLS_KEY (the
+ * organization's own PEM certificate and key instead of the generated ones),
+ * PIAOJUE_REDIRECT_PORT (8080: plain HTTP that only redirects to HTTPS and hands out the CA
+ * certificate; `off` for none), PIAOJUE_HTTP=1 (lab only: plain HTTP on PORT, default 8080, no
+ * TLS at all), PIAOJUE_SECRETARY_PASSWORD (first start only), PIAOJUE_LOG=debug (request
+ * lines), PIAOJUE_WORKERS (crypto worker threads; default one per core, 0 = crypto on the main
+ * thread), PIAOJUE_CRYPTO (crypto backends: fast, the default — mcl-wasm and libsodium where
+ * they load — or reference, @noble/curves alone; crypto/backend.ts).
  */
 import { serve } from '@hono/node-server';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { dirname, join } from 'node:path';
 import { createApp } from './app.ts';
 import { pruneSessions } from './auth.ts';
 import { openStore } from './db.ts';
 import { createHub } from './events.ts';
 import { createCryptoPool } from './crypto-pool.ts';
+import { redirectHandler, SERVER_TIMEOUTS } from './http.ts';
 import { ensureSecretaryPassword, loadServerKey } from './keys.ts';
+import type { StreamLimits } from './streams.ts';
 import { serveClient } from './static.ts';
+import { loadTls, TlsConfigError, type TlsConfig, type TlsMaterial } from './tls.ts';
 import { backendChoice, describeBackends, toHex, useBackend } from '../crypto/index.ts';
 import { ed25519 } from '@noble/curves/ed25519.js';
 
-export type Running = { url: string; close: () => Promise<void> };
+export type Running = {
+  url: string;
+  /** The TLS material served (null in lab mode). */
+  tls: TlsMaterial | null;
+  /** The plain-HTTP redirect listener's URL, when one runs. */
+  redirectUrl: string | null;
+  close: () => Promise<void>;
+};
+
+export type StartOptions = {
+  dbPath: string;
+  port: number;
+  host?: string;
+  password?: string;
+  quiet?: boolean;
+  log?: boolean;
+  workers?: number;
+  /** TLS: generated beside the database (the default), the organization's files, or `false` for plain HTTP (lab mode). */
+  tls?: TlsConfig | false;
+  /** Port of the plain-HTTP listener that only redirects to HTTPS (none when undefined). */
+  redirectPort?: number;
+  /** Caps on event streams (server/streams.ts); defaults for a 1000-member meeting. */
+  streams?: Partial<StreamLimits>;
+};
 
 /** Start the server; resolves once it listens. Used by `npm start`, rehearse and tests. */
-export async function startServer(opts: { dbPath: string; port: number; host?: string; password?: string; quiet?: boolean; log?: boolean; workers?: number }): Promise<Running> {
+export async function startServer(opts: StartOptions): Promise<Running> {
   const cryptoBackend = describeBackends(await useBackend(backendChoice(process.env.PIAOJUE_CRYPTO)));
+  const host = opts.host ?? '0.0.0.0';
+  const tlsConfig = opts.tls === undefined ? { dir: join(dirname(opts.dbPath), 'tls'), host } : opts.tls;
+  const tls = tlsConfig === false ? null : await loadTls(tlsConfig);
   const store = openStore(opts.dbPath);
   const serverKey = loadServerKey(store.db);
   const generated = ensureSecretaryPassword(store.db, opts.password);
   pruneSessions(store.db, Date.now());
   const pool = createCryptoPool(opts.workers);
+  let redirectPort: number | undefined;
   const app = createApp({
     store,
     serverKey,
@@ -36,43 +74,100 @@ export async function startServer(opts: { dbPath: string; port: number; host?: s
     hub: createHub(),
     client: serveClient(),
     log: opts.log ? (line) => console.log(`[piaojue] ${line}`) : undefined,
+    streams: opts.streams,
+    caCertificate: tls?.ca ?? null,
+    caFingerprint: tls?.ca ? tls.fingerprint : null,
+    redirectPort: () => redirectPort,
   });
-  const host = opts.host ?? '0.0.0.0';
-  return new Promise((resolveStart) => {
-    // Tablets keep their connections across a whole ballot; a short keep-alive makes a
-    // client reuse a socket the server is just closing ("other side closed").
-    const server = serve({ fetch: app.fetch, port: opts.port, hostname: host, serverOptions: { keepAliveTimeout: 65_000, headersTimeout: 70_000 } }, (info) => {
-      const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${info.port}`;
-      if (!opts.quiet) {
-        console.log(`piaojue 票决 is running at ${url}`);
-        console.log(`  tablets: ${url}/   secretary: ${url}/secretary   verifier: ${url}/verify`);
-        console.log(`  server key (Ed25519): ${toHex(ed25519.getPublicKey(serverKey))}   crypto: ${cryptoBackend}`);
-        if (generated) console.log(`  secretary password (shown only this once; write it down and keep it safe): ${generated}`);
-      }
-      resolveStart({
-        url,
-        close: () =>
-          new Promise<void>((done) => {
-            server.close(() => {
-              store.sqlite.close();
-              void pool.close().then(done);
-            });
-            (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
-          }),
-      });
+  const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  const main = await new Promise<{ server: HttpServer; port: number }>((resolveStart, reject) => {
+    const server = serve(
+      {
+        fetch: app.fetch, port: opts.port, hostname: host,
+        ...(tls ? { createServer: createHttpsServer } : {}),
+        serverOptions: { ...SERVER_TIMEOUTS, ...(tls ? { key: tls.key, cert: tls.cert, handshakeTimeout: SERVER_TIMEOUTS.headersTimeout, minVersion: 'TLSv1.2' as const } : {}) },
+      },
+      (info) => resolveStart({ server: server as unknown as HttpServer, port: info.port }),
+    ) as unknown as HttpServer;
+    server.once('error', reject);
+  });
+  const url = `${tls ? 'https' : 'http'}://${shown}:${main.port}`;
+  let redirect: HttpServer | null = null;
+  let redirectUrl: string | null = null;
+  if (tls && opts.redirectPort !== undefined) {
+    redirect = createHttpServer({ ...SERVER_TIMEOUTS }, redirectHandler(main.port, tls.ca));
+    const port = await new Promise<number>((ok, reject) => {
+      redirect!.once('error', reject);
+      redirect!.listen(opts.redirectPort, host, () => ok((redirect!.address() as { port: number }).port));
     });
-  });
+    redirectUrl = `http://${shown}:${port}`;
+    redirectPort = port;
+  }
+  if (!opts.quiet) {
+    console.log(`piaojue 票决 is running at ${url}`);
+    console.log(`  tablets: ${url}/   secretary: ${url}/secretary   verifier: ${url}/verify   device set-up: ${url}/setup`);
+    if (tls?.source === 'generated') {
+      console.log(`  certificate authority (trust it once on every tablet, see ${url}/setup): SHA-256 ${tls.fingerprint}`);
+      console.log(`  the certificate covers: ${tls.names.join(', ')}`);
+      if (tls.outside.length) console.log(`  not covered (not a private-network address; use PIAOJUE_TLS_CERT for it): ${tls.outside.join(', ')}`);
+    } else if (tls) {
+      console.log(`  the organization's certificate (PIAOJUE_TLS_CERT), SHA-256 ${tls.fingerprint}, for: ${tls.names.join(', ')}`);
+    } else {
+      console.log('  WARNING: plain HTTP (PIAOJUE_HTTP=1, lab only): anybody on the network reads sign-in codes, cookies and casts');
+    }
+    if (redirectUrl) console.log(`  plain HTTP at ${redirectUrl} only redirects to HTTPS and hands out the CA certificate (${redirectUrl}/ca.crt)`);
+    console.log(`  server key (Ed25519): ${toHex(ed25519.getPublicKey(serverKey))}   crypto: ${cryptoBackend}`);
+    if (generated) console.log(`  secretary password (shown only this once; write it down and keep it safe): ${generated}`);
+  }
+  const closeOne = (s: HttpServer) =>
+    new Promise<void>((done) => {
+      s.close(() => done());
+      s.closeAllConnections();
+    });
+  return {
+    url,
+    tls,
+    redirectUrl,
+    close: async () => {
+      app.streams.closeAll();
+      await Promise.all([closeOne(main.server), ...(redirect ? [closeOne(redirect)] : [])]);
+      store.sqlite.close();
+      await pool.close();
+    },
+  };
+}
+
+/** Read the transport settings from the environment (see the module comment). */
+export function transportFromEnv(env: NodeJS.ProcessEnv, dbPath: string, host: string | undefined): Pick<StartOptions, 'tls' | 'redirectPort' | 'port'> {
+  if (env.PIAOJUE_HTTP === '1') return { tls: false, port: Number(env.PORT ?? 8080) };
+  const cert = env.PIAOJUE_TLS_CERT;
+  const key = env.PIAOJUE_TLS_KEY;
+  if (!!cert !== !!key) throw new TlsConfigError('give both PIAOJUE_TLS_CERT and PIAOJUE_TLS_KEY, or neither');
+  const redirect = env.PIAOJUE_REDIRECT_PORT ?? '8080';
+  return {
+    tls: cert && key ? { certFile: cert, keyFile: key } : { dir: join(dirname(dbPath), 'tls'), host: host ?? '0.0.0.0' },
+    port: Number(env.PORT ?? 8443),
+    redirectPort: redirect === 'off' ? undefined : Number(redirect),
+  };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const running = await startServer({
-    dbPath: process.env.PIAOJUE_DB ?? './data/piaojue.db',
-    port: Number(process.env.PORT ?? 8080),
-    host: process.env.HOST,
-    password: process.env.PIAOJUE_SECRETARY_PASSWORD,
-    log: process.env.PIAOJUE_LOG === 'debug',
-    workers: process.env.PIAOJUE_WORKERS ? Number(process.env.PIAOJUE_WORKERS) : undefined,
-  });
+  const dbPath = process.env.PIAOJUE_DB ?? './data/piaojue.db';
+  let running: Running;
+  try {
+    running = await startServer({
+      dbPath,
+      ...transportFromEnv(process.env, dbPath, process.env.HOST),
+      host: process.env.HOST,
+      password: process.env.PIAOJUE_SECRETARY_PASSWORD,
+      log: process.env.PIAOJUE_LOG === 'debug',
+      workers: process.env.PIAOJUE_WORKERS ? Number(process.env.PIAOJUE_WORKERS) : undefined,
+    });
+  } catch (e) {
+    if (!(e instanceof TlsConfigError) && (e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
+    console.error(`piaojue: ${(e as Error).message}`);
+    process.exit(1);
+  }
   const stop = () => void running.close().then(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

@@ -1,7 +1,7 @@
 /**
  * @module server/static
  * Serves the built client (dist/client) in production: assets by path, and index.html for
- * the page routes (/, /secretary, /screen/:id, /verify) so deep links and reloads work.
+ * the page routes (/, /secretary, /screen/:id, /verify, /scrutineer, /setup) so deep links and reloads work.
  * When the client has not been built, page routes answer with a short explanation.
  */
 import { serveStatic } from '@hono/node-server/serve-static';
@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { AuthEnv } from './auth.ts';
 
 const DIST = resolve(dirname(fileURLToPath(import.meta.url)), '../dist/client');
-const PAGES = ['/', '/secretary', '/secretary/*', '/screen/*', '/verify', '/scrutineer'];
+const PAGES = ['/', '/secretary', '/secretary/*', '/screen/*', '/verify', '/scrutineer', '/setup'];
 
 /** Route installer for the built client. */
 export function serveClient(dist = DIST) {

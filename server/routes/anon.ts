@@ -1,22 +1,22 @@
 /**
  * @module server/routes/anon
  * Routes anybody may call (docs/api.md § Anonymous): the anonymous cast, ballot and
- * projector views, the audit bundle and the live event stream. They never read a cookie or
- * the caller's address, and log nothing of a body. Casts are answered with
+ * projector views, the audit bundle and the live event stream. The cast and the views never read
+ * a cookie or the caller's address (the event stream reads both only to apply its caps), and
+ * nothing logs a body. Casts are answered with
  * `Connection: close`, so no connection carries a cast and anything else.
  */
 import { Hono } from 'hono';
-import { streamSSE } from 'hono/streaming';
 import {
   G1_BYTES, TOKEN_BYTES, ballotHash, ballotShape, castMac, equalBytes, fromHex, sealedBallotBytes,
 } from '../../crypto/index.ts';
-import type { AuthEnv } from '../auth.ts';
+import { sessionOf, type AuthEnv } from '../auth.ts';
 import { ApiError } from '../errors.ts';
 import { readJson } from '../http.ts';
 import { getMeeting } from '../meetings.ts';
 import { hexBytes, id, object } from '../validate.ts';
 import { getBallot } from '../voting.ts';
-import type { AppContext } from './context.ts';
+import { clientKey, type AppContext } from './context.ts';
 
 export function anonRoutes(ctx: AppContext) {
   const { db, hub } = ctx;
@@ -58,46 +58,15 @@ export function anonRoutes(ctx: AppContext) {
     return c.body(row.bundle, 200, { 'Content-Type': 'application/json; charset=utf-8' });
   });
 
-  // One rendering of a meeting's screen view serves every SSE subscriber of a notification
-  // (hundreds of tablets), instead of one database pass each.
-  const screenCache = new Map<string, { at: number; json: string }>();
-  const screenJson = (mid: string): string => {
-    const hit = screenCache.get(mid);
-    const t = ctx.now();
-    if (hit && t - hit.at < 50) return hit.json;
-    const json = JSON.stringify(ctx.screenView(mid));
-    screenCache.set(mid, { at: t, json });
-    return json;
-  };
   app.get('/meetings/:mid/screen', (c) => c.json(ctx.screenView(id(c.req.param('mid'), 'meeting'))));
+  // The event stream: one shared stream per meeting (server/streams.ts), admitted under its caps.
+  // The session cookie is read only to count a signed-in device's streams apart from its address.
   app.get('/meetings/:mid/events', (c) => {
     const mid = id(c.req.param('mid'), 'meeting');
     getMeeting(db, mid);
-    return streamSSE(c, async (stream) => {
-      let closed = false;
-      const queue: string[] = ['hello'];
-      let wake: (() => void) | null = null;
-      const unsubscribe = hub.subscribe(mid, (kind) => {
-        queue.push(kind);
-        wake?.();
-      });
-      stream.onAbort(() => {
-        closed = true;
-        unsubscribe();
-        wake?.();
-      });
-      while (!closed) {
-        while (queue.length && !closed) {
-          const kind = queue.shift()!;
-          await stream.writeSSE({ event: kind === 'hello' ? 'state' : kind, data: screenJson(mid) });
-        }
-        await new Promise<void>((r) => {
-          wake = r;
-          setTimeout(r, 25_000); // heartbeat
-        });
-        wake = null;
-        if (!queue.length && !closed) await stream.writeSSE({ event: 'ping', data: '{}' });
-      }
+    const body = ctx.streams.open(mid, { session: sessionOf(db, c, ctx.now()), address: clientKey(c) });
+    return new Response(body, {
+      headers: { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' },
     });
   });
   return app;

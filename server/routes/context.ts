@@ -9,7 +9,7 @@ import { toHex } from '../../crypto/index.ts';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import type { CryptoPool } from '../crypto-pool.ts';
 import type { CastQueue } from '../cast-queue.ts';
-import { newCode, normalizeCode } from '../codes.ts';
+import { codeTag, newCode, normalizeCode, storedCode, TAG_HEX } from '../codes.ts';
 import { readJson } from '../http.ts';
 import { object } from '../validate.ts';
 import type { Db, Store } from '../db.ts';
@@ -17,6 +17,7 @@ import { ApiError } from '../errors.ts';
 import type { Hub } from '../events.ts';
 import { rateLimiter } from '../http.ts';
 import { createIssuanceWaiters } from '../issuance.ts';
+import { createStreams, type StreamLimits } from '../streams.ts';
 import { getMeeting, rosterOf, type PreparedCode } from '../meetings.ts';
 import { finalizeBallot, decryptionsOf } from '../publish.ts';
 import { ceremonyOf, readyCeremony, scrutinyView } from '../scrutiny.ts';
@@ -31,19 +32,48 @@ export function clientKey(c: Context): string {
   return env?.incoming?.socket?.remoteAddress ?? 'local';
 }
 
-export function createContext(deps: { store: Store; serverKey: Uint8Array; hub: Hub; pool: CryptoPool; now: () => number; codeSalt: Uint8Array; castQueue: CastQueue }) {
+export function createContext(deps: { store: Store; serverKey: Uint8Array; hub: Hub; pool: CryptoPool; now: () => number; codeSalt: Uint8Array; castQueue: CastQueue; streams?: Partial<StreamLimits> }) {
   const { store, hub, pool, now, codeSalt } = deps;
   const db: Db = store.db;
   const waiters = createIssuanceWaiters();
   const finalizing = new Set<string>();
 
+  // Is there a live (unused) member or scrutineer code with this tag? An index range scan each.
+  // A code stored before tags existed (no dot) may be anything: then every code is hashed.
+  const tagged = [
+    store.sqlite.prepare('SELECT 1 FROM members WHERE code_hash >= ? AND code_hash < ? AND code_used = 0 LIMIT 1'),
+    store.sqlite.prepare('SELECT 1 FROM scrutineers WHERE code_hash >= ? AND code_hash < ? AND code_used = 0 LIMIT 1'),
+  ];
+  const untagged = [
+    store.sqlite.prepare(`SELECT 1 FROM members WHERE code_hash IS NOT NULL AND substr(code_hash, ${TAG_HEX + 1}, 1) <> '.' AND code_used = 0 LIMIT 1`),
+    store.sqlite.prepare(`SELECT 1 FROM scrutineers WHERE code_hash IS NOT NULL AND substr(code_hash, ${TAG_HEX + 1}, 1) <> '.' AND code_used = 0 LIMIT 1`),
+  ];
+  const anyUntagged = () => untagged.some((q) => q.get() !== undefined);
+  // New codes are always tagged, so once none is left untagged none comes back: checked at start, then only while some are.
+  let untaggedLeft = anyUntagged();
+  const liveTag = (tag: string): boolean =>
+    tagged.some((q) => q.get(`${tag}.`, `${tag}/`) !== undefined) || (untaggedLeft && (untaggedLeft = anyUntagged()));
+
   /** The fingerprint of a meeting's finished ceremony, or null. */
   const fingerprintOf = (meetingId: string): string | null => ceremonyOf(db, meetingId)?.row.fingerprint ?? null;
+
+  // One rendering of a meeting's screen view serves every event stream of a change notice
+  // (hundreds of tablets) and the connects of the next 50 ms, instead of one database pass each.
+  const screenCache = new Map<string, { at: number; json: string }>();
+  const screenJson = (mid: string): string => {
+    const hit = screenCache.get(mid);
+    const t = now();
+    if (hit && t - hit.at < 50) return hit.json;
+    const json = JSON.stringify(ctx.screenView(mid));
+    screenCache.set(mid, { at: t, json });
+    return json;
+  };
 
   const ctx = {
     ...deps,
     db,
     waiters,
+    streams: createStreams(hub, screenJson, deps.streams),
     serverPublicKey: toHex(ed25519.getPublicKey(deps.serverKey)),
     limits: {
       login: rateLimiter(10, 60_000, now),
@@ -52,38 +82,62 @@ export function createContext(deps: { store: Store; serverKey: Uint8Array; hub: 
       loginGlobal: rateLimiter(30, 60_000, now),
       checkin: rateLimiter(10, 60_000, now),
       checkinGlobal: rateLimiter(200, 60_000, now),
+      checkinTag: rateLimiter(3, 60_000, now),
+      checkinHashed: rateLimiter(200, 60_000, now),
+      /** Sign-in attempts refused by their tag (no hash) and hashed, since start (tests, the soak). */
+      counts: { refusedByTag: 0, hashed: 0 },
     },
     fingerprintOf,
 
     /**
-     * Sign in with a code (a member's tablet or a scrutineer's device): only failed codes count
-     * towards the limits, per client and in all — every tablet of a room may share one address
-     * (NAT), and a large meeting checks in hundreds at once. `use` turns the code's stored form
-     * into the session, in one transaction with it, so a code is used up only with its session.
+     * Sign in with a code (a member's tablet or a scrutineer's device). Every attempt is counted
+     * synchronously, before any slow work, so no burst of concurrent attempts races past a limit;
+     * a right code hands its count back. Two lanes (server/codes.ts):
+     * - a code whose fast tag matches no live code is certainly wrong: refused at once, without
+     *   the slow hash, 10 a minute per client address and 200 in all, then `RATE_LIMITED`;
+     * - a code whose tag matches a live one may be right: hashed on the pool, under limits per
+     *   tag (3 wrong a minute) and in all (200 wrong a minute) but none per address, so a lock-out
+     *   of the address a whole room shares (NAT) never blocks a member's correct code.
+     * `use` turns the code's stored form into the session, in one transaction with it, so a code
+     * is used up only with its session.
      */
-    async checkInWithCode<T>(c: Context, use: (codeHash: string) => T): Promise<T> {
+    async checkInWithCode<T>(c: Context, use: (stored: string) => T): Promise<T> {
       const who = clientKey(c);
-      if (ctx.limits.checkinGlobal.exhausted('all') || ctx.limits.checkin.exhausted(who)) throw new ApiError('RATE_LIMITED');
       const body = object(await readJson(c), ['code']);
+      const code = typeof body.code === 'string' && body.code.length <= 40 ? normalizeCode(body.code) : null;
+      const tag = code ? codeTag(code, codeSalt) : null;
+      if (!code || !tag || !liveTag(tag)) {
+        if (!ctx.limits.checkin.take(who) || !ctx.limits.checkinGlobal.take('all')) throw new ApiError('RATE_LIMITED');
+        ctx.limits.counts.refusedByTag++;
+        throw new ApiError('BAD_CODE');
+      }
+      if (!ctx.limits.checkinTag.take(tag)) throw new ApiError('RATE_LIMITED');
+      if (!ctx.limits.checkinHashed.take('all')) {
+        ctx.limits.checkinTag.give(tag);
+        throw new ApiError('RATE_LIMITED');
+      }
+      let handBack = true;
       try {
-        const code = typeof body.code === 'string' && body.code.length <= 40 ? normalizeCode(body.code) : null;
-        if (!code) throw new ApiError('BAD_CODE');
-        const [codeHash] = await pool.codeHashes(codeSalt, [code]);
-        return db.transaction(() => use(codeHash!));
+        ctx.limits.counts.hashed++;
+        const [hash] = await pool.codeHashes(codeSalt, [code]);
+        return db.transaction(() => use(storedCode(tag, hash!)));
       } catch (e) {
-        if (e instanceof ApiError && e.code === 'BAD_CODE') {
-          ctx.limits.checkin.take(who);
-          ctx.limits.checkinGlobal.take('all');
-        }
+        // Only a wrong code keeps its count; a full disk or a failed hash is not a guess.
+        if (e instanceof ApiError && e.code === 'BAD_CODE') handBack = false;
         throw e;
+      } finally {
+        if (handBack) {
+          ctx.limits.checkinTag.give(tag);
+          ctx.limits.checkinHashed.give('all');
+        }
       }
     },
 
-    /** Fresh sign-in codes with their stored forms (slow scrypt hashes, on the worker pool). */
+    /** Fresh sign-in codes with their stored forms (tag and slow scrypt hash, on the worker pool). */
     async prepareCodes(n: number): Promise<PreparedCode[]> {
       const codes = Array.from({ length: n }, newCode);
       const hashes = await pool.codeHashes(codeSalt, codes);
-      return codes.map((code, i) => ({ code, hash: hashes[i]! }));
+      return codes.map((code, i) => ({ code, hash: storedCode(codeTag(code, codeSalt), hashes[i]!) }));
     },
 
     /** A ballot as everybody may see it. */

@@ -27,17 +27,22 @@ export function secretaryRoutes(ctx: AppContext) {
   for (const path of ['/secretary/*', '/meetings', '/meetings/*']) app.use(path, sameOrigin());
 
   app.post('/secretary/login', async (c) => {
-    // Only wrong passwords count towards the limits (a guessing attempt), per client and in all.
+    // Every attempt is counted before the slow scrypt, synchronously, so concurrent guesses cannot
+    // race past the limits (per client and in all); a right password hands its counts back.
     const who = clientKey(c);
-    if (limits.loginGlobal.exhausted('all') || limits.login.exhausted(who)) throw new ApiError('RATE_LIMITED');
     const body = object(await readJson(c), ['password']);
+    if (!limits.login.take(who)) throw new ApiError('RATE_LIMITED');
+    if (!limits.loginGlobal.take('all')) {
+      limits.login.give(who);
+      throw new ApiError('RATE_LIMITED');
+    }
     const stored = secretaryPasswordHash(db);
     // A lone surrogate has no UTF-8 form, so it cannot be the password (and must not reach scrypt's utf8()).
     if (typeof body.password !== 'string' || body.password.length > 200 || !isWellFormed(body.password) || !stored || !checkPassword(body.password, stored)) {
-      limits.login.take(who);
-      limits.loginGlobal.take('all');
       throw new ApiError('BAD_PASSWORD');
     }
+    limits.login.give(who);
+    limits.loginGlobal.give('all');
     endSession(db, c, 'secretary'); // rotate: a fresh id at every login
     startSession(db, c, 'secretary', null, now());
     return c.json({ ok: true });

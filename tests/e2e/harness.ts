@@ -1,7 +1,9 @@
 /**
  * @module tests/e2e/harness
  * What the browser tests share: build the client once (vite, root config), start the real
- * server on a temporary SQLite file, launch Debian's chromium through playwright-core, open
+ * server on a temporary SQLite file over HTTPS with its generated CA (server/tls.ts), launch
+ * Debian's chromium through playwright-core with a fresh NSS database that trusts that CA (no
+ * certificate error is ignored), make this process's fetch trust it too, open
  * contexts sized like the real devices, collect console errors and CSP violations, and
  * write screenshots to test-artifacts/screenshots/.
  */
@@ -11,6 +13,8 @@ import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { startServer, type Running } from '../../server/main.ts';
+import { loadTls } from '../../server/tls.ts';
+import { nssHome, trustCa } from '../helpers/tls.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const SHOTS = join(ROOT, 'test-artifacts/screenshots');
@@ -32,6 +36,10 @@ export async function buildClient(): Promise<void> {
 
 export type Harness = {
   readonly url: string;
+  /** The plain-HTTP listener, which only redirects to `url` and hands out the CA certificate. */
+  readonly redirectUrl: string;
+  /** The generated CA certificate (PEM) that chromium and this process trust. */
+  readonly ca: string;
   readonly browser: Browser;
   /** Console errors, page errors and CSP reports of every page, for a final check. */
   readonly problems: string[];
@@ -44,18 +52,28 @@ export type Harness = {
 export async function startHarness(): Promise<Harness> {
   mkdirSync(SHOTS, { recursive: true });
   const dir = mkdtempSync(join(tmpdir(), 'piaojue-e2e-'));
+  // The CA the server makes at its first start, made first here so the browser can trust it
+  // from its launch; the server then finds it beside its database and uses it.
+  const tlsConfig = { dir: join(dir, 'tls'), host: '127.0.0.1' };
+  const ca = (await loadTls(tlsConfig)).ca!;
+  trustCa(ca);
+  const home = nssHome(dir, ca);
   const [running, browser] = await Promise.all([
-    buildClient().then(() => startServer({ dbPath: join(dir, 'e2e.db'), port: 0, host: '127.0.0.1', password: PASSWORD, quiet: true })) as Promise<Running>,
+    buildClient().then(() => startServer({ dbPath: join(dir, 'e2e.db'), port: 0, host: '127.0.0.1', password: PASSWORD, quiet: true, tls: tlsConfig, redirectPort: 0 })) as Promise<Running>,
     chromium.launch({
       executablePath: '/usr/bin/chromium',
       headless: true,
+      env: { ...process.env, HOME: home },
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     }),
   ]);
   const problems: string[] = [];
   const contexts: BrowserContext[] = [];
+  if (running.tls?.ca !== ca) throw new Error('the server did not use the CA made for the browser');
   return {
     url: running.url,
+    redirectUrl: running.redirectUrl!,
+    ca,
     browser,
     problems,
     async context(viewport) {

@@ -12,8 +12,9 @@
 // (the scrutineers of that second meeting are played in Node by server/simulate.ts).
 // Screenshots of every screen go to test-artifacts/screenshots/; docs/user-guide.md uses a
 // selection copied to docs/img/.
+import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BrowserContext, Page, Request } from 'playwright-core';
+import type { BrowserContext, Page, Request, Route } from 'playwright-core';
 import { generateBallotKey, toHex } from '../../crypto/index.ts';
 import { Jar, SimulatedScrutineer, serveWhile, settle } from '../../server/simulate.ts';
 import { apiFrom, apiPost, PASSWORD, startHarness, until, VIEWPORTS, visible, type Harness } from './harness.ts';
@@ -60,6 +61,15 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.close();
 });
+
+/**
+ * Send an intercepted GET on from this process (whose fetch trusts the test CA; playwright's own
+ * route.fetch has no way to trust it short of ignoring certificate errors), with the page's headers.
+ */
+async function passOn(route: Route): Promise<Response> {
+  const headers = Object.fromEntries(Object.entries(await route.request().allHeaders()).filter(([k]) => !/^(host|content-length|accept-encoding|connection)$/i.test(k)));
+  return fetch(route.request().url(), { method: route.request().method(), headers });
+}
 
 /** Nothing any of these callers can read shows a count before publication. */
 async function expectNoResultAnywhere(): Promise<void> {
@@ -186,6 +196,33 @@ async function confirmAttendance(d: Device, present: number): Promise<void> {
 }
 
 describe('a meeting in the browser', () => {
+  it('is served over HTTPS with the generated CA, which chromium trusts; plain HTTP only redirects', async () => {
+    expect(h.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    const page = await h.page(await h.context(VIEWPORTS.verifier));
+    // Typed without https: the plain-HTTP listener redirects; chromium lands on HTTPS without any warning.
+    const landed = await page.goto(`${h.redirectUrl}/verify`);
+    expect(page.url()).toBe(`${h.url}/verify`);
+    expect(landed!.status()).toBe(200);
+    expect(landed!.headers()['strict-transport-security']).toBe('max-age=31536000');
+    const details = await landed!.securityDetails();
+    expect(details?.issuer).toMatch(/^piaojue 票决 local CA/);
+    expect(details?.protocol).toMatch(/^TLS 1\.[23]$/);
+    const redirect = await fetch(`${h.redirectUrl}/api/tablet`, { redirect: 'manual' });
+    expect(redirect.status).toBe(308);
+    expect(redirect.headers.get('location')).toBe(`${h.url}/api/tablet`);
+    // The CA certificate, over HTTP and HTTPS, is the one chromium was given to trust.
+    expect(await (await fetch(`${h.redirectUrl}/ca.crt`)).text()).toBe(h.ca);
+    expect((await apiFrom(page, '/api/setup')).json).toMatchObject({ https: true, ca: true, download: `${h.redirectUrl}/ca.crt` });
+    // The set-up page shows the fingerprint to compare, the download link and its QR code.
+    await page.goto('/setup');
+    await visible(page, 'setup-fingerprint');
+    expect(await page.getByTestId('setup-fingerprint').innerText()).toBe(new X509Certificate(h.ca).fingerprint256);
+    expect(await page.getByTestId('setup-download').getAttribute('href')).toBe(`${h.redirectUrl}/ca.crt`);
+    await visible(page, 'setup-qr');
+    await h.shot(page, 'setup-1280x900', { fullPage: true });
+    await page.close();
+  });
+
   it('the secretary signs in, creates a meeting and imports the roster (with line errors first)', async () => {
     const ctx = await h.context(VIEWPORTS.secretary);
     sec = await h.page(ctx, '/secretary');
@@ -194,6 +231,13 @@ describe('a meeting in the browser', () => {
     await sec.getByText('密码不正确，请重试。').waitFor();
     await sec.getByTestId('password').fill(PASSWORD);
     await sec.getByTestId('login').click();
+    // The session cookie is __Host-, Secure, HttpOnly and SameSite=Strict; every answer carries HSTS.
+    await until(async () => (await sec.context().cookies()).some((c) => c.name === '__Host-piaojue_sid'), 'session cookie');
+    const sid = (await sec.context().cookies()).find((c) => c.name === '__Host-piaojue_sid')!;
+    expect(sid).toMatchObject({ secure: true, httpOnly: true, sameSite: 'Strict', path: '/', domain: '127.0.0.1' });
+    expect((await sec.context().cookies()).filter((c) => /piaojue/.test(c.name)).map((c) => c.name)).toEqual(['__Host-piaojue_sid']);
+    const hsts = await sec.evaluate(async () => (await fetch('/api/secretary/me')).headers.get('strict-transport-security'));
+    expect(hsts).toBe('max-age=31536000');
     await sec.getByTestId('meeting-title').fill('县委常委会第12次会议');
     await sec.getByTestId('meeting-create').click();
     await until(() => /\/secretary\/m\/m[0-9a-f]+$/.test(sec.url()), 'meeting page');
@@ -387,6 +431,10 @@ describe('a meeting in the browser', () => {
     await signInTablet('余洋', VIEWPORTS.tabletPortrait, 'qr', '800x1280');
     await signInTablet('赵秀英', VIEWPORTS.phone, 'typed', '360x640');
     for (const t of tablets) await visible(t.page, 'waiting');
+    for (const t of tablets) {
+      const cookies = (await t.ctx.cookies()).filter((c) => /piaojue/.test(c.name));
+      expect(cookies.map((c) => [c.name, c.secure, c.httpOnly, c.sameSite])).toEqual([['__Host-piaojue_tablet', true, true, 'Strict']]);
+    }
     await h.shot(tablet('卢海涛').page, 'tablet-waiting-1280x800');
     await h.shot(tablet('余洋').page, 'tablet-waiting-800x1280');
     await h.shot(tablet('赵秀英').page, 'tablet-waiting-360x640');
@@ -879,10 +927,10 @@ describe('attack: a tablet handed a ballot key that is not the key ceremony’s'
     const forgedKey = toHex(generateBallotKey().publicKey);
     const attacked = await h.page(await h.context(VIEWPORTS.tabletPortrait));
     await attacked.route('**/api/tablet', async (route) => {
-      const res = await route.fetch();
+      const res = await passOn(route);
       const json = await res.json();
       for (const b of Array.isArray(json?.ballots) ? json.ballots : []) if (b.publicKey) b.publicKey = forgedKey;
-      await route.fulfill({ response: res, json });
+      await route.fulfill({ status: res.status, headers: Object.fromEntries(res.headers), json });
     });
     attacked.on('request', (r) => {
       if (/\/api\/ballots\/[^/]+\/issue$/.test(r.url()) || r.url().includes('/api/anon/')) issueRequests.push(r.url());
@@ -891,10 +939,10 @@ describe('attack: a tablet handed a ballot key that is not the key ceremony’s'
     // A third tablet is handed a bundle from which its cast was removed (the signature no longer holds).
     const misled = await h.page(await h.context(VIEWPORTS.tabletPortrait));
     await misled.route('**/api/ballots/*/bundle', async (route) => {
-      const res = await route.fetch();
+      const res = await passOn(route);
       const json = await res.json();
       if (Array.isArray(json?.ballots)) json.ballots = [];
-      await route.fulfill({ response: res, json });
+      await route.fulfill({ status: res.status, headers: Object.fromEntries(res.headers), json });
     });
     for (const [page, name] of [[attacked, '甲'], [honest, '乙'], [misled, '丙']] as const) {
       await page.goto('/');

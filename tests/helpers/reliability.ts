@@ -211,7 +211,9 @@ export async function spawnServer(opts: { env?: Record<string, string> } = {}): 
   async function launch(env: Record<string, string>): Promise<void> {
     const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
       cwd: ROOT,
-      env: { ...process.env, PIAOJUE_DB: dbPath, PORT: port, HOST: '127.0.0.1', PIAOJUE_SECRETARY_PASSWORD: PASSWORD, ...(opts.env ?? {}), ...env },
+      // Lab mode (plain HTTP): these worlds test what survives kills and what an operator or a
+      // logging proxy sees on the wire; TLS, which would only hide the wire, is tested in tests/e2e and tests/server/transport.
+      env: { ...process.env, PIAOJUE_DB: dbPath, PORT: port, HOST: '127.0.0.1', PIAOJUE_HTTP: '1', PIAOJUE_SECRETARY_PASSWORD: PASSWORD, ...(opts.env ?? {}), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     server.child = child;
@@ -273,12 +275,14 @@ export type AppWorld = {
   /** The pool createApp got: its methods may be wrapped (counted) by a test, they are looked up at each call. */
   readonly pool: CryptoPool;
   readonly app: ReturnType<typeof createApp>;
+  /** The app's event hub (a test may notify through it). */
+  readonly hub: ReturnType<typeof createHub>;
   dispose(): Promise<void>;
 };
 
 let passwordHash: string | undefined;
 
-export type WorldOptions = { workers?: number; client?: boolean; log?: (line: string) => void; castQueue?: AppDeps['castQueue']; dir?: string };
+export type WorldOptions = { workers?: number; client?: boolean; log?: (line: string) => void; castQueue?: AppDeps['castQueue']; streams?: AppDeps['streams']; dir?: string };
 
 /** A new world (or, with `dir`, the world of an earlier one reopened: a restart). Crypto inline by default. */
 export function appWorld(opts: WorldOptions = {}): AppWorld {
@@ -296,12 +300,13 @@ export function appWorld(opts: WorldOptions = {}): AppWorld {
   }
   const clock = testClock();
   const pool = createCryptoPool(opts.workers ?? 0);
+  const hub = createHub();
   const app = createApp({
-    store, serverKey, pool, hub: createHub(), now: clock.now, log: opts.log, castQueue: opts.castQueue,
+    store, serverKey, pool, hub, now: clock.now, log: opts.log, castQueue: opts.castQueue, streams: opts.streams,
     ...(opts.client ? { client: serveClient() } : {}),
   });
   return {
-    dir, dbPath, store, serverKey, clock, pool, app,
+    dir, dbPath, store, serverKey, clock, pool, app, hub,
     async dispose() {
       try {
         store.sqlite.close();
