@@ -9,12 +9,12 @@
 import { compareBytes, fromHex, toHex } from './bytes.ts';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import type { CeremonyRecord } from './ceremony.ts';
-import { combineDecryptionShares, discreteLog, parseDecryptionShare } from './decryption.ts';
+import { combineDecryptionShares, decodeTotals, parseDecryptionShare } from './decryption.ts';
 import { PROTOCOL_VERSION } from './dst.ts';
 import { refuse } from './errors.ts';
 import type { IssuanceLog } from './issuance-log.ts';
 import { leafHash, merkleRoot } from './merkle.ts';
-import { decodeSumCiphertext, encodeCiphertext, sumSealedBallots, type Ciphertext } from './sealed.ts';
+import { decodeSumCiphertext, encodeCiphertext, sumCount, sumSealedBallots, type Ciphertext } from './sealed.ts';
 import { tallyFromCounts } from './tally.ts';
 import { tokenHash } from './token.ts';
 import type { BallotDefinition, RosterEntry } from './bundle.ts';
@@ -28,7 +28,7 @@ export function sortCasts(ballotId: string, casts: readonly SealedCast[]): Seale
     .map((x) => x.c);
 }
 
-/** Σα, Σβ per entry over every cast (protocol §9.1). The casts were checked at cast time. */
+/** The homomorphic sums over every cast (protocol §9.1). The casts were checked at cast time. */
 export function sumCasts(def: BallotDefinition, casts: readonly SealedCast[]): Ciphertext[] {
   const shape = ballotShape(def);
   return sumSealedBallots(shape, casts.map((c) => fromHex(c.sealed, undefined, 'sealed')));
@@ -45,7 +45,7 @@ export type BundleInputs = {
   readonly casts: readonly SealedCast[];
   readonly decryption: readonly PublishedShare[];
   /**
-   * The sums already computed from exactly these casts (hex, one per entry, as the scrutineers
+   * The sums already computed from exactly these casts (hex, `sumCount` of them, as the scrutineers
    * decrypted them), e.g. at the close; recomputed from the casts when absent. They are not
    * checked here: the verifier recomputes them (ENCRYPTED_SUM).
    */
@@ -53,10 +53,10 @@ export type BundleInputs = {
 };
 
 /**
- * Assemble and sign the bundle (protocol §7.4). The counts are the discrete logarithms of
+ * Assemble and sign the bundle (protocol §7.4). The counts are decoded (`decodeTotals`) from
  * the sums decrypted with the first t shares.
  * @throws CryptoInputError BAD_VALUE when there are fewer than t shares, a count does not
- * decrypt, or given sums are not one ciphertext per entry.
+ * decrypt, or given sums are not `sumCount` ciphertexts.
  */
 export function assembleBundle(inputs: BundleInputs, serverSecretKey: Uint8Array): Bundle {
   const { ballot } = inputs;
@@ -65,11 +65,9 @@ export function assembleBundle(inputs: BundleInputs, serverSecretKey: Uint8Array
   const sums = inputs.sums ? givenSums(ballot, inputs.sums) : sumCasts(ballot, casts);
   if (inputs.decryption.length < t) refuse('BAD_VALUE', `${t} decryption shares are needed, ${inputs.decryption.length} given`);
   const shares = inputs.decryption.slice(0, t).map((d) => parseDecryptionShare(d, sums.length));
-  const counts = combineDecryptionShares(sums, shares).map((M, k) => {
-    const c = discreteLog(M, casts.length);
-    if (c === null) refuse('BAD_VALUE', `entry ${k} does not decrypt to a count`);
-    return c;
-  });
+  const decoded = decodeTotals(ballotShape(ballot), combineDecryptionShares(sums, shares), casts.length);
+  if ('bad' in decoded) refuse('BAD_VALUE', `sum ${decoded.bad} does not decrypt to a count`);
+  const counts = decoded.totals;
   return signBundle(
     {
       version: PROTOCOL_VERSION,
@@ -90,9 +88,9 @@ export function assembleBundle(inputs: BundleInputs, serverSecretKey: Uint8Array
   );
 }
 
-/** Sums passed in (hex), decoded: one per entry of the ballot's shape. */
+/** Sums passed in (hex), decoded: `sumCount` of the ballot's shape. */
 function givenSums(def: BallotDefinition, hex: readonly string[]): Ciphertext[] {
-  const entries = ballotShape(def).groups.reduce((n, g) => n + g.size, 0);
-  if (!Array.isArray(hex) || hex.length !== entries) refuse('BAD_VALUE', `${entries} sums are needed, ${hex?.length} given`);
+  const count = sumCount(ballotShape(def));
+  if (!Array.isArray(hex) || hex.length !== count) refuse('BAD_VALUE', `${count} sums are needed, ${hex?.length} given`);
   return hex.map((h, k) => decodeSumCiphertext(fromHex(h, 64, `sums[${k}]`)));
 }

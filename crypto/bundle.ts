@@ -26,7 +26,7 @@ export { LIMITS };
 import { sha256 } from '@noble/hashes/sha2.js';
 import { KIND_IDS, MEMBER_KINDS, OUTCOME_IDS, kindOf, type Item, type KindId, type KindParams, type MemberKind, type RecusedItems } from './kinds/index.ts';
 import { checkRule, type Rule } from './rule.ts';
-import { sealedBallotBytes, type BallotShape } from './sealed.ts';
+import { sealedBallotBytes, sumCount, type BallotShape } from './sealed.ts';
 import type { Tally } from './tally.ts';
 import { TOKEN_BYTES } from './token.ts';
 
@@ -214,7 +214,7 @@ export function parseBundle(json: unknown): Bundle {
   if (o.version !== PROTOCOL_VERSION) refuse('BAD_VALUE', `version must be ${PROTOCOL_VERSION}`);
   const ballot = parseDefinition(o.ballot);
   const shape = ballotShape(ballot);
-  const entries = shape.groups.reduce((s, g) => s + g.size, 0);
+  const sumsCount = sumCount(shape);
   const ceremony = parseCeremonyRecord(o.ceremony);
   const roster = arr(o.roster, LIMITS.roster, 'roster').map((m, i) => {
     const x = obj(m, ['memberId', 'name', 'kind', 'present', 'issued'], `roster[${i}]`);
@@ -250,11 +250,11 @@ export function parseBundle(json: unknown): Bundle {
       commitment: hex(x.commitment, BALLOT_HASH_BYTES, `ballots[${i}].commitment`),
     };
   });
-  const sums = arr(o.sums, entries, 'sums').map((s, i) => hex(s, 2 * ELEMENT_BYTES, `sums[${i}]`));
-  if (sums.length !== entries) refuse('BAD_LENGTH', `sums must have one ciphertext per entry (${entries})`);
+  const sums = arr(o.sums, sumsCount, 'sums').map((s, i) => hex(s, 2 * ELEMENT_BYTES, `sums[${i}]`));
+  if (sums.length !== sumsCount) refuse('BAD_LENGTH', `sums must have one ciphertext per entry or packed group (${sumsCount})`);
   const decryption = arr(o.decryption, ceremony.params.n, 'decryption').map((d, i) => {
     const x = obj(d, ['index', 'factors', 'proofs'], `decryption[${i}]`);
-    parseDecryptionShare(x, entries);
+    parseDecryptionShare(x, sumsCount);
     return { index: x.index as number, factors: [...(x.factors as string[])], proofs: [...(x.proofs as string[])] };
   });
   unique(decryption.map((d) => d.index), 'decryption share indices');

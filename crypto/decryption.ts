@@ -19,7 +19,7 @@ import {
   type DleqProof, type Element,
 } from './group.ts';
 import { assertId } from './ids.ts';
-import type { Ciphertext } from './sealed.ts';
+import { PACK_BASE, checkShape, packedDigits, type BallotShape, type Ciphertext } from './sealed.ts';
 import { lagrangeAtZero } from './shamir.ts';
 
 /** What every decryption proof is bound to: the ballot and the election key Y (32 bytes). */
@@ -262,3 +262,65 @@ export function discreteLog(M: Element, max: number): number | null {
 export function decryptCounts(sums: readonly Ciphertext[], shares: readonly DecryptionShare[], max: number): (number | null)[] {
   return combineDecryptionShares(sums, shares).map((M) => discreteLog(M, max));
 }
+
+/** B·G, the giant step of a packed sum's second digit. */
+let packGiant: Element | null = null;
+
+/**
+ * The digits (d_0, d_1) of a two-digit packed sum M = (d_0 + d_1·B)·G with d_0 + d_1 ≤ n, or
+ * null (protocol §9.3). As d_0 ≤ n < B they are unique; they are found by trying d_1 = 0…n
+ * against the cached baby steps (one look-up each while n < 1024).
+ */
+function packedDigitsOf(M: Element, n: number): [number, number] | null {
+  packGiant ??= mulPublic(BASE, BigInt(PACK_BASE));
+  const small = n < BABY_MAX;
+  if (small) babySteps(n + 1);
+  let cur = M;
+  for (let hi = 0; hi <= n; hi++, cur = cur.subtract(packGiant)) {
+    const lo = small ? baby.get(toHex(cur.toBytes())) : discreteLog(cur, n - hi);
+    if (lo !== undefined && lo !== null && lo <= n - hi) return [lo, hi];
+  }
+  return null;
+}
+
+/**
+ * Per-entry totals of the n ballots summed into `decrypted` (protocol §9.3): `decrypted[k]` is
+ * the k-th decrypted sum m_k·G of a ballot of `shape`, one per entry of an entry-wise group and
+ * one per packed group (`sumCount`). An entry's total is in [0, n]. A packed group's sum is
+ * Σ d_i·B^i with D digits, each ≥ 0, Σ d_i ≤ n: with min 1, entry 0 has n − Σ d_i and entry j
+ * has d_(j−1); with min 0, entry j has d_j.
+ * @returns the totals, flattened group by group, or `{ bad: k }` for the first sum that decodes to none.
+ * @throws CryptoInputError BAD_VALUE for a bad shape, n or number of sums.
+ */
+export function decodeTotals(shape: BallotShape, decrypted: readonly Element[], n: number): { totals: number[] } | { bad: number } {
+  const s = checkShape(shape);
+  if (!Number.isSafeInteger(n) || n < 0 || n > MAX_COUNT) refuse('BAD_VALUE', `n must be an integer in [0, ${MAX_COUNT}]`);
+  const totals: number[] = [];
+  let k = 0;
+  for (const g of s.groups) {
+    const d = packedDigits(g);
+    if (d === null) {
+      for (let e = 0; e < g.size; e++, k++) {
+        if (!isElement(decrypted[k])) refuse('BAD_VALUE', `sum ${k} is missing`);
+        const c = discreteLog(decrypted[k]!, n);
+        if (c === null) return { bad: k };
+        totals.push(c);
+      }
+      continue;
+    }
+    const M = decrypted[k];
+    if (!isElement(M)) refuse('BAD_VALUE', `sum ${k} is missing`);
+    let digits: number[] | null;
+    if (d === 0) digits = M.equals(RP.ZERO) ? [] : null;
+    else if (d === 1) {
+      const c = discreteLog(M, n);
+      digits = c === null ? null : [c];
+    } else digits = packedDigitsOf(M, n);
+    if (digits === null) return { bad: k };
+    totals.push(...(g.min === 1 ? [n - digits.reduce((a, b) => a + b, 0), ...digits] : digits));
+    k++;
+  }
+  if (k !== decrypted.length) refuse('BAD_VALUE', `${k} sums expected, ${decrypted.length} given`);
+  return { totals };
+}
+

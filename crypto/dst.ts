@@ -13,6 +13,8 @@ export const DST_TOKEN = 'PIAOJUE-V2-TOKEN-BLS12381G1_XMD:SHA-256_SSWU_RO_';
 export const DST_TOKEN_HASH = 'PIAOJUE-V2-TOKEN-HASH';
 /** Fiat–Shamir challenge of an interval (0/1 and group-sum) proof of a sealed ballot (protocol §5.3). */
 export const DST_BALLOT_PROOF = 'PIAOJUE-V2-BALLOT-PROOF';
+/** Fiat–Shamir challenge of a packed group's disjunctive proof of a sealed ballot (protocol §5.3). */
+export const DST_BALLOT_PACKED_PROOF = 'PIAOJUE-V2-BALLOT-PACKED-PROOF';
 /** Commitment hash c = H(sealed ballot) (protocol §5.4). */
 export const DST_BALLOT_HASH = 'PIAOJUE-V2-BALLOT-HASH';
 /** Fiat–Shamir challenge of a decryption share's Chaum–Pedersen proof (protocol §9.2). */

@@ -6,8 +6,11 @@
  *   α = r·G,  β = m·G + r·Y,        m ∈ {0, 1}, r ← random exponent,
  * and carries a disjunctive Chaum–Pedersen proof (CDS94, as in Belenios and ElectionGuard)
  * that m ∈ [0, 1]; each group's sum ciphertext (Σα, Σβ) carries the same kind of proof that
- * Σm ∈ [min, max]. Every proof is bound to the ballot, the election key, the token hash and
- * its position, so a ballot cannot be replayed under another token or reshuffled.
+ * Σm ∈ [min, max]. A single-choice group of at most two digits (max = 1, size − min ≤ 2: an
+ * approval item's 同意/不同意/弃权) is instead *packed* (Cramer–Gennaro–Schoenmakers 1997): one
+ * ciphertext of m ∈ {0, 1, B} (B = 2^17) with one disjunctive proof of 1 + size − min
+ * branches, a third of the work. Every proof is bound to the ballot, the election key, the
+ * token hash and its position, so a ballot cannot be replayed under another token or reshuffled.
  *
  * Proofs are in commitment form: each branch j carries its commitments (A_j, B_j) as well as
  * (c_j, s_j), so a verifier checks the challenge hashes first and then every verification
@@ -19,7 +22,7 @@
 import { mulAddUnsafe, pippenger, type CurvePointCons } from '@noble/curves/abstract/curve.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { abytes, fromHex, joinBytes, randomBytes, toHex, utf8 } from './bytes.ts';
-import { DST_BALLOT_HASH, DST_BALLOT_PROOF } from './dst.ts';
+import { DST_BALLOT_HASH, DST_BALLOT_PACKED_PROOF, DST_BALLOT_PROOF } from './dst.ts';
 import { fields, message, u32be } from './encoding.ts';
 import { refuse } from './errors.ts';
 import {
@@ -43,6 +46,34 @@ export const MAX_ENTRIES = 1000;
 
 /** Value of entryIndex in the context of a group's sum proof (protocol §5.3). */
 export const SUM_PROOF_INDEX = 0xffffffff;
+/** Value of entryIndex in the context of a packed group's proof (protocol §5.3). */
+export const PACKED_PROOF_INDEX = 0xfffffffe;
+
+/**
+ * Base of a packed group's digits (protocol §5.1): 2^17, above the bundle's ballot limit
+ * (100 000, protocol §7.3), so no digit of a sum of valid ballots carries into the next.
+ */
+export const PACK_BASE = 131_072;
+/** Most digits of a packed group (protocol §5.1); more would make the tally's search quadratic. */
+export const PACK_DIGITS = 2;
+
+/**
+ * The digits D of a packed group (protocol §5.1): size − min when the group is single-choice
+ * (max = 1) and that is at most PACK_DIGITS; null when the group is entry-wise.
+ */
+export function packedDigits(g: BallotGroup): number | null {
+  return g.max === 1 && g.size - g.min <= PACK_DIGITS ? g.size - g.min : null;
+}
+
+/** The messages a packed group of D digits may encrypt: 0, then B^0 … B^(D−1) (protocol §5.1). */
+export function packedValues(digits: number): number[] {
+  return Array.from({ length: digits + 1 }, (_, k) => (k === 0 ? 0 : PACK_BASE ** (k - 1)));
+}
+
+/** Number of sums of a shape (protocol §9.1): one per entry of an entry-wise group, one per packed group. */
+export function sumCount(shape: BallotShape): number {
+  return checkShape(shape).groups.reduce((n, g) => n + (packedDigits(g) === null ? g.size : 1), 0);
+}
 
 function isInt(n: unknown): n is number {
   return typeof n === 'number' && Number.isSafeInteger(n);
@@ -132,9 +163,11 @@ export function sumCiphertextFromHex(hex: unknown, name = 'sum'): Ciphertext {
 export type BranchCommitment = { readonly A: Element; readonly B: Element };
 
 /**
- * A proof that a ciphertext (α, β) encrypts some m ∈ [lo, hi] (protocol §5.3): for each
- * j = lo…hi (index k = j − lo) the commitments (A_j, B_j), the challenge c_j and the response
- * s_j, with s_j·G = A_j + c_j·α, s_j·Y = B_j + c_j·(β − j·G) and Σ c_j ≡ c (mod ℓ).
+ * A disjunctive proof that a ciphertext (α, β) encrypts one of the messages m_k of its branches
+ * (protocol §5.3): for each branch k the commitments (A_k, B_k), the challenge c_k and the
+ * response s_k, with s_k·G = A_k + c_k·α, s_k·Y = B_k + c_k·(β − m_k·G) and Σ c_k ≡ c (mod ℓ).
+ * An interval proof of [lo, hi] has m_k = lo + k; a packed group's proof has lo = 0, hi = D and
+ * m_k = packedValues(D)[k].
  */
 export type IntervalProof = {
   readonly lo: number;
@@ -144,13 +177,15 @@ export type IntervalProof = {
   readonly responses: readonly bigint[];
 };
 
-/** A sealed ballot: per group, each entry's ciphertext and 0/1 proof, then the group's sum proof. */
-export type SealedBallot = {
-  readonly groups: readonly {
-    readonly entries: readonly { readonly ciphertext: Ciphertext; readonly proof: IntervalProof }[];
-    readonly sumProof: IntervalProof;
-  }[];
+/** An entry-wise group of a sealed ballot: each entry's ciphertext and 0/1 proof, then the group's sum proof. */
+export type SealedEntryGroup = {
+  readonly entries: readonly { readonly ciphertext: Ciphertext; readonly proof: IntervalProof }[];
+  readonly sumProof: IntervalProof;
 };
+/** A packed group of a sealed ballot: one ciphertext and its proof over packedValues(D). */
+export type SealedPackedGroup = { readonly packed: { readonly ciphertext: Ciphertext; readonly proof: IntervalProof } };
+/** A sealed ballot: its groups in shape order, each entry-wise or packed as `packedDigits` says. */
+export type SealedBallot = { readonly groups: readonly (SealedEntryGroup | SealedPackedGroup)[] };
 
 /** What every proof of a sealed ballot is bound to. `electionKey` and `tokenHash` are 32 bytes. */
 export type SealContext = { readonly ballotId: string; readonly electionKey: Uint8Array; readonly tokenHash: Uint8Array };
@@ -162,9 +197,18 @@ export type SealContext = { readonly ballotId: string; readonly electionKey: Uin
 export const BRANCH_BYTES = 2 * ELEMENT_BYTES + 2 * EXPONENT_BYTES;
 export const ENTRY_BYTES = CIPHERTEXT_BYTES + 2 * BRANCH_BYTES;
 
-/** Exact byte length of a sealed ballot of this shape (protocol §5.2): Σ size·320 + (max − min + 1)·128. */
+/**
+ * Bytes of one group on the wire (protocol §5.2): entry-wise size·320 + (max − min + 1)·128;
+ * packed 64 + (D + 1)·128.
+ */
+function groupBytes(g: BallotGroup): number {
+  const d = packedDigits(g);
+  return d === null ? g.size * ENTRY_BYTES + (g.max - g.min + 1) * BRANCH_BYTES : CIPHERTEXT_BYTES + (d + 1) * BRANCH_BYTES;
+}
+
+/** Exact byte length of a sealed ballot of this shape (protocol §5.2): the sum of its groups' bytes. */
 export function sealedBallotBytes(shape: BallotShape): number {
-  return checkShape(shape).groups.reduce((n, g) => n + g.size * ENTRY_BYTES + (g.max - g.min + 1) * BRANCH_BYTES, 0);
+  return checkShape(shape).groups.reduce((n, g) => n + groupBytes(g), 0);
 }
 
 function checkProof(p: IntervalProof, lo: number, hi: number, name: string): void {
@@ -188,22 +232,48 @@ function checkPoint(e: unknown, name: string): Element {
   return e;
 }
 
+function checkCiphertext(ct: unknown, name: string): void {
+  if (typeof ct !== 'object' || ct === null) refuse('BAD_TYPE', `${name} must be a ciphertext {alpha, beta}`);
+  checkPoint((ct as Ciphertext).alpha, `${name} α`);
+  checkPoint((ct as Ciphertext).beta, `${name} β`);
+}
+
+/** The packed part of a sealed group, or null when the group is entry-wise. */
+function packedOf(g: SealedEntryGroup | SealedPackedGroup): SealedPackedGroup['packed'] | null {
+  return 'packed' in g ? g.packed : null;
+}
+
+/** The ciphertexts of a parsed sealed ballot in sum order (protocol §9.1): each entry's, and each packed group's one. */
+export function sealedCiphertexts(sealed: SealedBallot): Ciphertext[] {
+  return sealed.groups.flatMap((g) => {
+    const p = packedOf(g);
+    return p ? [p.ciphertext] : (g as SealedEntryGroup).entries.map((e) => e.ciphertext);
+  });
+}
+
 /** Guard: `sealed` has exactly the structure of `shape`, valid elements (no identity) and reduced exponents. */
 function checkSealed(shape: BallotShape, sealed: SealedBallot): void {
   if (typeof sealed !== 'object' || sealed === null || !Array.isArray(sealed.groups)) refuse('BAD_TYPE', 'sealed ballot must be {groups}');
   if (sealed.groups.length !== shape.groups.length) refuse('BAD_VALUE', `sealed ballot must have ${shape.groups.length} groups`);
   shape.groups.forEach((g, gi) => {
     const sg = sealed.groups[gi]!;
-    if (typeof sg !== 'object' || sg === null || !Array.isArray(sg.entries) || sg.entries.length !== g.size)
-      refuse('BAD_VALUE', `sealed group ${gi} must have ${g.size} entries`);
-    sg.entries.forEach((e, ei) => {
-      if (typeof e !== 'object' || e === null || typeof e.ciphertext !== 'object' || e.ciphertext === null)
-        refuse('BAD_TYPE', `group ${gi} entry ${ei} must be {ciphertext, proof}`);
-      checkPoint(e.ciphertext.alpha, `group ${gi} entry ${ei} α`);
-      checkPoint(e.ciphertext.beta, `group ${gi} entry ${ei} β`);
+    if (typeof sg !== 'object' || sg === null) refuse('BAD_TYPE', `sealed group ${gi} must be an object`);
+    const d = packedDigits(g);
+    if (d !== null) {
+      const p = packedOf(sg);
+      if (p === null || typeof p !== 'object') refuse('BAD_VALUE', `sealed group ${gi} must be packed {ciphertext, proof}`);
+      checkCiphertext(p.ciphertext, `group ${gi}`);
+      checkProof(p.proof, 0, d, `group ${gi} packed proof`);
+      return;
+    }
+    const eg = sg as SealedEntryGroup;
+    if (!Array.isArray(eg.entries) || eg.entries.length !== g.size) refuse('BAD_VALUE', `sealed group ${gi} must have ${g.size} entries`);
+    eg.entries.forEach((e, ei) => {
+      if (typeof e !== 'object' || e === null) refuse('BAD_TYPE', `group ${gi} entry ${ei} must be {ciphertext, proof}`);
+      checkCiphertext(e.ciphertext, `group ${gi} entry ${ei}`);
       checkProof(e.proof, 0, 1, `group ${gi} entry ${ei} proof`);
     });
-    checkProof(sg.sumProof, g.min, g.max, `group ${gi} sum proof`);
+    checkProof(eg.sumProof, g.min, g.max, `group ${gi} sum proof`);
   });
 }
 
@@ -217,9 +287,10 @@ function encodeProof(p: IntervalProof): Uint8Array[] {
 }
 
 /**
- * Wire form of a sealed ballot (protocol §5.2): for each group, for each entry
- * α ‖ β ‖ A_0 ‖ B_0 ‖ c_0 ‖ s_0 ‖ A_1 ‖ B_1 ‖ c_1 ‖ s_1, then the sum proof's branches
- * A_j ‖ B_j ‖ c_j ‖ s_j for j = min…max. Elements are RFC 9496 encodings, exponents 32-byte little-endian.
+ * Wire form of a sealed ballot (protocol §5.2), group by group: an entry-wise group is, for
+ * each entry, α ‖ β ‖ A_0 ‖ B_0 ‖ c_0 ‖ s_0 ‖ A_1 ‖ B_1 ‖ c_1 ‖ s_1, then the sum proof's branches
+ * A_j ‖ B_j ‖ c_j ‖ s_j for j = min…max; a packed group is α ‖ β then its D + 1 branches.
+ * Elements are RFC 9496 encodings, exponents 32-byte little-endian.
  * @throws CryptoInputError when `sealed` does not have the structure of `shape` (codes as `parseSealedBallot`).
  */
 export function encodeSealedBallot(shape: BallotShape, sealed: SealedBallot): Uint8Array {
@@ -227,8 +298,13 @@ export function encodeSealedBallot(shape: BallotShape, sealed: SealedBallot): Ui
   checkSealed(s, sealed);
   const parts: Uint8Array[] = [];
   for (const g of sealed.groups) {
-    for (const e of g.entries) parts.push(encodeElement(e.ciphertext.alpha), encodeElement(e.ciphertext.beta), ...encodeProof(e.proof));
-    parts.push(...encodeProof(g.sumProof));
+    const p = packedOf(g);
+    if (p) parts.push(encodeElement(p.ciphertext.alpha), encodeElement(p.ciphertext.beta), ...encodeProof(p.proof));
+    else {
+      const eg = g as SealedEntryGroup;
+      for (const e of eg.entries) parts.push(encodeElement(e.ciphertext.alpha), encodeElement(e.ciphertext.beta), ...encodeProof(e.proof));
+      parts.push(...encodeProof(eg.sumProof));
+    }
   }
   return joinBytes(parts);
 }
@@ -257,13 +333,21 @@ export function parseSealedBallot(shape: BallotShape, bytes: Uint8Array): Sealed
     }
     return { lo, hi, commitments, challenges, responses };
   };
+  const ciphertext = (name: string): Ciphertext => {
+    const alpha = decodeElement(take(ELEMENT_BYTES), `${name} α`);
+    return { alpha, beta: decodeElement(take(ELEMENT_BYTES), `${name} β`) };
+  };
   return {
     groups: s.groups.map((g, gi) => {
+      const d = packedDigits(g);
+      if (d !== null) {
+        const ct = ciphertext(`group ${gi}`);
+        return { packed: { ciphertext: ct, proof: proof(0, d, `group ${gi} packed proof`) } };
+      }
       const entries = Array.from({ length: g.size }, (_, ei) => {
         const name = `group ${gi} entry ${ei}`;
-        const alpha = decodeElement(take(ELEMENT_BYTES), `${name} α`);
-        const beta = decodeElement(take(ELEMENT_BYTES), `${name} β`);
-        return { ciphertext: { alpha, beta }, proof: proof(0, 1, `${name} proof`) };
+        const ct = ciphertext(name);
+        return { ciphertext: ct, proof: proof(0, 1, `${name} proof`) };
       });
       return { entries, sumProof: proof(g.min, g.max, `group ${gi} sum proof`) };
     }),
@@ -278,62 +362,70 @@ export function ballotHash(ballotId: string, bytes: Uint8Array): Uint8Array {
 }
 
 /**
- * Σα, Σβ per entry straight from the wire bytes of sealed ballots (protocol §9.1), decoding
- * only the ciphertexts (every α and β fully validated), not the proofs: what a scrutineer device
- * needs to recompute the sums it is asked to decrypt, at a fraction of a full parse.
+ * The homomorphic sums Σα, Σβ straight from the wire bytes of sealed ballots (protocol §9.1):
+ * one per entry of an entry-wise group, one per packed group (`sumCount`), decoding only the
+ * ciphertexts (every α and β fully validated), not the proofs: what a scrutineer device needs
+ * to recompute the sums it is asked to decrypt, at a fraction of a full parse.
  * @throws CryptoInputError for a ballot of the wrong length or a ciphertext that does not decode.
  */
 export function sumSealedBallots(shape: BallotShape, ballots: readonly Uint8Array[]): Ciphertext[] {
   const s = checkShape(shape);
   if (!Array.isArray(ballots)) refuse('BAD_TYPE', 'ballots must be an array');
   const size = sealedBallotBytes(s);
-  const total = s.groups.reduce((n, g) => n + g.size, 0);
+  const offsets = ciphertextOffsets(s);
   const gb = groupBackend();
   if (gb) {
     // On a fast group backend: the same validation, additions on the encodings.
     const zero: Uint8Array = new Uint8Array(ELEMENT_BYTES);
-    const sums = sumHalves(s, ballots, size, total, zero, (acc, half, name) => {
+    const sums = sumHalves(ballots, size, offsets, zero, (acc, half, name) => {
       if (!gb.isElement(half)) decodeElement(half, name); // throws the protocol's code
       return gb.add(acc, half);
     });
     return sums.alphas.map((a, k) => decodeSumCiphertext(joinBytes([a, sums.betas[k]!])));
   }
-  const sums = sumHalves(s, ballots, size, total, RP.ZERO, (acc: Element, half, name) => acc.add(decodeElement(half, name)));
+  const sums = sumHalves(ballots, size, offsets, RP.ZERO, (acc: Element, half, name) => acc.add(decodeElement(half, name)));
   return sums.alphas.map((alpha, k) => ({ alpha, beta: sums.betas[k]! }));
 }
 
-/** Σ over the ballots of every entry's α and β halves, read from the wire bytes, with `add`. */
+/** Byte offsets, in a sealed ballot of shape `s`, of the ciphertexts that are summed, in sum order. */
+function ciphertextOffsets(s: BallotShape): number[] {
+  const out: number[] = [];
+  let off = 0;
+  for (const g of s.groups) {
+    if (packedDigits(g) !== null) out.push(off);
+    else for (let e = 0; e < g.size; e++) out.push(off + e * ENTRY_BYTES);
+    off += groupBytes(g);
+  }
+  return out;
+}
+
+/** Σ over the ballots of the α and β halves at `offsets`, read from the wire bytes, with `add`. */
 function sumHalves<T>(
-  s: BallotShape, ballots: readonly Uint8Array[], size: number, total: number, zero: T,
+  ballots: readonly Uint8Array[], size: number, offsets: readonly number[], zero: T,
   add: (acc: T, half: Uint8Array, name: string) => T,
 ): { alphas: T[]; betas: T[] } {
-  const alphas: T[] = new Array(total).fill(zero);
-  const betas: T[] = new Array(total).fill(zero);
+  const alphas: T[] = new Array(offsets.length).fill(zero);
+  const betas: T[] = new Array(offsets.length).fill(zero);
   for (const b of ballots) {
     abytes(b, size, 'sealed ballot');
-    let off = 0;
-    let k = 0;
-    for (const g of s.groups) {
-      for (let e = 0; e < g.size; e++, k++) {
-        alphas[k] = add(alphas[k]!, b.subarray(off, off + ELEMENT_BYTES), 'α');
-        betas[k] = add(betas[k]!, b.subarray(off + ELEMENT_BYTES, off + 2 * ELEMENT_BYTES), 'β');
-        off += ENTRY_BYTES;
-      }
-      off += (g.max - g.min + 1) * BRANCH_BYTES;
-    }
+    offsets.forEach((off, k) => {
+      alphas[k] = add(alphas[k]!, b.subarray(off, off + ELEMENT_BYTES), 'α');
+      betas[k] = add(betas[k]!, b.subarray(off + ELEMENT_BYTES, off + CIPHERTEXT_BYTES), 'β');
+    });
   }
   return { alphas, betas };
 }
 
 /**
- * Entry-wise homomorphic sums of sealed ballots of `shape` (protocol §9.1): one ciphertext per
- * entry, flattened group by group. With no ballots every sum is (identity, identity).
+ * The homomorphic sums of parsed sealed ballots of `shape` (protocol §9.1), as
+ * `sumSealedBallots`: one per entry of an entry-wise group, one per packed group. With no
+ * ballots every sum is (identity, identity).
  * @throws CryptoInputError BAD_VALUE / BAD_TYPE when a ballot does not have the structure of `shape`.
  */
 export function sumCiphertexts(shape: BallotShape, ballots: readonly SealedBallot[]): Ciphertext[] {
   const s = checkShape(shape);
   if (!Array.isArray(ballots)) refuse('BAD_TYPE', 'ballots must be an array');
-  const total = s.groups.reduce((n, g) => n + g.size, 0);
+  const total = sumCount(s);
   const alphas: Element[] = new Array(total).fill(RP.ZERO);
   const betas: Element[] = new Array(total).fill(RP.ZERO);
   for (const b of ballots) {
@@ -341,13 +433,16 @@ export function sumCiphertexts(shape: BallotShape, ballots: readonly SealedBallo
       refuse('BAD_VALUE', `a sealed ballot must have ${s.groups.length} groups`);
     let k = 0;
     s.groups.forEach((g, gi) => {
-      const entries = b.groups[gi]?.entries;
-      if (!Array.isArray(entries) || entries.length !== g.size) refuse('BAD_VALUE', `sealed group ${gi} must have ${g.size} entries`);
-      for (const e of entries) {
-        const { alpha, beta } = e.ciphertext;
-        if (!(alpha instanceof RP) || !(beta instanceof RP)) refuse('BAD_TYPE', 'ciphertext halves must be elements');
-        alphas[k] = alphas[k]!.add(alpha);
-        betas[k] = betas[k]!.add(beta);
+      const sg = b.groups[gi];
+      const cts = packedDigits(g) !== null
+        ? [sg && packedOf(sg)?.ciphertext]
+        : (sg as SealedEntryGroup | undefined)?.entries?.map((e) => e.ciphertext);
+      if (!Array.isArray(cts) || cts.length !== (packedDigits(g) !== null ? 1 : g.size) || cts.some((c) => !c))
+        refuse('BAD_VALUE', `sealed group ${gi} does not have the structure of its shape`);
+      for (const ct of cts as Ciphertext[]) {
+        if (!(ct.alpha instanceof RP) || !(ct.beta instanceof RP)) refuse('BAD_TYPE', 'ciphertext halves must be elements');
+        alphas[k] = alphas[k]!.add(ct.alpha);
+        betas[k] = betas[k]!.add(ct.beta);
         k++;
       }
     });
@@ -364,11 +459,42 @@ function proofContext(ballotId: string, keyBytes: Uint8Array, tokenHash: Uint8Ar
 }
 
 /**
- * c = H(DST_BALLOT_PROOF; context, u32be(lo), u32be(hi), enc(α), enc(β), enc(A_lo), enc(B_lo), …,
- * enc(A_hi), enc(B_hi)) (protocol §5.3), from the encodings.
+ * What one disjunctive proof states (protocol §5.3): the messages m_k of its branches, and how
+ * its challenge is hashed from the encodings of (α, β) and of its commitments.
  */
-function challenge(context: Uint8Array, lo: number, hi: number, alpha: Uint8Array, beta: Uint8Array, commits: readonly Uint8Array[]): bigint {
-  return hashToExponent(DST_BALLOT_PROOF, context, u32be(lo), u32be(hi), alpha, beta, ...commits);
+type Statement = {
+  readonly lo: number;
+  readonly hi: number;
+  readonly values: readonly number[];
+  readonly challenge: (alpha: Uint8Array, beta: Uint8Array, commits: readonly Uint8Array[]) => bigint;
+};
+
+/** lo, lo + 1, …, hi. */
+function span(lo: number, hi: number): number[] {
+  return Array.from({ length: hi - lo + 1 }, (_, k) => lo + k);
+}
+
+/**
+ * An interval proof m ∈ [lo, hi] (an entry's 0/1 proof, a group's sum proof), with
+ * c = H(DST_BALLOT_PROOF; context, u32be(lo), u32be(hi), enc(α), enc(β), enc(A_lo), enc(B_lo), …,
+ * enc(A_hi), enc(B_hi)).
+ */
+function intervalStatement(context: Uint8Array, lo: number, hi: number): Statement {
+  return {
+    lo, hi, values: span(lo, hi),
+    challenge: (alpha, beta, commits) => hashToExponent(DST_BALLOT_PROOF, context, u32be(lo), u32be(hi), alpha, beta, ...commits),
+  };
+}
+
+/**
+ * A packed group's proof m ∈ packedValues(D), with
+ * c = H(DST_BALLOT_PACKED_PROOF; context, u32be(D), u32be(B), enc(α), enc(β), enc(A_0), enc(B_0), …, enc(A_D), enc(B_D)).
+ */
+function packedStatement(context: Uint8Array, digits: number): Statement {
+  return {
+    lo: 0, hi: digits, values: packedValues(digits),
+    challenge: (alpha, beta, commits) => hashToExponent(DST_BALLOT_PACKED_PROOF, context, u32be(digits), u32be(PACK_BASE), alpha, beta, ...commits),
+  };
 }
 
 // ── Election keys: decoded once, in a small bounded cache ────────────────────────────────
@@ -407,9 +533,14 @@ function checkContext(ctx: SealContext): { ballotId: string; key: KeyState; toke
 
 // ── Sealing ───────────────────────────────────────────────────────────────────────────────
 
-/** m·G for a public m ≥ 0. */
+/** m·G for a public m ≥ 0 (the packed base's multiple cached). */
+const mulGCache = new Map<number, Element>();
 function mulG(m: number): Element {
-  return mulPublic(BASE, BigInt(m));
+  if (m === 0) return RP.ZERO;
+  if (m === 1) return BASE;
+  let p = mulGCache.get(m);
+  if (!p) mulGCache.set(m, (p = mulPublic(BASE, BigInt(m))));
+  return p;
 }
 
 /** Constant-time x·P for a secret-dependent multiplication; the identity stays the identity. */
@@ -418,37 +549,37 @@ function ctMul(p: Element, x: bigint): Element {
 }
 
 /**
- * Interval proof that (α, β) encrypts m ∈ [lo, hi] with randomness r (protocol §5.3), as its
- * wire branches A_j ‖ B_j ‖ c_j ‖ s_j. Every branch j draws (c′_j, s′_j) and computes
- * A_j = s′_j·G − c′_j·α, B_j = s′_j·Y − c′_j·(β − j·G) with the same constant-time operations;
- * the simulated branches keep (c′_j, s′_j). The real branch m thereby commits to
- * w = s′_m − c′_m·r (A_m = w·G, B_m = w·Y), and answers c_m = c − Σ_{j≠m} c_j,
- * s_m = w + c_m·r = s′_m + (c_m − c′_m)·r.
+ * Disjunctive proof that (α, β) encrypts the message of branch `real` of `st` with randomness r
+ * (protocol §5.3), as its wire branches A_k ‖ B_k ‖ c_k ‖ s_k. Every branch k draws (c′_k, s′_k)
+ * and computes A_k = s′_k·G − c′_k·α, B_k = s′_k·Y − c′_k·(β − m_k·G) with the same constant-time
+ * operations; the simulated branches keep (c′_k, s′_k). The real branch thereby commits to
+ * w = s′ − c′·r (A = w·G, B = w·Y), and answers c_real = c − Σ_{k≠real} c_k,
+ * s_real = w + c_real·r = s′ + (c_real − c′)·r.
  */
-function proveInterval(
-  context: Uint8Array, Y: Element, alpha: Element, beta: Element, alphaEnc: Uint8Array, betaEnc: Uint8Array,
-  lo: number, hi: number, m: number, r: bigint, rand: () => bigint,
+function proveBranches(
+  st: Statement, Y: Element, alpha: Element, beta: Element, alphaEnc: Uint8Array, betaEnc: Uint8Array,
+  real: number, r: bigint, rand: () => bigint,
 ): Uint8Array[] {
   const cs: bigint[] = [];
   const ss: bigint[] = [];
   const commits: Uint8Array[] = [];
-  for (let j = lo; j <= hi; j++) {
+  for (const m of st.values) {
     const c = rand();
     const s = rand();
-    const shifted = j === 0 ? beta : beta.subtract(mulG(j));
+    const shifted = m === 0 ? beta : beta.subtract(mulG(m));
     commits.push(BASE.multiply(s).subtract(ctMul(alpha, c)).toBytes(), Y.multiply(s).subtract(ctMul(shifted, c)).toBytes());
     cs.push(c);
     ss.push(s);
   }
-  const c = challenge(context, lo, hi, alphaEnc, betaEnc, commits);
+  const c = st.challenge(alphaEnc, betaEnc, commits);
   let others = c;
   for (const cj of cs) others -= cj;
   const out: Uint8Array[] = [];
   for (let k = 0; k < cs.length; k++) {
-    const real = lo + k === m;
+    const isReal = k === real;
     const cm = modL(others + cs[k]!); // c − Σ_{j≠k} c′_j
     const sm = modL(ss[k]! + (cm - cs[k]!) * r);
-    out.push(commits[2 * k]!, commits[2 * k + 1]!, encodeExponent(real ? cm : cs[k]!), encodeExponent(real ? sm : ss[k]!));
+    out.push(commits[2 * k]!, commits[2 * k + 1]!, encodeExponent(isReal ? cm : cs[k]!), encodeExponent(isReal ? sm : ss[k]!));
   }
   return out;
 }
@@ -469,11 +600,22 @@ function checkSelections(shape: BallotShape, selections: readonly (readonly numb
 }
 
 /**
- * Seal a selection vector (protocol §5.2–§5.3): encrypt every entry under the election key,
- * prove each 0/1 and each group sum in [min, max], and return the wire bytes. The randomness
- * never leaves this function. `opts.random` (values in [1, ℓ)) replaces the CSPRNG for test
- * vectors only; it is drawn per group, per entry: r, then (c′_0, s′_0), (c′_1, s′_1); then the
- * sum proof's (c′_j, s′_j) for j = min…max.
+ * The branch of a packed group's proof that a selection takes (protocol §5.1): with min 1,
+ * entry 0 ↦ message 0 and entry j ↦ B^(j−1); with min 0, no selection ↦ 0 and entry j ↦ B^j.
+ * Branch k encrypts packedValues(D)[k].
+ */
+function packedBranch(g: BallotGroup, sel: readonly number[]): number {
+  const j = sel.indexOf(1);
+  return j < 0 ? 0 : g.min === 1 ? j : j + 1;
+}
+
+/**
+ * Seal a selection vector (protocol §5.2–§5.3): encrypt under the election key, prove every
+ * entry-wise group's entries 0/1 and its sum in [min, max] and every packed group's message one
+ * of its packedValues, and return the wire bytes. The randomness never leaves this function.
+ * `opts.random` (values in [1, ℓ)) replaces the CSPRNG for test vectors only; it is drawn group
+ * by group: for an entry-wise group per entry r, then (c′_0, s′_0), (c′_1, s′_1), then the sum
+ * proof's (c′_j, s′_j) for j = min…max; for a packed group r, then (c′_k, s′_k) for k = 0…D.
  * @throws CryptoInputError BAD_VALUE for selections that do not fit the shape (wrong lengths, an
  * entry not 0/1, a group sum outside [min, max]) or a bad shape/id; codes of `decodeElement` for the key.
  */
@@ -490,61 +632,73 @@ export function sealBallot(
     return x;
   };
   const Y = keyCT(key);
-  const mG = [RP.ZERO, BASE] as const;
   const parts: Uint8Array[] = [];
+  /** (α, β) = (r·G, m·G + r·Y) for a message m of `values`, chosen by index (constant-time multiplications). */
+  const encrypt = (values: readonly number[], k: number, r: bigint) => {
+    const alpha = BASE.multiply(r);
+    const beta = Y.multiply(r).add(mulG(values[k]!));
+    return { alpha, beta, alphaEnc: alpha.toBytes(), betaEnc: beta.toBytes() };
+  };
   s.groups.forEach((g, gi) => {
+    const d = packedDigits(g);
+    if (d !== null) {
+      const st = packedStatement(proofContext(ballotId, key.bytes, tokenHash, gi, PACKED_PROOF_INDEX), d);
+      const k = packedBranch(g, selections[gi]!);
+      const r = rand();
+      const e = encrypt(st.values, k, r);
+      parts.push(e.alphaEnc, e.betaEnc, ...proveBranches(st, Y, e.alpha, e.beta, e.alphaEnc, e.betaEnc, k, r, rand));
+      return;
+    }
     let R = 0n;
     let M = 0;
     let sumA = RP.ZERO;
     let sumB = RP.ZERO;
     selections[gi]!.forEach((m, ei) => {
+      const st = intervalStatement(proofContext(ballotId, key.bytes, tokenHash, gi, ei), 0, 1);
       const r = rand();
-      const alpha = BASE.multiply(r);
-      const beta = Y.multiply(r).add(mG[m]!);
-      const alphaEnc = alpha.toBytes();
-      const betaEnc = beta.toBytes();
-      parts.push(alphaEnc, betaEnc);
-      parts.push(...proveInterval(proofContext(ballotId, key.bytes, tokenHash, gi, ei), Y, alpha, beta, alphaEnc, betaEnc, 0, 1, m, r, rand));
+      const e = encrypt(st.values, m, r);
+      parts.push(e.alphaEnc, e.betaEnc, ...proveBranches(st, Y, e.alpha, e.beta, e.alphaEnc, e.betaEnc, m, r, rand));
       R = modL(R + r);
       M += m;
-      sumA = sumA.add(alpha);
-      sumB = sumB.add(beta);
+      sumA = sumA.add(e.alpha);
+      sumB = sumB.add(e.beta);
     });
-    const context = proofContext(ballotId, key.bytes, tokenHash, gi, SUM_PROOF_INDEX);
-    parts.push(...proveInterval(context, Y, sumA, sumB, sumA.toBytes(), sumB.toBytes(), g.min, g.max, M, R, rand));
+    const st = intervalStatement(proofContext(ballotId, key.bytes, tokenHash, gi, SUM_PROOF_INDEX), g.min, g.max);
+    parts.push(...proveBranches(st, Y, sumA, sumB, sumA.toBytes(), sumB.toBytes(), M - g.min, R, rand));
   });
   return joinBytes(parts);
 }
 
 // ── Verification: challenge hashes, then one batched multi-scalar multiplication ────────
 //
-// For a set of proofs the verifier first checks every hash equation Σ_j c_j ≡ c (mod ℓ), c
+// For a set of proofs the verifier first checks every hash equation Σ_k c_k ≡ c (mod ℓ), c
 // recomputed from the wire encodings. Then it draws, for every verification equation, an
-// independent uniform weight in [1, 2^128) from the CSPRNG — u_j for s_j·G = A_j + c_j·α and
-// v_j for s_j·Y = B_j + c_j·(β − j·G) — and checks their weighted sum with one MSM:
+// independent uniform weight in [1, 2^128) from the CSPRNG — u_k for s_k·G = A_k + c_k·α and
+// v_k for s_k·Y = B_k + c_k·(β − m_k·G) — and checks their weighted sum with one MSM:
 //
-//   Σ u_j·A_j + Σ v_j·B_j + Σ (u_j·c_j)·α + Σ (v_j·c_j)·β
-//     + [−Σ (u_j·s_j + v_j·c_j·j)]·G + [−Σ v_j·s_j]·Y  =  identity.
+//   Σ u_k·A_k + Σ v_k·B_k + Σ (u_k·c_k)·α + Σ (v_k·c_k)·β
+//     + [−Σ (u_k·s_k + v_k·c_k·m_k)]·G + [−Σ v_k·s_k]·Y  =  identity.
 //
-// The coefficients of each distinct point are merged: G once, each election key once, and an
-// entry's α (β) once, collecting its own two branches and, because a group's sum proof is on
-// (Σα, Σβ), every branch of that sum proof — Σα is never formed as a point of the MSM. If every
-// equation holds the sum is the identity whatever the weights; if one fails, it is the identity
-// with probability ≤ 2⁻¹²⁸ over the weights (ristretto255 has prime order). Verification works
-// on public data only and need not be constant time.
+// The coefficients of each distinct point are merged: G once, each election key once, and a
+// ciphertext's α (β) once, collecting its own branches and, for an entry of an entry-wise group,
+// because the group's sum proof is on (Σα, Σβ), every branch of that sum proof — Σα is never
+// formed as a point of the MSM. If every equation holds the sum is the identity whatever the
+// weights; if one fails, it is the identity with probability ≤ 2⁻¹²⁸ over the weights
+// (ristretto255 has prime order). Verification works on public data only and need not be
+// constant time.
 
 /** A ballot whose encoding and challenge hashes are good: only the batch equation is left. */
-type Prechecked = { readonly Y: Element; readonly keyHex: string; readonly sealed: SealedBallot };
+type Prechecked = { readonly Y: Element; readonly keyHex: string; readonly sealed: SealedBallot; readonly shape: BallotShape };
 
-/** Σ_j c_j ≡ H(…) for one proof whose wire branches start at `off` in `bytes`. */
-function hashHolds(context: Uint8Array, p: IntervalProof, alpha: Uint8Array, beta: Uint8Array, bytes: Uint8Array, off: number): boolean {
+/** Σ_k c_k ≡ H(…) for one proof of statement `st` whose wire branches start at `off` in `bytes`. */
+function hashHolds(st: Statement, p: IntervalProof, alpha: Uint8Array, beta: Uint8Array, bytes: Uint8Array, off: number): boolean {
   const commits: Uint8Array[] = [];
   let sum = 0n;
   for (let k = 0; k < p.challenges.length; k++, off += BRANCH_BYTES) {
     commits.push(bytes.subarray(off, off + ELEMENT_BYTES), bytes.subarray(off + ELEMENT_BYTES, off + 2 * ELEMENT_BYTES));
     sum += p.challenges[k]!;
   }
-  return modL(sum) === challenge(context, p.lo, p.hi, alpha, beta, commits);
+  return modL(sum) === st.challenge(alpha, beta, commits);
 }
 
 /**
@@ -556,24 +710,36 @@ function precheck(ctx: SealContext, shape: BallotShape, input: Uint8Array | Seal
     const { ballotId, key, tokenHash } = checkContext(ctx);
     const bytes = input instanceof Uint8Array ? input : encodeSealedBallot(shape, input);
     const sealed = input instanceof Uint8Array ? parseSealedBallot(shape, input) : input;
+    const context = (gi: number, ei: number) => proofContext(ballotId, key.bytes, tokenHash, gi, ei);
     let off = 0;
     for (let gi = 0; gi < shape.groups.length; gi++) {
+      const g = shape.groups[gi]!;
       const sg = sealed.groups[gi]!;
-      let sumA = RP.ZERO;
-      let sumB = RP.ZERO;
-      for (let ei = 0; ei < sg.entries.length; ei++, off += ENTRY_BYTES) {
-        const { ciphertext: ct, proof } = sg.entries[ei]!;
+      const packed = packedOf(sg);
+      if (packed) {
+        const st = packedStatement(context(gi, PACKED_PROOF_INDEX), packedDigits(g)!);
         const alpha = bytes.subarray(off, off + ELEMENT_BYTES);
         const beta = bytes.subarray(off + ELEMENT_BYTES, off + CIPHERTEXT_BYTES);
-        if (!hashHolds(proofContext(ballotId, key.bytes, tokenHash, gi, ei), proof, alpha, beta, bytes, off + CIPHERTEXT_BYTES)) return null;
+        if (!hashHolds(st, packed.proof, alpha, beta, bytes, off + CIPHERTEXT_BYTES)) return null;
+        off += groupBytes(g);
+        continue;
+      }
+      const eg = sg as SealedEntryGroup;
+      let sumA = RP.ZERO;
+      let sumB = RP.ZERO;
+      for (let ei = 0; ei < eg.entries.length; ei++, off += ENTRY_BYTES) {
+        const { ciphertext: ct, proof } = eg.entries[ei]!;
+        const alpha = bytes.subarray(off, off + ELEMENT_BYTES);
+        const beta = bytes.subarray(off + ELEMENT_BYTES, off + CIPHERTEXT_BYTES);
+        if (!hashHolds(intervalStatement(context(gi, ei), 0, 1), proof, alpha, beta, bytes, off + CIPHERTEXT_BYTES)) return null;
         sumA = sumA.add(ct.alpha);
         sumB = sumB.add(ct.beta);
       }
-      const context = proofContext(ballotId, key.bytes, tokenHash, gi, SUM_PROOF_INDEX);
-      if (!hashHolds(context, sg.sumProof, sumA.toBytes(), sumB.toBytes(), bytes, off)) return null;
-      off += sg.sumProof.challenges.length * BRANCH_BYTES;
+      const st = intervalStatement(context(gi, SUM_PROOF_INDEX), g.min, g.max);
+      if (!hashHolds(st, eg.sumProof, sumA.toBytes(), sumB.toBytes(), bytes, off)) return null;
+      off += eg.sumProof.challenges.length * BRANCH_BYTES;
     }
-    return { Y: key.Y, keyHex: key.hex, sealed };
+    return { Y: key.Y, keyHex: key.hex, sealed, shape };
   } catch {
     return null;
   }
@@ -619,38 +785,42 @@ function batchHolds(ballots: readonly Prechecked[]): boolean {
   const keys = new Map<string, { Y: Element; y: bigint }>();
   for (const b of ballots) {
     let y = 0n;
-    for (const sg of b.sealed.groups) {
-      const a = sg.entries.map(() => 0n); // coefficients of each entry's α
-      const bb = sg.entries.map(() => 0n); // … and β
-      const branches = (p: IntervalProof): { uc: bigint; vc: bigint } => {
-        let uc = 0n;
-        let vc = 0n;
-        for (let k = 0; k < p.challenges.length; k++) {
-          const c = p.challenges[k]!;
-          const s = p.responses[k]!;
-          const u = weight();
-          const v = weight();
-          const { A, B } = p.commitments[k]!;
-          points.push(A, B);
-          scalars.push(u, v);
-          uc += u * c;
-          vc += v * c;
-          g += u * s + v * c * BigInt(p.lo + k);
-          y += v * s;
-        }
-        return { uc, vc };
-      };
-      sg.entries.forEach((e, ei) => {
-        const { uc, vc } = branches(e.proof);
-        a[ei] = uc;
-        bb[ei] = vc;
-      });
-      const { uc, vc } = branches(sg.sumProof);
-      sg.entries.forEach((e, ei) => {
+    /** Every branch's commitments into the MSM; returns the coefficients of its α and β. */
+    const branches = (p: IntervalProof, values: readonly number[]): { uc: bigint; vc: bigint } => {
+      let uc = 0n;
+      let vc = 0n;
+      for (let k = 0; k < p.challenges.length; k++) {
+        const c = p.challenges[k]!;
+        const s = p.responses[k]!;
+        const u = weight();
+        const v = weight();
+        const { A, B } = p.commitments[k]!;
+        points.push(A, B);
+        scalars.push(u, v);
+        uc += u * c;
+        vc += v * c;
+        g += u * s + v * c * BigInt(values[k]!);
+        y += v * s;
+      }
+      return { uc, vc };
+    };
+    b.sealed.groups.forEach((sg, gi) => {
+      const shapeGroup = b.shape.groups[gi]!;
+      const packed = packedOf(sg);
+      if (packed) {
+        const { uc, vc } = branches(packed.proof, packedValues(packedDigits(shapeGroup)!));
+        points.push(packed.ciphertext.alpha, packed.ciphertext.beta);
+        scalars.push(modL(uc), modL(vc));
+        return;
+      }
+      const eg = sg as SealedEntryGroup;
+      const a = eg.entries.map((e) => branches(e.proof, [0, 1])); // coefficients of each entry's α and β
+      const sum = branches(eg.sumProof, span(shapeGroup.min, shapeGroup.max));
+      eg.entries.forEach((e, ei) => {
         points.push(e.ciphertext.alpha, e.ciphertext.beta);
-        scalars.push(modL(a[ei]! + uc), modL(bb[ei]! + vc));
+        scalars.push(modL(a[ei]!.uc + sum.uc), modL(a[ei]!.vc + sum.vc));
       });
-    }
+    });
     const k = keys.get(b.keyHex);
     if (k) k.y += y;
     else keys.set(b.keyHex, { Y: b.Y, y });
@@ -698,7 +868,7 @@ function failing(all: readonly Prechecked[], idx: readonly number[], knownBad: b
 // libsodium (crypto/backend-sodium.ts) multiplies several times faster than noble but has no
 // multi-scalar multiplication, so with it each proof is checked by itself, on the wire
 // encodings: every element canonical and not the identity, every exponent reduced, every
-// challenge hash, then s_j·G = A_j + c_j·α and s_j·Y = B_j + c_j·(β − j·G) for its branches
+// challenge hash, then s_k·G = A_k + c_k·α and s_k·Y = B_k + c_k·(β − m_k·G) for its branches
 // (two random linear combinations when it has several, `proofHolds`). This accepts the ballots
 // that the batched check accepts (both err with probability ≤ 2⁻¹²⁸ only), as
 // tests/crypto/backend.test.ts checks on tampered ballots.
@@ -720,15 +890,13 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 /** Weights of `proofHolds`' combinations: one CSPRNG source for the thread, drawn 256 at a time. */
 const combinationWeights = weightSource();
 
-/** One interval proof [lo, hi] on (α, β) whose wire branches start at `off`. */
-function proofHolds(
-  gb: GroupBackend, Y: Uint8Array, context: Uint8Array, bytes: Uint8Array, off: number, lo: number, hi: number, alpha: Uint8Array, beta: Uint8Array,
-): boolean {
+/** One disjunctive proof of statement `st` on (α, β) whose wire branches start at `off`. */
+function proofHolds(gb: GroupBackend, Y: Uint8Array, st: Statement, bytes: Uint8Array, off: number, alpha: Uint8Array, beta: Uint8Array): boolean {
   const commits: Uint8Array[] = [];
   const cs: bigint[] = [];
   const ss: bigint[] = [];
   let sum = 0n;
-  for (let j = lo; j <= hi; j++, off += BRANCH_BYTES) {
+  for (let k = 0; k < st.values.length; k++, off += BRANCH_BYTES) {
     const A = bytes.subarray(off, off + ELEMENT_BYTES);
     const B = bytes.subarray(off + ELEMENT_BYTES, off + 2 * ELEMENT_BYTES);
     const c = leExponent(bytes.subarray(off + 2 * ELEMENT_BYTES, off + 2 * ELEMENT_BYTES + EXPONENT_BYTES));
@@ -739,18 +907,18 @@ function proofHolds(
     ss.push(sj);
     sum += c;
   }
-  if (modL(sum) !== challenge(context, lo, hi, alpha, beta, commits)) return false;
-  if (lo === hi) {
+  if (modL(sum) !== st.challenge(alpha, beta, commits)) return false;
+  if (st.values.length === 1) {
     // One branch: its two equations as they stand.
-    const [c, sj] = [cs[0]!, ss[0]!];
+    const [c, sj, m] = [cs[0]!, ss[0]!, st.values[0]!];
     if (!sameBytes(gb.mulBase(sj), gb.add(commits[0]!, gb.mul(alpha, c)))) return false;
-    const shifted = lo === 0 ? beta : gb.sub(beta, lo === 1 ? BASE_ENC : gb.mulBase(BigInt(lo)));
+    const shifted = m === 0 ? beta : gb.sub(beta, m === 1 ? BASE_ENC : gb.mulBase(BigInt(m)));
     return sameBytes(gb.mul(Y, sj), gb.add(commits[1]!, gb.mul(shifted, c)));
   }
   // Several branches: the G-equations of all branches as one random linear combination, and
-  // the Y-equations as another (weights w_lo = 1, the others uniform in [1, 2^128) from the
-  // CSPRNG, drawn after the proof was read): with S = Σ w_j·s_j, C = Σ w_j·c_j, J = Σ w_j·c_j·j,
-  //   S·G = Σ w_j·A_j + C·α   and   S·Y = Σ w_j·B_j + C·β − J·G.
+  // the Y-equations as another (weights w_0 = 1, the others uniform in [1, 2^128) from the
+  // CSPRNG, drawn after the proof was read): with S = Σ w_k·s_k, C = Σ w_k·c_k, J = Σ w_k·c_k·m_k,
+  //   S·G = Σ w_k·A_k + C·α   and   S·Y = Σ w_k·B_k + C·β − J·G.
   // Both hold if every branch's equations do; if one fails, a combination holds with
   // probability ≤ 2⁻¹²⁸ (ristretto255 has prime order). One multiplication fewer per branch.
   const weight = combinationWeights;
@@ -759,11 +927,11 @@ function proofHolds(
   let J = 0n;
   let sumA = commits[0]!;
   let sumB = commits[1]!;
-  for (let k = 0; k <= hi - lo; k++) {
+  for (let k = 0; k < st.values.length; k++) {
     const w = k === 0 ? 1n : weight();
     S += w * ss[k]!;
     C += w * cs[k]!;
-    J += w * cs[k]! * BigInt(lo + k);
+    J += w * cs[k]! * BigInt(st.values[k]!);
     if (k > 0) {
       sumA = gb.add(sumA, gb.mul(commits[2 * k]!, w));
       sumB = gb.add(sumB, gb.mul(commits[2 * k + 1]!, w));
@@ -779,20 +947,30 @@ function holdsByEquations(gb: GroupBackend, ctx: SealContext, shape: BallotShape
   const { ballotId, key, tokenHash } = checkContext(ctx);
   if (bytes.length !== sealedBallotBytes(shape)) return false;
   const Y = key.bytes;
+  const context = (gi: number, ei: number) => proofContext(ballotId, Y, tokenHash, gi, ei);
   let off = 0;
   for (let gi = 0; gi < shape.groups.length; gi++) {
     const g = shape.groups[gi]!;
+    const d = packedDigits(g);
+    if (d !== null) {
+      const alpha = bytes.subarray(off, off + ELEMENT_BYTES);
+      const beta = bytes.subarray(off + ELEMENT_BYTES, off + CIPHERTEXT_BYTES);
+      if (!gb.isElement(alpha) || !gb.isElement(beta)) return false;
+      if (!proofHolds(gb, Y, packedStatement(context(gi, PACKED_PROOF_INDEX), d), bytes, off + CIPHERTEXT_BYTES, alpha, beta)) return false;
+      off += groupBytes(g);
+      continue;
+    }
     let sumA: Uint8Array = new Uint8Array(ELEMENT_BYTES);
     let sumB: Uint8Array = new Uint8Array(ELEMENT_BYTES);
     for (let ei = 0; ei < g.size; ei++, off += ENTRY_BYTES) {
       const alpha = bytes.subarray(off, off + ELEMENT_BYTES);
       const beta = bytes.subarray(off + ELEMENT_BYTES, off + CIPHERTEXT_BYTES);
       if (!gb.isElement(alpha) || !gb.isElement(beta)) return false;
-      if (!proofHolds(gb, Y, proofContext(ballotId, Y, tokenHash, gi, ei), bytes, off + CIPHERTEXT_BYTES, 0, 1, alpha, beta)) return false;
+      if (!proofHolds(gb, Y, intervalStatement(context(gi, ei), 0, 1), bytes, off + CIPHERTEXT_BYTES, alpha, beta)) return false;
       sumA = gb.add(sumA, alpha);
       sumB = gb.add(sumB, beta);
     }
-    if (!proofHolds(gb, Y, proofContext(ballotId, Y, tokenHash, gi, SUM_PROOF_INDEX), bytes, off, g.min, g.max, sumA, sumB)) return false;
+    if (!proofHolds(gb, Y, intervalStatement(context(gi, SUM_PROOF_INDEX), g.min, g.max), bytes, off, sumA, sumB)) return false;
     off += (g.max - g.min + 1) * BRANCH_BYTES;
   }
   return true;

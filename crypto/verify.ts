@@ -10,7 +10,7 @@
 import { compareBytes, fromHex, toHex } from './bytes.ts';
 import { verifyCeremonyRecord } from './ceremony.ts';
 import {
-  combineDecryptionShares, discreteLog, parseDecryptionShare, verifyDecryptionShare, type DecryptionShare,
+  combineDecryptionShares, decodeTotals, parseDecryptionShare, verifyDecryptionShare, type DecryptionShare,
 } from './decryption.ts';
 import { decodeElement, type Element } from './group.ts';
 import { memberBounds, tokensBound, verifyIssuanceLog } from './issuance-log.ts';
@@ -93,8 +93,8 @@ export type VerifyOptions = {
 };
 
 /**
- * Σα ‖ Σβ per entry over sealed ballots (hex, in bundle order), as `sumSealedBallots` computes
- * them (protocol §9.1): one hex ciphertext per entry; rejects with that function's error when a
+ * Σα ‖ Σβ over sealed ballots (hex, in bundle order), as `sumSealedBallots` computes
+ * them (protocol §9.1): one hex ciphertext per entry or packed group (`sumCount`); rejects with that function's error when a
  * sealed ballot does not decode. The verifier decodes and compares what it gets, hex for hex.
  */
 export type SumsComputer = (shape: BallotShape, sealed: readonly string[]) => Promise<readonly string[]>;
@@ -416,10 +416,9 @@ function* checks(b: Bundle, opts: VerifyOptions): Generator<Need, VerifyResult, 
   let tally: Tally | null = null;
   if (sums && good.length >= t) {
     const combined = combineDecryptionShares(sums, good.slice(0, t));
-    const counts = combined.map((M) => discreteLog(M, n));
-    const missing = counts.findIndex((c) => c === null);
-    if (missing >= 0) fail('TALLY_MISMATCH', `entry ${missing} does not decrypt to a count between 0 and ${n}`);
-    else tally = tallyFromCounts(def, b.roster, n, counts as number[]);
+    const decoded = decodeTotals(shape, combined, n);
+    if ('bad' in decoded) fail('TALLY_MISMATCH', `sum ${decoded.bad} does not decrypt to counts of ${n} ballots`);
+    else tally = tallyFromCounts(def, b.roster, n, decoded.totals);
   }
   if (tally) {
     for (const k of ['entitled', 'present', 'issued', 'cast', 'valid', 'invalid'] as const)

@@ -7,7 +7,7 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import {
-  CryptoInputError, RP, decodeSumCiphertext, encodeCiphertext, fromHex, toHex,
+  CryptoInputError, RP, sumCount, decodeSumCiphertext, encodeCiphertext, fromHex, toHex,
   type BallotShape, type CastCheckInput, type CastCheckResult, type CryptoErrorCode, type Receipt,
 } from '../crypto/index.ts';
 import { runJob, type CastFault, type Job } from './crypto-worker.ts';
@@ -125,19 +125,19 @@ export function createCryptoPool(size = availableParallelism()) {
       return results.flat();
     },
     /**
-     * Σα, Σβ per entry over the sealed ballots (hex), split across the workers (protocol §9.1):
+     * The homomorphic sums over the sealed ballots (hex, `sumCount` of the shape), split across the workers (protocol §9.1):
      * at the close, and as the self-verification's SumsComputer (crypto/verify.ts). A ballot
      * that does not decode rejects with the error of the first such ballot, as one
      * `sumSealedBallots` over all of them would.
      */
     async sums(shape: BallotShape, sealed: readonly string[]): Promise<string[]> {
-      const entries = shape.groups.reduce((s, g) => s + g.size, 0);
-      if (sealed.length === 0) return Array.from({ length: entries }, () => toHex(encodeCiphertext({ alpha: RP.ZERO, beta: RP.ZERO })));
+      const count = sumCount(shape);
+      if (sealed.length === 0) return Array.from({ length: count }, () => toHex(encodeCiphertext({ alpha: RP.ZERO, beta: RP.ZERO })));
       const settled = await Promise.allSettled(parts(sealed).map(({ part }) => run<string[]>({ op: 'sums', shape, sealed: part })));
       const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
       const results = settled.map((r) => (r as PromiseFulfilledResult<string[]>).value);
-      return Array.from({ length: entries }, (_, k) => {
+      return Array.from({ length: count }, (_, k) => {
         let alpha = RP.ZERO;
         let beta = RP.ZERO;
         for (const r of results) {

@@ -9,9 +9,9 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import fc from 'fast-check';
 import {
   APPROVAL_OPTIONS, BASE, COMPETENCE_GRADES, KINDS, RECOMMENDATION_OPTIONS, SATISFACTION_GRADES,
-  answerSelections, ballotShape, bundleId, choicesAnswer, parseDefinition, quorumMet, sealBallot, sealedBallotBytes,
+  answerSelections, ballotShape, packedDigits, parseSealedBallot, bundleId, choicesAnswer, parseDefinition, quorumMet, sealBallot, sealedBallotBytes,
   tallyFromCounts, verifyBundle, verifySealedBallot,
-  type BallotShape, type CryptoErrorCode, type Item, type KindDefinition, type KindId, type MemberKind, type RecusedItems, type Rule,
+  type BallotShape, type SealedPackedGroup, type CryptoErrorCode, type Item, type KindDefinition, type KindId, type MemberKind, type RecusedItems, type Rule,
   type TallyMember,
 } from '../../crypto/index.ts';
 import { expectCode } from '../helpers/expect-code.ts';
@@ -420,9 +420,16 @@ describe('sealBallot and verifySealedBallot accept exactly what the shape allows
     expect(verifySealedBallot(ctx, recused, sealBallot(ctx, recused, [[1, 0, 0, 0], [0, 0, 0, 0]]))).toBe(true);
   });
 
-  it('a hand-built approval item with two options (sum proved in [2, 2]) fails verification', () => {
+  it('an approval item is packed; two options cannot be sealed, and their homomorphic sum (message 1 + B) fails with either proof', () => {
     const plain = ballotShape(approvalDef('plenary', 1));
-    handBuilt(plain, { groups: [{ size: 3, min: 2, max: 2 }] }, [[1, 1, 0]]);
+    expect(plain.groups.map(packedDigits)).toEqual([2]);
+    expectCode(() => sealBallot(ctx, plain, [[1, 1, 0]]), 'BAD_VALUE');
+    const a = sealBallot(ctx, plain, [[0, 1, 0]]); // message 1
+    const b = sealBallot(ctx, plain, [[0, 0, 1]]); // message B
+    const [ca, cb] = [a, b].map((x) => (parseSealedBallot(plain, x).groups[0] as SealedPackedGroup).packed);
+    const both = { alpha: ca!.ciphertext.alpha.add(cb!.ciphertext.alpha), beta: ca!.ciphertext.beta.add(cb!.ciphertext.beta) };
+    for (const p of [ca!, cb!]) expect(verifySealedBallot(ctx, plain, { groups: [{ packed: { ciphertext: both, proof: p.proof } }] })).toBe(false);
+    expect(verifySealedBallot(ctx, plain, a) && verifySealedBallot(ctx, plain, b)).toBe(true);
   });
 });
 

@@ -11,7 +11,7 @@ import {
   dealerReveal, decodeElement, decodeExponent, decodeScalar, decodeSigningKey, decodeSumCiphertext, decryptCounts,
   decryptionShare, dleqFromHex, ed25519Verify, elementFromHex, encodeElement, evalPolynomial, exponentFromHex, fromHex,
   generateDeviceKey, generateServerKey, hashToExponent, inclusionProof, judgeComplaint, lagrangeAtZero, leafHash, logHead,
-  merkleRoot, mulPublic, BASE, parseDecryptionShare, parseJsonStrict, parseSealedBallot, partialSign, publicShareElement,
+  merkleRoot, mulPublic, BASE, parseDecryptionShare, parseJsonStrict, parseSealedBallot, sealedCiphertexts, partialSign, publicShareElement,
   publicShareG2, receiptMessage, receiveShares, sealBallot, castLeaf, signIssuanceLog, signReceipt, toHex,
   tokenHash, tokenPoint, unblindSignature, verifyBundle, verifyCeremonyRecord, verifyDecryptionShare, verifyDleq,
   verifyInclusion, verifyIssuanceLog, verifyPartial, verifyReceipt, verifySealedBallot, verifyToken, CryptoInputError,
@@ -298,8 +298,8 @@ describe('sealed.json (protocol §5)', () => {
       expect(verifySealedBallot(ctx, c.shape, hex(c.sealed))).toBe(true);
       expect(verifySealedBallot({ ...ctx, tokenHash: new Uint8Array(32) }, c.shape, hex(c.sealed))).toBe(false);
       expect(toHex(ballotHash(c.ballotId, hex(c.sealed)))).toBe(c.ballotHash);
-      const entries = parseSealedBallot(c.shape, hex(c.sealed)).groups.flatMap((g) => g.entries);
-      expect(entries.map((e) => [toHex(e.ciphertext.alpha.toBytes()), toHex(e.ciphertext.beta.toBytes())])).toEqual(c.entries.map((e) => [e.alpha, e.beta]));
+      const cts = sealedCiphertexts(parseSealedBallot(c.shape, hex(c.sealed)));
+      expect(cts.map((e) => [toHex(e.alpha.toBytes()), toHex(e.beta.toBytes())])).toEqual(c.entries.map((e) => [e.alpha, e.beta]));
     });
 });
 

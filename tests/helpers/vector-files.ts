@@ -12,14 +12,14 @@ import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import {
-  BASE, CryptoInputError, DST_BALLOT_HASH, DST_BALLOT_PROOF, DST_CAST_MAC, DST_CEREMONY_COMMIT,
+  BASE, CryptoInputError, DST_BALLOT_HASH, DST_BALLOT_PACKED_PROOF, DST_BALLOT_PROOF, DST_CAST_MAC, DST_CEREMONY_COMMIT,
   DST_CEREMONY_SIGNATURE, DST_COMPLAINT_PROOF, DST_DECRYPTION_PROOF, DST_FINGERPRINT, DST_ISSUANCE_LOG,
   DST_ISSUANCE_LOG_SIGNATURE, DST_LEAF, DST_RECEIPT, DST_SHARE_KEY, DST_TEST_SEED, DST_TOKEN, DST_TOKEN_HASH,
   DST_TRANSCRIPT, ELL, Fr, G2, PROTOCOL_VERSION, RP,
   ballotHash, canonical, castMac, ceremonyFingerprint, checkShape, combinePartials, decodeElement, decodeExponent,
   decodeSigningKey, ed25519Sign, ed25519Verify, encodeExponent, encodeScalar, evalPolynomial, exponentToHex, fields,
   fromHex, generateServerKey, hashToExponent, inclusionProof, judgeComplaint, lagrangeAtZero, leafHash, logHead,
-  merkleRoot, message, parseJsonStrict, parseSealedBallot, partialSign, publicShareElement, publicShareG2,
+  merkleRoot, message, parseJsonStrict, packedDigits, packedValues, parseSealedBallot, sealedCiphertexts, partialSign, publicShareElement, publicShareG2,
   receiptMessage, sealBallot, sealedBallotBytes, castLeaf, signIssuanceLog, signReceipt, toHex, u32be, utf8,
   verifyCeremonyRecord, verifyDleq, KINDS, SATISFACTION_GRADES, answerSelections, ballotShape, bundleId, parseDefinition, tallyFromCounts,
   type BallotDefinition, type BallotShape, type CanonicalValue, type Element, type Tally,
@@ -418,17 +418,28 @@ function sealedFile() {
     { note: 'two items: abstain, disagree', ballotId: BALLOT_IDS[0]!, tokenHash: bytes32('sealed/token-hash-2'), shape: { groups: [{ size: 3, min: 1, max: 1 }, { size: 3, min: 1, max: 1 }] }, selections: [[0, 0, 1], [0, 1, 0]] },
     { note: 'a group of 4 with 0…2 selected (a recommendation-like shape): two selected', ballotId: 'b3', tokenHash: bytes32('sealed/token-hash-3'), shape: { groups: [{ size: 4, min: 0, max: 2 }] }, selections: [[0, 1, 0, 1]] },
     { note: 'a group of 2 with 0…2 selected: none selected', ballotId: 'b4', tokenHash: bytes32('sealed/token-hash-4'), shape: { groups: [{ size: 2, min: 0, max: 2 }] }, selections: [[0, 0]] },
+    { note: 'packed groups (protocol §5.1): an approval item (D = 2) disagree, one of two or none (D = 2) left blank, one of two (D = 1) the second, and a decision item under recusal (entry-wise, min 0) left blank', ballotId: 'b5', tokenHash: bytes32('sealed/token-hash-5'), shape: { groups: [{ size: 3, min: 1, max: 1 }, { size: 2, min: 0, max: 1 }, { size: 2, min: 1, max: 1 }, { size: 3, min: 0, max: 1 }] }, selections: [[0, 1, 0], [0, 0], [0, 1], [0, 0, 0]] },
   ].map((x, n) => {
     const shape: BallotShape = checkShape(x.shape);
     const src = stream(`sealed/random-${n + 1}`);
     const sealed = sealBallot({ ballotId: x.ballotId, electionKey: Y, tokenHash: x.tokenHash }, shape, x.selections, { random: src.random });
     assert(sealed.length === sealedBallotBytes(shape), 'sealed length');
     const parsed = parseSealedBallot(shape, sealed);
-    const entries = parsed.groups.flatMap((g, gi) => g.entries.map((en, ei) => {
-      const m = x.selections[gi]![ei]!;
-      assert(en.ciphertext.beta.equals(en.ciphertext.alpha.multiply(y).add(m === 1 ? BASE : RP.ZERO)), 'β = m·G + y·α');
-      return { group: gi, entry: ei, m, alpha: toHex(en.ciphertext.alpha.toBytes()), beta: toHex(en.ciphertext.beta.toBytes()) };
-    }));
+    // Each ciphertext in sum order with its plaintext: an entry's 0/1, or a packed group's message (protocol §5.1).
+    const cts = sealedCiphertexts(parsed);
+    let k = 0;
+    const entries = shape.groups.flatMap((g, gi) => {
+      const sel = x.selections[gi]!;
+      const d = packedDigits(g);
+      const plain = d === null
+        ? sel.map((m, ei) => ({ group: gi, entry: ei as number | null, m }))
+        : [{ group: gi, entry: null, m: packedValues(d)[sel.indexOf(1) < 0 ? 0 : g.min === 1 ? sel.indexOf(1) : sel.indexOf(1) + 1]! }];
+      return plain.map((p) => {
+        const ct = cts[k++]!;
+        assert(ct.beta.equals(ct.alpha.multiply(y).add(p.m === 0 ? RP.ZERO : BASE.multiply(BigInt(p.m)))), 'β = m·G + y·α');
+        return { ...p, alpha: toHex(ct.alpha.toBytes()), beta: toHex(ct.beta.toBytes()) };
+      });
+    });
     return {
       note: x.note, ballotId: x.ballotId, tokenHash: toHex(x.tokenHash), shape, selections: x.selections,
       random: src.drawn.map(exponentToHex), bytes: sealed.length, sealed: toHex(sealed), ballotHash: toHex(ballotHash(x.ballotId, sealed)), entries,
@@ -439,10 +450,10 @@ function sealedFile() {
       'Sealed ballots (protocol §5) under the election key Y = y·G, y = exponent("sealed/election-secret"), with sealBallot\'s random source fixed: ' +
       'random lists every value it drew, in draw order (protocol §5.3 gives the order), as 32-byte little-endian exponents; stream("sealed/random-n") ' +
       'made them. sealed is the wire form (protocol §5.2), ballotHash = SHA-256(message(DST_BALLOT_HASH, utf8(ballotId), sealed)). entries lists each ' +
-      '(α, β) with its plaintext m (β = m·G + y·α); the proofs are in sealed. A re-implementation with the same draws must produce the same bytes, ' +
+      '(α, β) in sum order with its plaintext m (β = m·G + y·α): an entry\'s 0/1, or for a packed group (entry null) its message 0, 1 or B = 2^17; the proofs are in sealed. A re-implementation with the same draws must produce the same bytes, ' +
       `and its verifier must accept them. ${DERIVATION}.`,
     generator: GENERATOR,
-    dst: { proof: DST_BALLOT_PROOF, hash: DST_BALLOT_HASH },
+    dst: { proof: DST_BALLOT_PROOF, packedProof: DST_BALLOT_PACKED_PROOF, hash: DST_BALLOT_HASH },
     electionSecret: exponentToHex(y),
     electionKey: toHex(Y),
     cases,

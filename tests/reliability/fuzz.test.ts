@@ -541,7 +541,7 @@ describe('encodings on issue and cast (every class, exact codes)', () => {
       ['an α replaced by the identity', toHex(Uint8Array.from(raw).fill(0, 0, 32))],
       ['an α not canonical (≥ p)', toHex(Uint8Array.from(raw).fill(0xff, 0, 32))],
       ['random bytes', toHex(randomBytes(sealedBytes))],
-      ['a proof response changed', toHex(encodeSealedBallot(shape, { groups: parsed.groups.map((g, gi) => ({ ...g, entries: g.entries.map((e, ei) => (gi || ei ? e : { ...e, proof: { ...e.proof, responses: e.proof.responses.map((r, k) => (k ? r : (r + 1n) % RP.Fn.ORDER)) } })) })) }))],
+      ['a proof response changed', toHex(encodeSealedBallot(shape, { groups: parsed.groups.map((g, gi) => (gi || !('packed' in g) ? g : { packed: { ...g.packed, proof: { ...g.packed.proof, responses: g.packed.proof.responses.map((r, k) => (k ? r : (r + 1n) % RP.Fn.ORDER)) } } })) }))],
     ];
     for (const [label, sealed] of bad) {
       expectError(await anon.post(`/api/anon/ballots/${ballots.open}/cast`, withMac(a2Tok.token, toHex(a2Tok.sigma), sealed)), 'BAD_BALLOT_PROOF');

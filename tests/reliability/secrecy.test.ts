@@ -30,8 +30,8 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BASE, Fr, G2, APPROVAL_OPTIONS, RP, ballotShape, checkReceipt, compareBytes, decodeElement, discreteLog, fromHex, lagrangeAtZero,
-  parseSealedBallot, toHex, tokenHash, verifyBundle, verifyCeremonyRecord,
-  type BallotKeys, type Bundle, type Element, type PreparedCast, type Receipt,
+  packedDigits, packedValues, parseSealedBallot, sealedCiphertexts, toHex, tokenHash, verifyBundle, verifyCeremonyRecord,
+  type BallotKeys, type Bundle, type Ciphertext, type Element, type PreparedCast, type Receipt,
 } from '../../crypto/index.ts';
 import {
   Client, PASSWORD, castDef, checkInAll, closeAndPublish, firstEvent, issueAll, keysNamed, occurring, openNewBallot, rawPages, readOnly, roster,
@@ -447,7 +447,7 @@ function linkedTargets(copy: Copy): Target[] {
         const sealedHex = row?.sealed ?? p.bundle?.ballots.find((b) => b.token === c.prepared.body.token)?.sealed;
         if (!sealedHex) continue;
         const s = parseSealedBallot(ballotShape(castDef({ id: p.id, items: p.bundle.ballot.items })), fromHex(sealedHex, undefined, 'sealed'));
-        const entries = s.groups.flatMap((g) => g.entries.map((e) => e.ciphertext));
+        const entries = sealedCiphertexts(s);
         let A = RP.ZERO;
         let B = RP.ZERO;
         for (const e of entries) {
@@ -538,10 +538,20 @@ function joint(kind: 'token' | 'election', indices: number[]): bigint {
 
 /** Decrypt one cast's entries with x: the member's choices, or null when x is not the key. */
 function decryptCast(p: PlayedBallot, sealedHex: string, x: bigint): string[] | null {
-  const s = parseSealedBallot(ballotShape(castDef({ id: p.id, items: p.bundle.ballot.items })), fromHex(sealedHex, undefined, 'sealed'));
+  const shape = ballotShape(castDef({ id: p.id, items: p.bundle.ballot.items }));
+  const s = parseSealedBallot(shape, fromHex(sealedHex, undefined, 'sealed'));
   const out: string[] = [];
-  for (const g of s.groups) {
-    const m = g.entries.map((e) => discreteLog(e.ciphertext.beta.subtract(e.ciphertext.alpha.multiply(x)), 1));
+  for (const [gi, g] of s.groups.entries()) {
+    const open = (c: Ciphertext) => c.beta.subtract(c.alpha.multiply(x));
+    if ('packed' in g) {
+      // A packed item (protocol §5.1): message 0 is the first option, 1 the second, B the third.
+      const M = open(g.packed.ciphertext);
+      const k = packedValues(packedDigits(shape.groups[gi]!)!).findIndex((v) => M.equals(v === 0 ? RP.ZERO : BASE.multiply(BigInt(v))));
+      if (k < 0) return null;
+      out.push(APPROVAL_OPTIONS[k]!);
+      continue;
+    }
+    const m = g.entries.map((e) => discreteLog(open(e.ciphertext), 1));
     if (m.some((v) => v === null) || m.filter((v) => v === 1).length !== 1) return null;
     out.push(APPROVAL_OPTIONS[m.indexOf(1)]!);
   }

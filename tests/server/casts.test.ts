@@ -8,7 +8,7 @@
 import { bls12_381 } from '@noble/curves/bls12-381.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  BRANCH_BYTES, CIPHERTEXT_BYTES, ENTRY_BYTES, G1, ballotHash, ballotKeys, castMac, combinePartials, fromHex, generateBallotKey, prepareCast, randomBytes, randomScalar,
+  BRANCH_BYTES, CIPHERTEXT_BYTES, G1, ballotHash, ballotKeys, castMac, combinePartials, fromHex, generateBallotKey, prepareCast, randomBytes, randomScalar,
   sealBallot, sealedBallotBytes, selectionsOf, signBlinded, toHex, tokenHash, tokenPoint, verifyBundle, APPROVAL_OPTIONS, type CeremonyRecord,
 } from '../../crypto/index.ts';
 import type { ErrorCode } from '../../server/errors.ts';
@@ -266,10 +266,11 @@ describe('sealed ballots', () => {
   it('a proof or ciphertext byte changed (hash and MAC recomputed) → 400 BAD_BALLOT_PROOF; nothing stored', async () => {
     const sealed = seal(tok, ['disagree']);
     const before = stateOf(server.dbPath);
-    // Each entry is its ciphertext α ‖ β, then the two branches of its 0/1 proof; the group's sum proof comes last.
+    // A consultation item is a packed group (protocol §5.1): its ciphertext α ‖ β, then the three branches of its proof.
+    expect(sealed.length).toBe(CIPHERTEXT_BYTES + 3 * BRANCH_BYTES);
     for (const [what, at] of [
-      ['α of entry 0', 5], ['β of entry 1', ENTRY_BYTES + CIPHERTEXT_BYTES - 3], ['the proof of entry 0', CIPHERTEXT_BYTES + 1],
-      ['the second branch of entry 2', 2 * ENTRY_BYTES + CIPHERTEXT_BYTES + BRANCH_BYTES + 3], ['the sum proof', sealed.length - 20],
+      ['α', 5], ['β', CIPHERTEXT_BYTES - 3], ['the first branch (a commitment)', CIPHERTEXT_BYTES + 1],
+      ['the second branch (its challenge)', CIPHERTEXT_BYTES + BRANCH_BYTES + 64 + 3], ['the last branch (its response)', sealed.length - 20],
     ] as const) {
       const r = await anon.post(castPath(ballot.id), body(tok, { sealed: flip(sealed, at) }));
       expect(r.json.error, what).toBe('BAD_BALLOT_PROOF');
@@ -303,7 +304,7 @@ describe('sealed ballots', () => {
     expect(sealed.length).toBe(sealedBallotBytes(shapeOf(1)));
     for (const wrong of [sealed.subarray(1), Uint8Array.from([...sealed, 0]), seal(tok, ['agree', 'agree'], tok.token, tok.ballotId, 2)])
       expectError(await anon.post(castPath(ballot.id), body(tok, { sealed: wrong })), 'BAD_REQUEST');
-    const huge = body(tok, { sealed: new Uint8Array(4 * sealed.length) });
+    const huge = body(tok, { sealed: new Uint8Array(sealed.length + 4096) });
     expectError(await anon.post(castPath(ballot.id), huge), 'BODY_TOO_LARGE');
     expectError(await anon.post(castPath(ballot.id), { ...prepareVote(tok, ['agree']).body, pad: 'x'.repeat(2 * sealed.length + 4096) }), 'BODY_TOO_LARGE');
   });
