@@ -84,7 +84,7 @@ export function cryptoBaselines(quick: boolean) {
     if (!ed25519Verify(pk, ring(edMsgs, i), ring(edSigs, i))) throw new Error('baseline Ed25519 did not verify');
   }, 20, ms, 'ed25519_verify_per_s');
 
-  // The per-cast proof check on one core: a 3-item sealed ballot (9 entries, 3 sums).
+  // The per-cast proof check on one core: a 3-item decision ballot (three packed groups, protocol §5.1).
   const electionKey = encodeElement(RP.BASE.multiply(randomExponent()));
   const sealed = Array.from({ length: 16 }, () => {
     const ctx = { ballotId: 'b1', electionKey, tokenHash: tokenHash('b1', randomBytes(32)) };

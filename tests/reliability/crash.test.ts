@@ -457,7 +457,7 @@ function checkDb(): void {
         expect([b.sums, b.bundle, of(decryptions, b.id).length]).toEqual([null, null, 0]);
       } else if (b.status === 'closed') {
         expect([b.cast_key, b.bundle]).toEqual([null, null]);
-        if (b.sums !== null) expect(JSON.parse(b.sums)).toHaveLength(6); // 2 items × 3 options
+        if (b.sums !== null) expect(JSON.parse(b.sums)).toHaveLength(2); // 2 approval items, one packed sum each (protocol §5.1)
         else expect(of(decryptions, b.id).length).toBe(0);
       } else if (b.status === 'published' || b.status === 'void') {
         expect(b.status, 'no ballot is void').toBe('published');

@@ -105,11 +105,15 @@ function forgedCast(b: Mut, key = generateBallotKey(), choices = ['agree', 'agre
   const sealed = sealBallot({ ballotId: b.ballot.id, electionKey: fromHex(b.electionKey, 32, 'electionKey'), tokenHash: th }, ballotShape(b.ballot), selectionsOf(APPROVAL_OPTIONS, choices));
   return { token: toHex(st.token), signature: toHex(sigma), sealed: toHex(sealed), commitment: toHex(ballotHash(b.ballot.id, sealed)) };
 }
-/** A cast's sealed ballot changed through its parsed form (the wire format is crypto/sealed.ts's), re-encoded; the proofs are not checked on encoding. */
-function reseal(b: Mut, hex: string, f: (s: { groups: { entries: { ciphertext: { alpha: any; beta: any }; proof: { responses: bigint[] } }[] }[] }) => void): string {
+type MutCiphertext = { ciphertext: { alpha: any; beta: any }; proof: { responses: bigint[] } };
+/**
+ * A cast's sealed ballot changed through its parsed form (the wire format is crypto/sealed.ts's), re-encoded; the
+ * proofs are not checked on encoding. The bundle's items are approval items, so every group is packed (protocol §5.1).
+ */
+function reseal(b: Mut, hex: string, f: (s: { groups: { packed: MutCiphertext }[] }) => void): string {
   const shape = ballotShape(b.ballot);
   const sealed = parseSealedBallot(shape, fromHex(hex, undefined, 'sealed')) as any;
-  const copy = { groups: sealed.groups.map((g: any) => ({ sumProof: g.sumProof, entries: g.entries.map((e: any) => ({ ciphertext: { ...e.ciphertext }, proof: { ...e.proof, responses: [...e.proof.responses] } })) })) };
+  const copy = { groups: sealed.groups.map((g: any) => ({ packed: { ciphertext: { ...g.packed.ciphertext }, proof: { ...g.packed.proof, responses: [...g.packed.proof.responses] } } })) };
   f(copy);
   return toHex(encodeSealedBallot(shape, copy as never));
 }
@@ -149,11 +153,11 @@ const CASES: Case[] = [
   },
   // The sealed ballots.
   {
-    name: 'wrong ballot proof: a response of cast 3\'s first entry changed, its commitment and the root recomputed',
+    name: 'wrong ballot proof: a response of the proof of cast 3\'s first item changed, its commitment and the root recomputed',
     make: (b) => {
       const i = idOf(b, receipts[3]!);
       const x = b.ballots[i];
-      x.sealed = reseal(b, x.sealed, (sb) => (sb.groups[0]!.entries[0]!.proof.responses[0] = (sb.groups[0]!.entries[0]!.proof.responses[0]! + 1n) % RP.Fn.ORDER));
+      x.sealed = reseal(b, x.sealed, (sb) => (sb.groups[0]!.packed.proof.responses[0] = (sb.groups[0]!.packed.proof.responses[0]! + 1n) % RP.Fn.ORDER));
       x.commitment = toHex(ballotHash(b.ballot.id, fromHex(x.sealed, undefined, 'sealed')));
       return resign(withRoot(b));
     },
@@ -163,18 +167,18 @@ const CASES: Case[] = [
     name: 'wrong ballot proof, the commitment left as it was',
     make: (b) => {
       const x = b.ballots[idOf(b, receipts[3]!)];
-      x.sealed = reseal(b, x.sealed, (sb) => (sb.groups[0]!.entries[0]!.proof.responses[0] = (sb.groups[0]!.entries[0]!.proof.responses[0]! + 1n) % RP.Fn.ORDER));
+      x.sealed = reseal(b, x.sealed, (sb) => (sb.groups[0]!.packed.proof.responses[0] = (sb.groups[0]!.packed.proof.responses[0]! + 1n) % RP.Fn.ORDER));
       return resign(b);
     },
     expected: ['BALLOT_HASH', 'BALLOT_PROOF'],
   },
   {
-    name: 'a sealed entry re-randomised to another vote (its α and β moved by G and Y), proofs kept, commitment and root recomputed',
+    name: 'a sealed item re-randomised to another vote (its α and β moved by G and Y + G: message 0 → 1, 同意 → 不同意), proofs kept, commitment and root recomputed',
     make: (b) => {
       const x = b.ballots[idOf(b, receipts[0]!)];
       const Y = decodeElement(fromHex(b.electionKey, 32, 'Y'));
       x.sealed = reseal(b, x.sealed, (sb) => {
-        const ct = sb.groups[0]!.entries[1]!.ciphertext;
+        const ct = sb.groups[0]!.packed.ciphertext;
         ct.alpha = ct.alpha.add(BASE);
         ct.beta = ct.beta.add(Y).add(BASE);
       });
@@ -185,17 +189,17 @@ const CASES: Case[] = [
     expected: ['BALLOT_PROOF', 'ENCRYPTED_SUM', 'DECRYPTION_SHARE', 'DECRYPTION_SHARE', 'DECRYPTION_SHARE', 'TALLY_MISMATCH'], missing: [0],
   },
   // The sums and the decryption.
-  { name: 'doctored sum: Σβ of entry 0 moved by G', make: (b) => ((b.sums[0] = b.sums[0].slice(0, 64) + plusG(b.sums[0].slice(64))), resign(b)), expected: ['ENCRYPTED_SUM'] },
+  { name: 'doctored sum: Σβ of the sum of item 0 moved by G', make: (b) => ((b.sums[0] = b.sums[0].slice(0, 64) + plusG(b.sums[0].slice(64))), resign(b)), expected: ['ENCRYPTED_SUM'] },
   {
-    name: 'wrong decryption share: device 1\'s factor for entry 0 moved by G',
+    name: 'wrong decryption share: device 1\'s factor for sum 0 moved by G',
     make: (b) => ((b.decryption[0].factors[0] = plusG(b.decryption[0].factors[0])), resign(b)),
     expected: ['DECRYPTION_SHARE', 'DECRYPTION_SHARE', 'TALLY_MISMATCH'], // its proof fails; 1 valid share of 2 needed; no counts
   },
   {
-    name: 'wrong decryption share: device 2\'s proof for entry 4 changed',
+    name: 'wrong decryption share: device 2\'s proof for sum 1 changed',
     make: (b) => {
-      const p = b.decryption[1].proofs[4] as string;
-      b.decryption[1].proofs[4] = p.slice(0, 64) + bumpExponent(p.slice(64), 0);
+      const p = b.decryption[1].proofs[1] as string;
+      b.decryption[1].proofs[1] = p.slice(0, 64) + bumpExponent(p.slice(64), 0);
       return resign(b);
     },
     expected: ['DECRYPTION_SHARE', 'DECRYPTION_SHARE', 'TALLY_MISMATCH'],
