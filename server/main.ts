@@ -26,7 +26,7 @@ import { redirectHandler, SERVER_TIMEOUTS } from './http.ts';
 import { ensureSecretaryPassword, loadServerKey } from './keys.ts';
 import type { StreamLimits } from './streams.ts';
 import { serveClient } from './static.ts';
-import { loadTls, TlsConfigError, type TlsConfig, type TlsMaterial } from './tls.ts';
+import { TLS_SERVER_OPTIONS, loadTls, TlsConfigError, type TlsConfig, type TlsMaterial } from './tls.ts';
 import { backendChoice, describeBackends, toHex, useBackend } from '../crypto/index.ts';
 import { ed25519 } from '@noble/curves/ed25519.js';
 
@@ -85,7 +85,7 @@ export async function startServer(opts: StartOptions): Promise<Running> {
       {
         fetch: app.fetch, port: opts.port, hostname: host,
         ...(tls ? { createServer: createHttpsServer } : {}),
-        serverOptions: { ...SERVER_TIMEOUTS, ...(tls ? { key: tls.key, cert: tls.cert, handshakeTimeout: SERVER_TIMEOUTS.headersTimeout, minVersion: 'TLSv1.2' as const } : {}) },
+        serverOptions: { ...SERVER_TIMEOUTS, ...(tls ? { key: tls.key, cert: tls.cert, handshakeTimeout: SERVER_TIMEOUTS.headersTimeout, ...TLS_SERVER_OPTIONS } : {}) },
       },
       (info) => resolveStart({ server: server as unknown as HttpServer, port: info.port }),
     ) as unknown as HttpServer;

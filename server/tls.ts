@@ -17,7 +17,7 @@ import 'reflect-metadata'; // @peculiar/x509's dependency injection needs it bef
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { GeneralName, GeneralSubtree, GeneralSubtrees, NameConstraints, id_ce_nameConstraints } from '@peculiar/asn1-x509';
 import * as x509 from '@peculiar/x509';
-import { X509Certificate, createPrivateKey, webcrypto } from 'node:crypto';
+import { X509Certificate, constants as cryptoConstants, createPrivateKey, webcrypto } from 'node:crypto';
 import { createSecureContext } from 'node:tls';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { hostname, networkInterfaces } from 'node:os';
@@ -65,6 +65,15 @@ for (const r of PERMITTED_RANGES) {
   const [net, bits] = r.split('/') as [string, string];
   permittedIps.addSubnet(net, Number(bits), isIP(net) === 6 ? 'ipv6' : 'ipv4');
 }
+
+/**
+ * Options of the HTTPS server's TLS: TLS 1.2 or 1.3, and **no session resumption**. A tablet that
+ * resumed, for its anonymous cast, the session of its signed-in connection would let whoever holds
+ * the session keys link the two (protocol §11.1). SSL_OP_NO_TICKET stops stateless tickets in
+ * TLS 1.2 and 1.3; the server keeps no session cache (Node has no internal one, and no
+ * 'resumeSession' listener is installed), so nothing is resumed (tests/server/transport.test.ts).
+ */
+export const TLS_SERVER_OPTIONS = Object.freeze({ minVersion: 'TLSv1.2' as const, secureOptions: cryptoConstants.SSL_OP_NO_TICKET });
 
 /** True when the generated CA may vouch for this name or address (its name constraints). */
 export function withinConstraints(name: string): boolean {
