@@ -221,8 +221,10 @@ export function combineDecryptionShares(sums: readonly Ciphertext[], shares: rea
 
 // ── Discrete logarithm of a small count ──────────────────────────────────────────────────
 
-/** Baby steps j·G, j < BABY_MAX, keyed by encoding; grown on demand, never beyond BABY_MAX. */
-const BABY_MAX = 1024;
+/**
+ * Baby steps j·G keyed by encoding, grown on demand to the largest count asked for (0…n for n
+ * ballots; callers keep n ≤ MAX_COUNT, the bundle's ballot limit): a count is one look-up.
+ */
 const baby = new Map<string, number>();
 let babyNext = RP.ZERO; // (baby.size)·G
 
@@ -234,24 +236,16 @@ function babySteps(size: number): void {
 }
 
 /**
- * The m ∈ [0, max] with m·G = M, or null if there is none (protocol §9.3): baby-step giant-step
- * with at most 1024 baby steps (cached, bounded) and ⌈(max + 1)/1024⌉ giant steps.
+ * The m ∈ [0, max] with m·G = M, or null if there is none (protocol §9.3): a look-up among the
+ * cached baby steps 0…max (built once, up to MAX_COUNT + 1 of them).
  * @throws CryptoInputError BAD_TYPE (M), BAD_VALUE (max not an integer in [0, 100000]).
  */
 export function discreteLog(M: Element, max: number): number | null {
   if (!isElement(M)) refuse('BAD_TYPE', 'M must be an element');
   if (!Number.isSafeInteger(max) || max < 0 || max > MAX_COUNT) refuse('BAD_VALUE', `max must be an integer in [0, ${MAX_COUNT}]`);
-  const step = Math.min(max + 1, BABY_MAX);
-  babySteps(step);
-  const giant = mulPublic(BASE, BigInt(step));
-  let cur = M;
-  for (let base = 0; base <= max; base += step) {
-    // cur = M − base·G; a hit j (the table may be longer than `step`) means M = (base + j)·G.
-    const j = baby.get(toHex(cur.toBytes()));
-    if (j !== undefined) return base + j <= max ? base + j : null;
-    cur = cur.subtract(giant);
-  }
-  return null;
+  babySteps(max + 1);
+  const j = baby.get(toHex(M.toBytes())); // the table may be longer than max + 1
+  return j !== undefined && j <= max ? j : null;
 }
 
 /**
@@ -268,17 +262,16 @@ let packGiant: Element | null = null;
 
 /**
  * The digits (d_0, d_1) of a two-digit packed sum M = (d_0 + d_1·B)·G with d_0 + d_1 ≤ n, or
- * null (protocol §9.3). As d_0 ≤ n < B they are unique; they are found by trying d_1 = 0…n
- * against the cached baby steps (one look-up each while n < 1024).
+ * null (protocol §9.3). As d_0 ≤ n < B they are unique; they are found by trying d_1 = 0…n,
+ * one look-up each among the cached baby steps 0…n: at most n + 1 subtractions.
  */
 function packedDigitsOf(M: Element, n: number): [number, number] | null {
   packGiant ??= mulPublic(BASE, BigInt(PACK_BASE));
-  const small = n < BABY_MAX;
-  if (small) babySteps(n + 1);
+  babySteps(n + 1);
   let cur = M;
   for (let hi = 0; hi <= n; hi++, cur = cur.subtract(packGiant)) {
-    const lo = small ? baby.get(toHex(cur.toBytes())) : discreteLog(cur, n - hi);
-    if (lo !== undefined && lo !== null && lo <= n - hi) return [lo, hi];
+    const lo = baby.get(toHex(cur.toBytes()));
+    if (lo !== undefined && lo <= n - hi) return [lo, hi];
   }
   return null;
 }
