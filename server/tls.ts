@@ -4,7 +4,7 @@
  * the first start it creates, in a folder beside the database (`tls/`), a CA (ECDSA P-256,
  * ten years) and a server certificate signed by it for every name and address it serves
  * (`localhost`, the host name, `127.0.0.1`, `::1` and the machine's network addresses, or the
- * one `HOST` given). Later starts reuse both; the server certificate alone is made again when
+ * one `HOST` given, and the host of `PIAOJUE_PUBLIC_URL`). Later starts reuse both; the server certificate alone is made again when
  * an address was added or it has less than 30 days left, so tablets that trust the CA once keep
  * trusting the server. The CA is name-constrained to private networks (RFC 1918, loopback,
  * link-local, CGNAT, IPv6 ULA) and to `localhost`, `.local` and the host name, so a device that
