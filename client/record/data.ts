@@ -34,7 +34,8 @@ export async function loadBundle(ballotId: string): Promise<ServedBundle> {
   } catch {
     throw new Error(t('err.network'));
   }
-  const text = await res.text();
+  // The bytes as text exactly (a byte-order mark kept, as the verifier page reads a bundle: the strict reader refuses it).
+  const text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(await res.arrayBuffer());
   if (!res.ok) {
     let message = t('err.unexpected');
     try {
