@@ -49,11 +49,16 @@ function verifyInWorker(text: string, serverKey: string | null): Promise<Verdict
   });
 }
 
-/** What the verifier said, in words: verified; or complete but void; or not verified (with the codes). */
+/** The verifier's verdict: verified; complete but void (the only failure: more cast than issued, protocol §9); or not verified. */
+function verdictState(v: Verdict): 'ok' | 'void' | 'failed' {
+  if (v.ok) return 'ok';
+  return v.codes.length > 0 && v.codes.every((c) => c === 'COUNT_EXCEEDS_ISSUED') ? 'void' : 'failed';
+}
+
+/** The verdict in words (a failure with its codes). */
 function verdictWords(v: Verdict): string {
-  if (v.ok) return t('record.verify.ok');
-  if (v.codes.every((c) => c === 'COUNT_EXCEEDS_ISSUED')) return t('record.verify.void');
-  return t('record.verify.failed', { codes: v.codes.join(', ') });
+  const state = verdictState(v);
+  return state === 'failed' ? t('record.verify.failed', { codes: v.codes.join(', ') }) : t(`record.verify.${state}`);
 }
 
 export default function Record() {
@@ -102,10 +107,20 @@ function Fact(props: { label: string; children: JSX.Element; testid?: string }) 
   );
 }
 
-/** The result of one bundle: its kind's table, or the void notice (no outcome at all, protocol §9). */
+/** The result of one bundle: its kind's table, or the items voted on and the void notice (no count per item, no outcome: protocol §9). */
 function BundleResult(props: { bundle: Bundle; void: boolean }) {
   return (
-    <Show when={!props.void} fallback={<p class="record-void" data-testid="record-void">{t('record.void')}</p>}>
+    <Show
+      when={!props.void}
+      fallback={
+        <>
+          <ol class="record-items" data-testid="record-items">
+            <For each={props.bundle.ballot.items}>{(item) => <li>{clientKind(props.bundle.ballot.type).itemLabel(item)}</li>}</For>
+          </ol>
+          <p class="record-void" data-testid="record-void">{t('record.void')}</p>
+        </>
+      }
+    >
       <ResultTable ballot={props.bundle.ballot} tally={props.bundle.tally} class="record-table" />
     </Show>
   );
@@ -135,7 +150,7 @@ function BallotSheet(props: { meetingId: string; ballotId: string }) {
           const previous = () => d.ballots.find((x) => x.id === b.ballot.round.previous?.ballotId);
           return (
             <main class="record-main">
-              <article class="record-sheet" data-testid="record-sheet" data-verified={verdict() ? (verdict()!.ok ? 'ok' : 'failed') : 'pending'}>
+              <article class="record-sheet" data-testid="record-sheet" data-verified={verdict() ? verdictState(verdict()!) : 'pending'}>
                 <p class="record-org">{d.meeting.title}</p>
                 <h1 class="record-title" data-testid="record-heading">{sheetHeading(b.ballot.type)}</h1>
                 <table class="record-facts">

@@ -5,7 +5,8 @@
 // (page.pdf, A4) and the PDF's text is read back (unpdf): every figure of every bundle is in it —
 // 应到, 实到, 发出, 收回, 有效, 无效, each item's votes per option, rank and outcome — with the
 // bundle's id, the verifier's verdict, the scrutineers' names and the signature lines. The CSV
-// export parses back to the same counts; Ctrl+P on the console and on the projector prints the
+// export parses back to the same counts; a void ballot (a re-issued member cast twice) prints no
+// counts per item and no outcome, and the verifier's word that it is void; Ctrl+P on the console and on the projector prints the
 // result, not a blank page. The printed sheet is rendered at A4 to docs/img/ for the user guide.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import { extractText, getDocumentProxy } from 'unpdf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleId, type Bundle } from '../../crypto/index.ts';
 import { rehearse, type BallotReport, type Scenario } from '../../server/rehearse.ts';
+import { Jar, castVote, checkIn, closeAndPublish, issueAll, openNew, prepareVote, roster, setupMeeting, signIn } from '../helpers/server.ts';
 import { apiFrom, PASSWORD, ROOT, startHarness, until, VIEWPORTS, visible, type Harness } from './harness.ts';
 
 const SCRUTINEERS = ['何建国', '罗晓梅', '梁文斌'];
@@ -238,6 +240,42 @@ describe('the printed record of a meeting', () => {
       }
     }
   });
+
+  it('a void ballot’s sheet and minutes print its counts and that it is void, with no count per item and no outcome', async () => {
+    // Three standing members; one is re-issued a ballot (lost tablet) and casts both: 4 cast, 3 issued.
+    const jar = await signIn({ url: h.url, password: PASSWORD });
+    const m = await setupMeeting(jar, roster({ standing: 3 }, '无效'), '县委常委会（无效表决）');
+    const tablets = await checkIn({ url: h.url }, m, m.names());
+    const b = await openNew(jar, m, { type: 'decision' });
+    const toks = await issueAll(m.names().map((n) => tablets.get(n)!), b, m.devices);
+    const twice = m.names()[0]!;
+    await jar.ok('POST', `/api/ballots/${b.id}/reissue`, { memberId: m.idOf(twice) });
+    for (const d of m.devices) d.approve(b.id, m.idOf(twice));
+    toks.push(await tablets.get(twice)!.issue(b, m.devices));
+    const anon = new Jar(h.url, false);
+    for (const tk of toks) await castVote(anon, prepareVote(tk, ['agree']));
+    const { ballot, bundle } = await closeAndPublish(jar, m, b.id);
+    expect(ballot.status).toBe('void');
+    const page = await h.page(sec.context(), `/secretary/m/${m.id}/record/${b.id}`);
+    await until(async () => (await page.getByTestId('record-sheet').getAttribute('data-verified')) === 'void', 'the void verdict', 60_000);
+    const nominee = bundle.ballot.items[0]!.nominee;
+    for (const path of [`/secretary/m/${m.id}/record/${b.id}`, `/secretary/m/${m.id}/minutes`]) {
+      if (path.endsWith('minutes')) {
+        await page.goto(path);
+        await visible(page, 'minutes');
+      }
+      const text = flat(await pdfPages(await printPdf(page)));
+      has(text, `发出选票 3 张，收回 4 张，其中有效票 4 张、无效票 0 张`, path);
+      has(text, '收回选票多于发出选票，本次表决无效，不产生表决结果。', path);
+      expect(text.replace(/ /g, ''), path).toContain(bundleId(bundle));
+      has(text, nominee, path); // what was voted on, without counts
+      expect(text, path).not.toMatch(new RegExp(`${escape(nominee)} \\S+ \\d+ \\d+ \\d+`));
+      expect(text, path).not.toMatch(/同意票 \d/);
+      expect(await page.getByTestId('result-table').count(), path).toBe(0);
+      if (!path.endsWith('minutes')) has(text, '审计包完整；收回选票多于发出选票，依规本次表决无效。');
+    }
+    await page.getByTestId('record-void').first().screenshot({ path: join(ROOT, 'test-artifacts/screenshots/record-void.png') });
+  }, 180_000);
 
   it('Ctrl+P on the console and on the projector prints the results, not a blank page', async () => {
     await sec.goto(`/secretary/m/${meetingId}`);
