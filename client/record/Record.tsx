@@ -81,17 +81,12 @@ export default function Record() {
   );
 }
 
-/** Load the meeting (and, for a sheet, more); a refusal in words with what to do. */
-function useMeeting(meetingId: string) {
-  const [detail] = createResource(() => loadMeeting(meetingId));
-  return detail;
-}
-
-function Failure(props: { error: unknown }) {
+/** Why the record cannot be shown, in words (a refusal's own, e.g. 表决结果尚未公布), and the way back. */
+function Failure(props: { error?: unknown; words?: string; meetingId: string }) {
   return (
     <main class="record-main">
       <Notice kind="error" testid="record-error">
-        {messageOf(props.error)} <a href="/secretary">{t('record.toConsole')}</a>
+        {props.words ?? messageOf(props.error)} <a href={`/secretary/m/${props.meetingId}`}>{t('record.back')}</a>
       </Notice>
     </main>
   );
@@ -127,20 +122,21 @@ function BundleResult(props: { bundle: Bundle; void: boolean }) {
 }
 
 function BallotSheet(props: { meetingId: string; ballotId: string }) {
-  const detail = useMeeting(props.meetingId);
+  const [detail] = createResource(() => loadMeeting(props.meetingId));
   const [served] = createResource(() => loadBundle(props.ballotId));
-  const [verdict] = createResource(served, async (s) => verifyInWorker(s.text, await loadServerKey()));
+  const [verdict] = createResource(() => (served.state === 'ready' ? served() : undefined), async (s) => verifyInWorker(s.text, await loadServerKey()));
   const view = () => detail()?.ballots.find((b) => b.id === props.ballotId);
   const verifyUrl = () => `${publicOrigin()}/verify?bundle=${encodeURIComponent(bundlePath(props.ballotId))}`;
   return (
     <Switch fallback={<p class="record-main muted">{t('common.loading')}</p>}>
       <Match when={detail.error || served.error}>
-        <Failure error={detail.error ?? served.error} />
+        <Failure error={detail.error ?? served.error} meetingId={props.meetingId} />
       </Match>
-      <Match when={detail() && !view()}>
-        <Failure error={new Error(t('record.noBallot'))} />
+      <Match when={!detail.error && detail() && !view()}>
+        <Failure words={t('record.noBallot')} meetingId={props.meetingId} />
       </Match>
-      <Match when={detail() && served() && view()}>
+      {/* A resource read in error throws: each is read only once its error is known to be none. */}
+      <Match when={!detail.error && !served.error && detail() && served() && view()}>
         {(_) => {
           const d = detail()!;
           const s = served()!;
@@ -240,8 +236,8 @@ function Signatures(props: { rows: readonly { role: string; names: readonly stri
 }
 
 function Minutes(props: { meetingId: string }) {
-  const detail = useMeeting(props.meetingId);
-  const [bundles] = createResource(detail, async (d) => {
+  const [detail] = createResource(() => loadMeeting(props.meetingId));
+  const [bundles] = createResource(() => (detail.state === 'ready' ? detail() : undefined), async (d) => {
     const out = new Map<string, ServedBundle>();
     for (const b of d.ballots) if (hasBundle(b)) out.set(b.id, await loadBundle(b.id));
     return out;
@@ -259,9 +255,9 @@ function Minutes(props: { meetingId: string }) {
   return (
     <Switch fallback={<p class="record-main muted">{t('common.loading')}</p>}>
       <Match when={detail.error || bundles.error}>
-        <Failure error={detail.error ?? bundles.error} />
+        <Failure error={detail.error ?? bundles.error} meetingId={props.meetingId} />
       </Match>
-      <Match when={detail() && bundles()}>
+      <Match when={!detail.error && !bundles.error && detail() && bundles()}>
         {(_) => {
           const d = detail()!;
           const got = bundles()!;

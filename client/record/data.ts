@@ -7,7 +7,7 @@
  * bundle's tally; nothing is counted again here (the sheets' words: client/record/lines.ts).
  */
 import { bundleId, type Bundle } from '../../crypto/index.ts';
-import { request } from '../api.ts';
+import { ApiFailure, request } from '../api.ts';
 import { acceptLanguage, t } from '../i18n.ts';
 import { sec } from '../secretary/session.ts';
 import type { BallotView, MeetingDetail } from '../types.ts';
@@ -32,18 +32,18 @@ export async function loadBundle(ballotId: string): Promise<ServedBundle> {
   try {
     res = await fetch(bundlePath(ballotId), { credentials: 'omit', cache: 'no-store', headers: { 'Accept-Language': acceptLanguage() } });
   } catch {
-    throw new Error(t('err.network'));
+    throw new ApiFailure('NETWORK', 0, t('err.network'));
   }
   // The bytes as text exactly (a byte-order mark kept, as the verifier page reads a bundle: the strict reader refuses it).
   const text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(await res.arrayBuffer());
   if (!res.ok) {
-    let message = t('err.unexpected');
+    let body: { error?: unknown; message?: unknown } = {};
     try {
-      message = (JSON.parse(text) as { message?: string }).message ?? message;
+      body = JSON.parse(text) as typeof body;
     } catch {
       /* not JSON */
     }
-    throw new Error(message);
+    throw new ApiFailure(typeof body.error === 'string' ? body.error : `HTTP_${res.status}`, res.status, typeof body.message === 'string' ? body.message : t('err.unexpected'));
   }
   const bundle = JSON.parse(text) as Bundle;
   return { text, bundle, id: bundleId(bundle) };

@@ -496,7 +496,7 @@ function BallotCard(props: { ctx: MeetingCtx; ballotId: string }) {
                 <a href={`/verify?bundle=${encodeURIComponent(bundleUrl())}`} target="_blank" rel="noopener" data-testid="verify-link">
                   {t('sec.ballot.verify')}
                 </a>
-                <a href={recordPath(b().meetingId, b().id)} target="_blank" rel="noopener" data-testid="record-link">
+                <a class="btn btn-secondary btn-small" href={recordPath(b().meetingId, b().id)} target="_blank" rel="noopener" data-testid="record-link">
                   {t('sec.ballot.record', { heading: sheetHeading(b().type) })}
                 </a>
               </p>

@@ -158,6 +158,14 @@ describe('the printed record of a meeting', () => {
     for (const { report } of published) expect(links.map((l) => l[0])).toContain(`/secretary/m/${meetingId}/record/${report.bundleJson.ballot.id}`);
     expect(links.map((l) => l[1])).toContain('打印征求意见结果');
     expect(await sec.getByTestId('minutes-link').getAttribute('href')).toBe(`/secretary/m/${meetingId}/minutes`);
+    await sec.getByTestId('record-link').first().scrollIntoViewIfNeeded();
+    await h.shot(sec, 'record-console-links');
+    // A sheet that cannot be made says why and leads back to the console.
+    const page = await h.page(sec.context(), `/secretary/m/${meetingId}/record/bnope`);
+    await visible(page, 'record-error');
+    expect(await page.getByTestId('record-error').innerText()).toMatch(/找不到|未找到/);
+    expect(await page.getByTestId('record-error').getByRole('link').getAttribute('href')).toBe(`/secretary/m/${meetingId}`);
+    await page.close();
   });
 
   it('each ballot’s sheet prints to one A4 page with every figure of its bundle, the verdict, the QR address and the lines to sign', async () => {
