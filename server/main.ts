@@ -28,7 +28,7 @@ import { ensureSecretaryPassword, loadServerKey } from './keys.ts';
 import type { StreamLimits } from './streams.ts';
 import { serveClient } from './static.ts';
 import { loadTls, TlsConfigError, type TlsConfig, type TlsMaterial } from './tls.ts';
-import { addresses, hostOf, parsePublicUrl, PublicUrlError, type Interfaces } from './address.ts';
+import { addresses, hostOf, isWildcard, parsePublicUrl, PublicUrlError, type Interfaces } from './address.ts';
 import { backendChoice, describeBackends, toHex, useBackend } from '../crypto/index.ts';
 import { ed25519 } from '@noble/curves/ed25519.js';
 
@@ -127,7 +127,11 @@ export async function startServer(opts: StartOptions): Promise<Running> {
     console.log(`piaojue 票决 is running at ${publicUrl}${configured ? ' (PIAOJUE_PUBLIC_URL)' : ''}`);
     console.log(`  listening on: ${reach.listening.join('   ')}`);
     if (!configured && reach.listening.length > 2) console.log('  slips and QR codes use the first address; set PIAOJUE_PUBLIC_URL to use another');
-    if (publicUrl.includes('://127.0.0.1:')) console.log('  WARNING: no network address found; tablets cannot reach 127.0.0.1. Connect this machine to the meeting room\'s network and start again');
+    if (/^https?:\/\/(127\.|\[::1\]|localhost[:/]|localhost$)/.test(publicUrl)) {
+      console.log(isWildcard(host)
+        ? '  WARNING: no network address found; tablets cannot reach 127.0.0.1. Connect this machine to the meeting room\'s network and start again'
+        : `  note: HOST=${host} answers this machine only; no tablet can connect`);
+    }
     console.log(`  tablets: ${publicUrl}/   secretary: ${publicUrl}/secretary   verifier: ${publicUrl}/verify   device set-up: ${publicUrl}/setup`);
     if (tls?.source === 'generated') {
       console.log(`  certificate authority (trust it once on every tablet, see ${publicUrl}/setup): SHA-256 ${tls.fingerprint}`);

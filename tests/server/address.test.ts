@@ -121,6 +121,22 @@ describe('npm start on a machine with a LAN address', () => {
     }
   });
 
+  it('warns when tablets could not reach it: no LAN address at all, or HOST bound to this machine alone', async () => {
+    const lines: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void lines.push(a.join(' ')));
+    const cases: [string, Interfaces, string][] = [
+      ['0.0.0.0', { lo: [v4('127.0.0.1', true)] }, 'WARNING: no network address found; tablets cannot reach 127.0.0.1'],
+      ['127.0.0.1', ROOM, 'note: HOST=127.0.0.1 answers this machine only; no tablet can connect'],
+    ];
+    for (const [host, interfaces, warning] of cases) {
+      lines.length = 0;
+      const running = await startServer({ dbPath: join(temp(), 'piaojue.db'), port: 0, host, password: 'address-password', workers: 0, interfaces, redirectPort: undefined });
+      await running.close();
+      expect(running.publicUrl).toBe(running.url);
+      expect(lines.join('\n')).toContain(warning);
+    }
+  });
+
   it('refuses a PIAOJUE_PUBLIC_URL that is not an address, before listening', async () => {
     const dir = temp();
     await expect(startServer({ dbPath: join(dir, 'piaojue.db'), port: 0, host: '127.0.0.1', password: 'address-password', workers: 0, quiet: true, publicUrl: '192.168.1.10' }))
