@@ -153,10 +153,10 @@ function BallotSheet(props: { meetingId: string; ballotId: string }) {
                   <tbody>
                     <Fact label={t('record.meeting')}>{d.meeting.title}</Fact>
                     <Fact label={t('record.ballot')} testid="record-ballot">{b.ballot.title}</Fact>
-                    <Fact label={t('record.type')}>{typeWord(b.ballot.type)}（{t(`type.${b.ballot.type}.who`)}）</Fact>
+                    <Fact label={t('record.type')}>{typeWord(b.ballot.type)}{t('record.paren', { text: t(`type.${b.ballot.type}.who`) })}</Fact>
                     <Fact label={t('record.round')} testid="record-round">
                       {roundWord(b.ballot.round.number)}
-                      <Show when={previous()}>{(p) => <>（{t('round.previous', { title: p().title })}）</>}</Show>
+                      <Show when={previous()}>{(p) => <>{t('record.paren', { text: t('round.previous', { title: p().title }) })}</>}</Show>
                     </Fact>
                     <Fact label={t('record.rule')}>{kind.ruleWords(b.ballot)} {quorumSentence(b.ballot.rule)}</Fact>
                     <Fact label={t('record.attendance')} testid="record-turnout">{turnoutLine(b.tally)}</Fact>
@@ -262,10 +262,12 @@ function Minutes(props: { meetingId: string }) {
           const d = detail()!;
           const got = bundles()!;
           const lists = attendanceLists(d.members);
-          const names = (ms: readonly { name: string }[]) => ms.map((m) => m.name).join('、');
+          const names = (ms: readonly { name: string }[]) => ms.map((m) => m.name).join(t('record.nameSep'));
+          /** 6 人：卢海涛、余洋 … (the count alone when nobody is listed). */
+          const people = (ms: readonly { name: string }[]) => (ms.length ? t('record.minutes.list', { n: ms.length, names: names(ms) }) : t('record.minutes.people', { n: 0 }));
           const byKind = () => {
             const kinds = [...new Set(d.members.map((m) => m.kind))];
-            return kinds.map((k) => t('record.kindCount', { kind: kindWord(k), n: d.members.filter((m) => m.kind === k).length })).join('，');
+            return kinds.map((k) => t('record.kindCount', { kind: kindWord(k), n: d.members.filter((m) => m.kind === k).length })).join(t('record.listSep'));
           };
           return (
             <main class="record-main">
@@ -283,19 +285,19 @@ function Minutes(props: { meetingId: string }) {
                   <tbody>
                     <Fact label={t('record.meeting')}>{d.meeting.title}</Fact>
                     <Fact label={t('record.minutes.roster')} testid="minutes-roster">
-                      {t('record.minutes.rosterLine', { n: d.members.length })}{byKind() ? `（${byKind()}）` : ''}
+                      {t('record.minutes.rosterLine', { n: d.members.length })}{byKind() ? t('record.paren', { text: byKind() }) : ''}
                     </Fact>
                     <Fact label={t('record.minutes.present')} testid="minutes-present">
-                      {t('record.minutes.people', { n: lists.present.length })}{lists.present.length ? `：${names(lists.present)}` : ''}
+                      {people(lists.present)}
                     </Fact>
                     <Show when={lists.leave.length}>
-                      <Fact label={t('record.minutes.leave')} testid="minutes-leave">{t('record.minutes.people', { n: lists.leave.length })}：{names(lists.leave)}</Fact>
+                      <Fact label={t('record.minutes.leave')} testid="minutes-leave">{people(lists.leave)}</Fact>
                     </Show>
                     <Show when={lists.left.length}>
-                      <Fact label={t('record.minutes.left')} testid="minutes-left">{t('record.minutes.people', { n: lists.left.length })}：{names(lists.left)}</Fact>
+                      <Fact label={t('record.minutes.left')} testid="minutes-left">{people(lists.left)}</Fact>
                     </Show>
                     <Show when={lists.absent.length}>
-                      <Fact label={t('record.minutes.absent')} testid="minutes-absent">{t('record.minutes.people', { n: lists.absent.length })}：{names(lists.absent)}</Fact>
+                      <Fact label={t('record.minutes.absent')} testid="minutes-absent">{people(lists.absent)}</Fact>
                     </Show>
                     <Fact label={t('record.sign.scrutineer')} testid="minutes-scrutineers">{names(d.scrutiny.scrutineers) || t('record.minutes.none')}</Fact>
                     <Fact label={t('record.minutes.ballots')}>{t('record.minutes.ballotCount', { n: d.ballots.length })}</Fact>
@@ -309,9 +311,9 @@ function Minutes(props: { meetingId: string }) {
                       <section class="minutes-ballot" data-testid="minutes-ballot" data-ballot={b.id}>
                         <h3>
                           {i() + 1}. {b.title}
-                          <Show when={b.round.number > 1}>（{roundWord(b.round.number)}）</Show>
+                          <Show when={b.round.number > 1}>{t('record.paren', { text: roundWord(b.round.number) })}</Show>
                         </h3>
-                        <p class="muted">{typeWord(b.type)}。{clientKind(b.type).ruleWords(b)} {quorumSentence(b.rule)}</p>
+                        <p class="muted">{t('record.minutes.kindRule', { type: typeWord(b.type), rule: `${clientKind(b.type).ruleWords(b)} ${quorumSentence(b.rule)}` })}</p>
                         <Show when={s} fallback={<p data-testid="minutes-pending">{t('record.minutes.notOut', { status: statusWord(b.status) })}</p>}>
                           {(x) => (
                             <>

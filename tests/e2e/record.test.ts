@@ -191,6 +191,14 @@ describe('the printed record of a meeting', () => {
         // The sheet for docs/user-guide.md as it prints: on screen it is one A4 page (210 × 297 mm at 96 dpi) with its margins.
         await page.getByTestId('record-sheet').screenshot({ path: join(ROOT, 'docs/img/record-sheet-a4.png') });
         await h.shot(page, 'record-sheet-1440x900');
+        // In English too, from the same bundle.
+        await page.locator('.lang-switch').click();
+        expect(await page.getByTestId('record-heading').innerText()).toBe('Ballot result sheet');
+        const t = b.tally;
+        expect(await page.getByTestId('record-counts').innerText()).toBe(`${t.issued} ballots issued, ${t.cast} returned: ${t.valid} valid, ${t.invalid} invalid`);
+        expect(await page.getByTestId('record-verdict').innerText()).toContain('Verified: the bundle is complete');
+        await page.locator('.lang-switch').click();
+        expect(await page.getByTestId('record-heading').innerText()).toBe('表决结果单');
       }
     }
   }, 240_000);
