@@ -42,6 +42,8 @@ export type AppDeps = {
   readonly caFingerprint?: string | null;
   /** Port of the plain-HTTP redirect listener, if one runs (the set-up page links its `/ca.crt`). */
   readonly redirectPort?: () => number | undefined;
+  /** The address tablets use (server/address.ts), once known; null: the address each request came to. */
+  readonly publicUrl?: () => string | null;
 };
 
 /** Build the application. */
@@ -71,7 +73,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api', tabletRoutes(ctx));
   app.route('/api', scrutineerRoutes(ctx));
   app.route('/api', secretaryRoutes(ctx));
-  app.route('/', setupRoutes({ ca: deps.caCertificate ?? null, fingerprint: deps.caFingerprint ?? null, redirectPort: deps.redirectPort ?? (() => undefined) }));
+  app.route('/', setupRoutes({ ca: deps.caCertificate ?? null, fingerprint: deps.caFingerprint ?? null, redirectPort: deps.redirectPort ?? (() => undefined), publicUrl: deps.publicUrl ?? (() => null) }));
   deps.client?.(app);
   // The live caps and counters, for tests and the soak bench.
   return Object.assign(app, { streams: ctx.streams, limits: ctx.limits });

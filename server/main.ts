@@ -7,7 +7,8 @@
  * `tls/` beside it), PORT (8443), HOST (0.0.0.0), PIAOJUE_TLS_CERT and PIAOJUE_TLS_KEY (the
  * organization's own PEM certificate and key instead of the generated ones),
  * PIAOJUE_REDIRECT_PORT (8080: plain HTTP that only redirects to HTTPS and hands out the CA
- * certificate; `off` for none), PIAOJUE_HTTP=1 (lab only: plain HTTP on PORT, default 8080, no
+ * certificate; `off` for none), PIAOJUE_PUBLIC_URL (the address tablets use, printed on the
+ * slips and in QR codes; default the first LAN address, server/address.ts), PIAOJUE_HTTP=1 (lab only: plain HTTP on PORT, default 8080, no
  * TLS at all), PIAOJUE_SECRETARY_PASSWORD (first start only), PIAOJUE_LOG=debug (request
  * lines), PIAOJUE_WORKERS (crypto worker threads; default one per core, 0 = crypto on the main
  * thread), PIAOJUE_CRYPTO (crypto backends: fast, the default — mcl-wasm and libsodium where
@@ -27,11 +28,17 @@ import { ensureSecretaryPassword, loadServerKey } from './keys.ts';
 import type { StreamLimits } from './streams.ts';
 import { serveClient } from './static.ts';
 import { TLS_SERVER_OPTIONS, loadTls, TlsConfigError, type TlsConfig, type TlsMaterial } from './tls.ts';
+import { addresses, hostOf, isWildcard, parsePublicUrl, PublicUrlError, type Interfaces } from './address.ts';
 import { backendChoice, describeBackends, toHex, useBackend } from '../crypto/index.ts';
 import { ed25519 } from '@noble/curves/ed25519.js';
 
 export type Running = {
+  /** The URL of this machine's own loopback (or of the one HOST given): what local tools and tests use. */
   url: string;
+  /** The address tablets use (PIAOJUE_PUBLIC_URL, else the first LAN address): on slips, QR codes and the record. */
+  publicUrl: string;
+  /** Every URL listened on that a device could open, the public one first. */
+  listening: readonly string[];
   /** The TLS material served (null in lab mode). */
   tls: TlsMaterial | null;
   /** The plain-HTTP redirect listener's URL, when one runs. */
@@ -53,13 +60,22 @@ export type StartOptions = {
   redirectPort?: number;
   /** Caps on event streams (server/streams.ts); defaults for a 1000-member meeting. */
   streams?: Partial<StreamLimits>;
+  /** PIAOJUE_PUBLIC_URL as given (checked here); default: the first LAN address. */
+  publicUrl?: string;
+  /** The machine's network interfaces (tests pass their own; default `os.networkInterfaces()`). */
+  interfaces?: Interfaces;
 };
 
 /** Start the server; resolves once it listens. Used by `npm start`, rehearse and tests. */
 export async function startServer(opts: StartOptions): Promise<Running> {
   const cryptoBackend = describeBackends(await useBackend(backendChoice(process.env.PIAOJUE_CRYPTO)));
   const host = opts.host ?? '0.0.0.0';
-  const tlsConfig = opts.tls === undefined ? { dir: join(dirname(opts.dbPath), 'tls'), host } : opts.tls;
+  const configured = opts.publicUrl === undefined || opts.publicUrl === '' ? undefined : parsePublicUrl(opts.publicUrl);
+  const given = opts.tls === undefined ? { dir: join(dirname(opts.dbPath), 'tls'), host } : opts.tls;
+  // A generated certificate covers the public address too (a name or an address of PIAOJUE_PUBLIC_URL).
+  const tlsConfig: TlsConfig | false = given !== false && 'dir' in given
+    ? { ...given, names: [...(given.names ?? []), ...(configured ? [hostOf(configured)] : [])], interfaces: given.interfaces ?? opts.interfaces }
+    : given;
   const tls = tlsConfig === false ? null : await loadTls(tlsConfig);
   const store = openStore(opts.dbPath);
   const serverKey = loadServerKey(store.db);
@@ -67,6 +83,7 @@ export async function startServer(opts: StartOptions): Promise<Running> {
   pruneSessions(store.db, Date.now());
   const pool = createCryptoPool(opts.workers);
   let redirectPort: number | undefined;
+  let reach: ReturnType<typeof addresses> | null = null;
   const app = createApp({
     store,
     serverKey,
@@ -78,6 +95,7 @@ export async function startServer(opts: StartOptions): Promise<Running> {
     caCertificate: tls?.ca ?? null,
     caFingerprint: tls?.ca ? tls.fingerprint : null,
     redirectPort: () => redirectPort,
+    publicUrl: () => reach?.publicUrl ?? null,
   });
   const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   const main = await new Promise<{ server: HttpServer; port: number }>((resolveStart, reject) => {
@@ -92,6 +110,8 @@ export async function startServer(opts: StartOptions): Promise<Running> {
     server.once('error', reject);
   });
   const url = `${tls ? 'https' : 'http'}://${shown}:${main.port}`;
+  reach = addresses({ protocol: tls ? 'https' : 'http', host, port: main.port, configured, interfaces: opts.interfaces });
+  const publicUrl = reach.publicUrl;
   let redirect: HttpServer | null = null;
   let redirectUrl: string | null = null;
   if (tls && opts.redirectPort !== undefined) {
@@ -104,10 +124,17 @@ export async function startServer(opts: StartOptions): Promise<Running> {
     redirectPort = port;
   }
   if (!opts.quiet) {
-    console.log(`piaojue 票决 is running at ${url}`);
-    console.log(`  tablets: ${url}/   secretary: ${url}/secretary   verifier: ${url}/verify   device set-up: ${url}/setup`);
+    console.log(`piaojue 票决 is running at ${publicUrl}${configured ? ' (PIAOJUE_PUBLIC_URL)' : ''}`);
+    console.log(`  listening on: ${reach.listening.join('   ')}`);
+    if (!configured && reach.listening.length > 2) console.log('  slips and QR codes use the first address; set PIAOJUE_PUBLIC_URL to use another');
+    if (/^https?:\/\/(127\.|\[::1\]|localhost[:/]|localhost$)/.test(publicUrl)) {
+      console.log(isWildcard(host)
+        ? '  WARNING: no network address found; tablets cannot reach 127.0.0.1. Connect this machine to the meeting room\'s network and start again'
+        : `  note: HOST=${host} answers this machine only; no tablet can connect`);
+    }
+    console.log(`  tablets: ${publicUrl}/   secretary: ${publicUrl}/secretary   verifier: ${publicUrl}/verify   device set-up: ${publicUrl}/setup`);
     if (tls?.source === 'generated') {
-      console.log(`  certificate authority (trust it once on every tablet, see ${url}/setup): SHA-256 ${tls.fingerprint}`);
+      console.log(`  certificate authority (trust it once on every tablet, see ${publicUrl}/setup): SHA-256 ${tls.fingerprint}`);
       console.log(`  the certificate covers: ${tls.names.join(', ')}`);
       if (tls.outside.length) console.log(`  not covered (not a private-network address; use PIAOJUE_TLS_CERT for it): ${tls.outside.join(', ')}`);
     } else if (tls) {
@@ -115,7 +142,10 @@ export async function startServer(opts: StartOptions): Promise<Running> {
     } else {
       console.log('  WARNING: plain HTTP (PIAOJUE_HTTP=1, lab only): anybody on the network reads sign-in codes, cookies and casts');
     }
-    if (redirectUrl) console.log(`  plain HTTP at ${redirectUrl} only redirects to HTTPS and hands out the CA certificate (${redirectUrl}/ca.crt)`);
+    if (redirectUrl) {
+      const plain = `http://${new URL(publicUrl).host.replace(/:\d+$/, '')}:${redirectPort}`;
+      console.log(`  plain HTTP at ${plain} only redirects to HTTPS and hands out the CA certificate (${plain}/ca.crt)`);
+    }
     console.log(`  server key (Ed25519): ${toHex(ed25519.getPublicKey(serverKey))}   crypto: ${cryptoBackend}`);
     if (generated) console.log(`  secretary password (shown only this once; write it down and keep it safe): ${generated}`);
   }
@@ -126,6 +156,8 @@ export async function startServer(opts: StartOptions): Promise<Running> {
     });
   return {
     url,
+    publicUrl,
+    listening: reach.listening,
     tls,
     redirectUrl,
     close: async () => {
@@ -162,9 +194,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       password: process.env.PIAOJUE_SECRETARY_PASSWORD,
       log: process.env.PIAOJUE_LOG === 'debug',
       workers: process.env.PIAOJUE_WORKERS ? Number(process.env.PIAOJUE_WORKERS) : undefined,
+      publicUrl: process.env.PIAOJUE_PUBLIC_URL,
     });
   } catch (e) {
-    if (!(e instanceof TlsConfigError) && (e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
+    if (!(e instanceof TlsConfigError) && !(e instanceof PublicUrlError) && (e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
     console.error(`piaojue: ${(e as Error).message}`);
     process.exit(1);
   }

@@ -4,7 +4,7 @@
  * the first start it creates, in a folder beside the database (`tls/`), a CA (ECDSA P-256,
  * ten years) and a server certificate signed by it for every name and address it serves
  * (`localhost`, the host name, `127.0.0.1`, `::1` and the machine's network addresses, or the
- * one `HOST` given). Later starts reuse both; the server certificate alone is made again when
+ * one `HOST` given, and the host of `PIAOJUE_PUBLIC_URL`). Later starts reuse both; the server certificate alone is made again when
  * an address was added or it has less than 30 days left, so tablets that trust the CA once keep
  * trusting the server. The CA is name-constrained to private networks (RFC 1918, loopback,
  * link-local, CGNAT, IPv6 ULA) and to `localhost`, `.local` and the host name, so a device that
@@ -23,6 +23,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSy
 import { hostname, networkInterfaces } from 'node:os';
 import { BlockList, isIP } from 'node:net';
 import { join } from 'node:path';
+import type { Interfaces } from './address.ts';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
@@ -52,7 +53,15 @@ export type TlsMaterial = {
 };
 
 export type TlsConfig =
-  | { readonly dir: string; readonly host?: string; readonly now?: () => number }
+  | {
+      readonly dir: string;
+      readonly host?: string;
+      readonly now?: () => number;
+      /** More names the certificate must cover: the host of PIAOJUE_PUBLIC_URL (server/address.ts). */
+      readonly names?: readonly string[];
+      /** The machine's interfaces (tests pass their own; default `os.networkInterfaces()`). */
+      readonly interfaces?: Interfaces;
+    }
   | { readonly certFile: string; readonly keyFile: string };
 
 /** The error shown when a certificate or key given by the organization cannot be used. */
@@ -86,12 +95,12 @@ export function withinConstraints(name: string): boolean {
 /**
  * Every name and address a server bound to `host` answers on (all interfaces for 0.0.0.0 / ::).
  */
-export function servedNames(host = '0.0.0.0'): string[] {
+export function servedNames(host = '0.0.0.0', interfaces: Interfaces = networkInterfaces()): string[] {
   const names = new Set<string>(['localhost', '127.0.0.1', '::1']);
   if (host === '0.0.0.0' || host === '::' || host === '') {
     const h = hostname().toLowerCase();
     if (/^[a-z0-9-]{1,63}$/.test(h)) names.add(h).add(`${h}.local`);
-    for (const list of Object.values(networkInterfaces()))
+    for (const list of Object.values(interfaces))
       for (const a of list ?? []) if (!(a.family === 'IPv6' && a.scopeid)) names.add(a.address);
   } else {
     names.add(host);
@@ -104,7 +113,8 @@ export async function loadTls(config: TlsConfig): Promise<TlsMaterial> {
   if ('certFile' in config) return organizationTls(config.certFile, config.keyFile);
   const now = config.now ?? Date.now;
   mkdirSync(config.dir, { recursive: true, mode: 0o700 });
-  const names = servedNames(config.host).filter(withinConstraints);
+  const wanted = [...new Set([...servedNames(config.host, config.interfaces), ...(config.names ?? [])])];
+  const names = wanted.filter(withinConstraints);
   const ca = await loadOrCreateCa(config.dir, now());
   const file = (n: string) => join(config.dir, n);
   let server = existsSync(file('server.pem')) && existsSync(file('server-key.pem'))
@@ -122,7 +132,7 @@ export async function loadTls(config: TlsConfig): Promise<TlsMaterial> {
     ca: ca.pem,
     fingerprint: fingerprintOf(ca.pem),
     names: covered.split(', ').map((s) => s.replace(/^(DNS|IP Address):/, '')),
-    outside: servedNames(config.host).filter((n) => !withinConstraints(n)),
+    outside: wanted.filter((n) => !withinConstraints(n)),
     source: 'generated',
   };
 }

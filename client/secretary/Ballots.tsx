@@ -25,6 +25,8 @@ import { QuorumLine } from './Attendance.tsx';
 import type { MeetingCtx } from './Meeting.tsx';
 import { ScrutinyStatus } from './Scrutiny.tsx';
 import { sec } from './session.ts';
+import { sheetHeading } from '../record/lines.ts';
+import { recordPath } from '../record/paths.ts';
 
 const entitledOn = (type: KindId, kind: MemberKind) => clientKind(type).crypto.entitled.includes(kind);
 
@@ -493,6 +495,9 @@ function BallotCard(props: { ctx: MeetingCtx; ballotId: string }) {
                 </a>
                 <a href={`/verify?bundle=${encodeURIComponent(bundleUrl())}`} target="_blank" rel="noopener" data-testid="verify-link">
                   {t('sec.ballot.verify')}
+                </a>
+                <a class="btn btn-secondary btn-small" href={recordPath(b().meetingId, b().id)} target="_blank" rel="noopener" data-testid="record-link">
+                  {t('sec.ballot.record', { heading: sheetHeading(b().type) })}
                 </a>
               </p>
               <Show when={next()}>{(n) => <NextRoundPanel ctx={props.ctx} ballot={b()} next={n()} />}</Show>

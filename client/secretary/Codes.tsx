@@ -2,10 +2,12 @@
  * @module client/secretary/Codes
  * Sign-in codes and the printable A4 sheet of sign-in slips (name, title, code, and a QR
  * code of `${origin}/?code=CODE` that opens the tablet page with the code filled in; for a
- * scrutineer, `${origin}/scrutineer?code=CODE`, the scrutineer page).
+ * scrutineer, `${origin}/scrutineer?code=CODE`, the scrutineer page), where origin is the
+ * address tablets reach (client/address.ts), not necessarily the one this console was opened at.
  * Codes come back from the server once, in plaintext; they live only in page memory.
  */
 import { createSignal, For, Show } from 'solid-js';
+import { publicOrigin } from '../address.ts';
 import { messageOf } from '../api.ts';
 import { t } from '../i18n.ts';
 import type { IssuedCode, MemberView, ScrutineerCode } from '../types.ts';
@@ -16,12 +18,12 @@ import { sec } from './session.ts';
 
 /** The QR payload of a code: the tablet page with the code, which it prefills and asks the member to confirm. */
 export function codeLink(code: string): string {
-  return `${location.origin}/?code=${encodeURIComponent(code)}`;
+  return `${publicOrigin()}/?code=${encodeURIComponent(code)}`;
 }
 
 /** The QR payload of a scrutineer's code: the scrutineer page with the code prefilled. */
 export function scrutineerLink(code: string): string {
-  return `${location.origin}/scrutineer?code=${encodeURIComponent(code)}`;
+  return `${publicOrigin()}/scrutineer?code=${encodeURIComponent(code)}`;
 }
 
 /** One printable slip: a member's sign-in code, or a scrutineer's. */
@@ -90,7 +92,7 @@ export function SlipSheet(props: { slips: readonly SlipData[]; members: readonly
                 <p class="slip-title">{s.role === 'scrutineer' ? t('sec.slip.scrRole') : titleOf(s.memberId)}</p>
                 <p class="slip-code mono">{s.code}</p>
                 <p class="slip-help">{scr ? t('sec.slip.scrInstructions') : t('sec.slip.instructions')}</p>
-                <p class="slip-url mono">{location.origin}/{scr ? 'scrutineer' : ''}</p>
+                <p class="slip-url mono">{publicOrigin()}/{scr ? 'scrutineer' : ''}</p>
               </div>
               <div class="slip-qr">
                 <QrCode text={scr ? scrutineerLink(s.code) : codeLink(s.code)} label={s.code} />

@@ -15,6 +15,7 @@ import Codes, { SlipSheet, type SlipData } from './Codes.tsx';
 import Roster from './Roster.tsx';
 import Scrutiny from './Scrutiny.tsx';
 import { go, sec } from './session.ts';
+import { minutesPath } from '../record/paths.ts';
 
 /** Refresh interval while a ballot is open or closed (issuance and decryption move fast). */
 const POLL_OPEN_MS = 3000;
@@ -51,6 +52,10 @@ export default function Meeting(props: { meetingId: string }) {
     setPrinting(which);
     window.print();
   };
+  // The slips print from the tabs that make them (打印 there, or Ctrl+P) while there are any;
+  // anywhere else Ctrl+P prints the console as shown (the ballots and their results), never a blank page.
+  const slipsPrint = () =>
+    (tab() === 'codes' || tab() === 'scrutiny') && (printing() === 'scrutineers' ? scrutineerSlips() : slips()).length > 0;
   let first = true;
 
   const reload = async () => {
@@ -99,7 +104,7 @@ export default function Meeting(props: { meetingId: string }) {
 
   return (
     <>
-      <main class="sec-main no-print">
+      <main class="sec-main" classList={{ 'no-print': slipsPrint(), 'print-console': !slipsPrint() }}>
         <p class="crumbs">
           <a
             href="/secretary"
@@ -130,6 +135,9 @@ export default function Meeting(props: { meetingId: string }) {
                   <div class="meeting-head-actions">
                     <a class="btn btn-secondary" href={`/screen/${d().meeting.id}`} target="_blank" rel="noopener" data-testid="screen-link">
                       {t('sec.tab.screen')}
+                    </a>
+                    <a class="btn btn-secondary" href={minutesPath(d().meeting.id)} target="_blank" rel="noopener" data-testid="minutes-link">
+                      {t('sec.meeting.minutes')}
                     </a>
                     <Show when={!ended()}>
                       <button type="button" class="btn btn-danger" onClick={() => void endMeeting()} data-testid="end-meeting">
@@ -172,7 +180,7 @@ export default function Meeting(props: { meetingId: string }) {
           }}
         </Show>
       </main>
-      <SlipSheet slips={printing() === 'scrutineers' ? scrutineerSlips() : slips()} members={detail()?.members ?? []} meetingTitle={detail()?.meeting.title ?? ''} class="print-only" />
+      <SlipSheet slips={printing() === 'scrutineers' ? scrutineerSlips() : slips()} members={detail()?.members ?? []} meetingTitle={detail()?.meeting.title ?? ''} class={slipsPrint() ? 'print-only' : 'print-only print-never'} />
     </>
   );
 }

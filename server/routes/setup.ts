@@ -3,14 +3,15 @@
  * Device set-up (docs/api.md § Set-up): what a tablet needs to trust this server once — the
  * generated certificate authority's certificate (`GET /ca.crt`) and `GET /api/setup` for the
  * `/setup` page (the CA's SHA-256 fingerprint to compare, and where to download it over plain
- * HTTP when the redirect listener runs, for the page's QR code). With the organization's own
+ * HTTP when the redirect listener runs, for the page's QR code) and the public address tablets
+ * reach (`publicUrl`, server/address.ts), which the console prints on slips and records. With the organization's own
  * certificate or in lab mode there is no CA to hand out (`ca: false`).
  */
 import { Hono } from 'hono';
 import type { AuthEnv } from '../auth.ts';
 import { ApiError } from '../errors.ts';
 
-export function setupRoutes(opts: { ca: string | null; fingerprint: string | null; redirectPort: () => number | undefined }) {
+export function setupRoutes(opts: { ca: string | null; fingerprint: string | null; redirectPort: () => number | undefined; publicUrl: () => string | null }) {
   const app = new Hono<AuthEnv>();
   app.get('/ca.crt', (c) => {
     if (!opts.ca) throw new ApiError('NOT_FOUND', 'this server uses a certificate of its organization, not its own CA');
@@ -27,6 +28,8 @@ export function setupRoutes(opts: { ca: string | null; fingerprint: string | nul
       // The same host the page was opened on: the tablet reaches the server at that address.
       download: opts.ca ? (redirect !== undefined ? `http://${host}:${redirect}/ca.crt` : `${url.origin}/ca.crt`) : null,
       address: `${url.protocol}//${c.req.header('host') ?? url.host}/`,
+      // The address tablets reach (PIAOJUE_PUBLIC_URL or the first LAN address): slips, QR codes, the record.
+      publicUrl: opts.publicUrl() ?? `${url.protocol}//${c.req.header('host') ?? url.host}`,
     });
   });
   return app;

@@ -115,6 +115,7 @@ describe('startServer over HTTPS', () => {
     expect(await (await fetch(`${running.url}/ca.crt`)).text()).toBe(running.tls!.ca);
     expect(await (await fetch(`${running.url}/api/setup`)).json()).toEqual({
       https: true, ca: true, fingerprint: running.tls!.fingerprint, download: `${running.redirectUrl}/ca.crt`, address: `${running.url}/`,
+      publicUrl: running.publicUrl,
     });
   });
 
