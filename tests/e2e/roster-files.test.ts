@@ -1,7 +1,7 @@
 // Roster files through the roster page, as an organization department's secretary has them: the
 // template downloads (Excel and CSV); the sample roster saved by Chinese Excel as a GBK CSV with
 // the header 姓名,类别,职务, and the same roster as an XLSX workbook, each upload as their bytes
-// and import all 48 members exactly; a re-import that would void issued sign-in slips asks first
+// and import all 48 members exactly; pasted lines with errors are listed in words; a re-import that would void issued sign-in slips asks first
 // with the count (cancel changes nothing); a file that is no roster says what to do.
 import { readFileSync } from 'node:fs';
 import * as XLSX from '@e965/xlsx';
@@ -27,6 +27,12 @@ afterAll(async () => {
 
 const members = async () => (await apiFrom(sec, `/api/meetings/${meetingId}`)).json.members as { name: string; kind: string; title: string; hasCode: boolean }[];
 const rows = (ms: { name: string; kind: string; title: string }[]) => ms.map((m) => ({ name: m.name, kind: m.kind, title: m.title }));
+
+/** No hover or focus ring left on a button before a screenshot. */
+async function still(): Promise<void> {
+  await sec.mouse.move(1, 1);
+  await sec.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+}
 
 async function upload(name: string, mimeType: string, buffer: Buffer): Promise<void> {
   await sec.getByTestId('roster-file').setInputFiles({ name, mimeType, buffer });
@@ -57,13 +63,25 @@ describe('roster files on the roster page', () => {
     expect(csvBytes.subarray(3).toString('utf8').split('\r\n')[0]).toBe('姓名,类别,职务');
   });
 
+  it('pasted text with the Chinese header: every bad line listed in words, the import disabled', async () => {
+    await sec.getByTestId('roster-text').fill(['姓名,类别,职务', '卢海涛,常委,县委书记', '余洋,书记,县长', ',常委,县委常委', '卢海涛,委员,县委委员'].join('\n'));
+    await visible(sec, 'roster-error');
+    const errors = await sec.getByTestId('roster-error').innerText();
+    for (const line of ['名单有错误，请按提示逐行修改后再导入。', '第 3 行：类别须填写 常委、委员、候补委员 或 参会人员', '第 4 行：姓名须为 1–100 个字', '第 5 行：姓名重复（与第 2 行相同）'])
+      expect(errors).toContain(line);
+    expect(await sec.getByTestId('roster-import').isDisabled()).toBe(true);
+    await still();
+    await h.shot(sec, 'secretary-roster-line-errors', { fullPage: true });
+  });
+
   it('a GBK CSV saved by Chinese Excel (header 姓名,类别,职务) previews and imports the 48 members of the sample exactly', async () => {
     await upload('县委委员名单.csv', 'text/csv', sample('county-committee-gbk.csv'));
     await sec.getByText(COUNT).waitFor();
+    expect(await sec.getByTestId('roster-text').inputValue()).toBe(''); // the file replaces the pasted text
     expect(await sec.getByTestId('roster-file-info').innerText()).toContain('已选择文件：县委委员名单.csv · CSV 文件 · GBK/GB18030 编码');
     expect(await sec.getByTestId('roster-error').count()).toBe(0);
     await sec.getByText('县委副书记、县长').first().waitFor(); // decoded, not mojibake
-    await sec.evaluate(() => (document.activeElement as HTMLElement | null)?.blur()); // no focus ring from the downloads
+    await still();
     await h.shot(sec, 'secretary-roster-files');
     await sec.getByTestId('roster-import').click();
     await sec.getByText('已导入 48 人。').waitFor();

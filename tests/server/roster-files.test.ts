@@ -176,11 +176,13 @@ describe('a re-import that would void issued sign-in slips', () => {
     expectError(wrong, 'ROSTER_CODES_ISSUED', 'en');
     expect(stateOf(server.dbPath)).toEqual(before);
     // The slips still work after a refusal; once confirmed, they are void.
-    expect((await new Jar(server).post('/api/checkin', { code: m.codes.get('C常委01') })).status).toBe(200);
+    const tablet = new Jar(server);
+    expect((await tablet.post('/api/checkin', { code: m.codes.get('C常委01') })).status).toBe(200);
     const { members } = await sec.ok('POST', `/api/meetings/${m.id}/roster`, { file: b64(csv), voidCodes: 5 });
     expect(rows(members)).toEqual(SAMPLE);
     expect(members.every((x: { hasCode: boolean }) => !x.hasCode)).toBe(true);
     expectError(await new Jar(server).post('/api/checkin', { code: m.codes.get('C常委02') }), 'BAD_CODE');
+    expectError(await tablet.call('GET', '/api/tablet'), 'NOT_CHECKED_IN'); // the checked-in tablet is signed out
     // Nothing issued on the new roster yet: no confirmation needed.
     expect((await sec.ok('POST', `/api/meetings/${m.id}/roster/preview`, { csv: 'name,kind\n甲,standing' })).codesIssued).toBe(0);
     await sec.ok('POST', `/api/meetings/${m.id}/roster`, { csv: 'name,kind\n甲,standing' });
