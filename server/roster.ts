@@ -73,8 +73,8 @@ function checkRow(l: RosterLine, titleOk: boolean, problems: RosterProblem[]): R
   return null;
 }
 
-/** Split one CSV line (RFC 4180 quoting); null for an unclosed quote. */
-function csvFields(line: string): string[] | null {
+/** Split one CSV line (RFC 4180 quoting) at `sep`; null for an unclosed quote. */
+function csvFields(line: string, sep: ',' | '\t'): string[] | null {
   const out: string[] = [];
   let cur = '';
   let quoted = false;
@@ -85,7 +85,7 @@ function csvFields(line: string): string[] | null {
       else if (ch === '"') quoted = false;
       else cur += ch;
     } else if (ch === '"' && cur === '') quoted = true;
-    else if (ch === ',') out.push(cur), (cur = '');
+    else if (ch === sep) out.push(cur), (cur = '');
     else cur += ch;
   }
   if (quoted) return null;
@@ -185,7 +185,13 @@ export function parseRosterTable(table: readonly TableRow[]): ParsedRoster {
   return finish(lines, rows, problems);
 }
 
-/** Parse CSV text (see parseRosterTable); lines are numbered from 1, a BOM is dropped. */
+/**
+ * Parse CSV text (see parseRosterTable); lines are numbered from 1, a BOM is dropped. Cells
+ * copied from Excel and pasted come tab-separated: a first line with tabs and no comma says so.
+ */
 export function parseRosterCsv(csv: string): ParsedRoster {
-  return parseRosterTable(csv.replace(/^\uFEFF/, '').split(/\r?\n/).map((raw, i) => ({ line: i + 1, cells: csvFields(raw), raw })));
+  const text = csv.replace(/^\uFEFF/, '').split(/\r?\n/);
+  const first = text.find((l) => l.trim() !== '') ?? '';
+  const sep = first.includes('\t') && !first.includes(',') ? '\t' : ',';
+  return parseRosterTable(text.map((raw, i) => ({ line: i + 1, cells: csvFields(raw, sep), raw })));
 }

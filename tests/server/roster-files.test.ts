@@ -76,13 +76,16 @@ describe('the sample roster as files', () => {
 });
 
 describe('headers and kinds', () => {
-  it('columns in any order, Chinese or English, spaced Chinese headers, 序号 read past, 参会类别 for participants', async () => {
+  it('columns in any order, Chinese or English, spaced Chinese headers, 序号 read past, 参会类别 for participants, cells pasted from Excel', async () => {
     const mid = await newMeeting('列顺序');
     const csv = ['序号,职务,类别,姓　名,参会类别', '1,县长,常委,甲,', '2,,Participant,乙,群众代表', '3,委员,常务委员,丙,'].join('\r\n');
     const { members } = await sec.ok('POST', `/api/meetings/${mid}/roster`, { csv });
     expect(members.map((m: { name: string; kind: string; title: string; category: string | null }) => [m.name, m.kind, m.title, m.category])).toEqual([
       ['甲', 'standing', '县长', null], ['乙', 'participant', '', '群众代表'], ['丙', 'standing', '委员', null],
     ]);
+    // Cells copied from Excel and pasted are tab-separated (a title may hold a comma then).
+    const pasted = await sec.ok('POST', `/api/meetings/${mid}/roster`, { csv: '姓名\t类别\t职务\r\n己\t委员\t县委委员，县长\r\n庚\t常委\t"县委常委\t组织部部长"' });
+    expect(pasted.members.map((m: { name: string; title: string }) => [m.name, m.title])).toEqual([['己', '县委委员，县长'], ['庚', '县委常委\t组织部部长']]);
     const xlsx = rosterWorkbook([['Kind', 'NAME'], ['full', '丁'], ['候补委员', '戊']]);
     const viaXlsx = await sec.ok('POST', `/api/meetings/${mid}/roster`, { file: b64(xlsx) });
     expect(viaXlsx.members.map((m: { name: string; kind: string }) => [m.name, m.kind])).toEqual([['丁', 'full'], ['戊', 'alternate']]);
