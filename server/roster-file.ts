@@ -9,12 +9,14 @@
  * XLSX is read and written with @e965/xlsx 0.20.3: the SheetJS parser as republished on npm
  * (the `xlsx` package there stopped at 0.18.5, with the prototype-pollution and ReDoS bugs
  * fixed only in 0.20.2+); it has no dependencies, reads and writes, and runs on the server
- * only, so its size never reaches the browser. exceljs 4.4.0 would pull in about 40 packages
+ * only (reading on a worker thread with a time limit: server/xlsx-worker.ts), so its size
+ * never reaches the browser. exceljs 4.4.0 would pull in about 40 packages
  * for the same two jobs.
  */
 import * as XLSX from '@e965/xlsx';
+import { Worker } from 'node:worker_threads';
 import { ApiError } from './errors.ts';
-import { MAX_ROSTER, parseRosterCsv, parseRosterJson, parseRosterTable, type ParsedRoster, type TableRow } from './roster.ts';
+import { parseRosterCsv, parseRosterJson, parseRosterTable, type ParsedRoster, type TableRow } from './roster.ts';
 
 /** Largest roster file taken (a 1000-member CSV is about 60 KB, an XLSX about 40 KB). */
 export const MAX_ROSTER_FILE = 512 * 1024;
@@ -28,9 +30,9 @@ export type RosterFile =
   | { readonly format: 'text'; readonly encoding: RosterEncoding; readonly text: string };
 
 /** Read an uploaded file; throws ApiError ROSTER_FILE_TOO_LARGE / _OLD_EXCEL / _NOT_WORKBOOK / _ENCODING. */
-export function readRosterFile(bytes: Uint8Array): RosterFile {
+export async function readRosterFile(bytes: Uint8Array): Promise<RosterFile> {
   if (bytes.length > MAX_ROSTER_FILE) throw new ApiError('ROSTER_FILE_TOO_LARGE');
-  if (startsWith(bytes, [0x50, 0x4b, 0x03, 0x04])) return { format: 'xlsx', rows: workbookRows(bytes) };
+  if (startsWith(bytes, [0x50, 0x4b, 0x03, 0x04])) return { format: 'xlsx', rows: await workbookRows(bytes) };
   // An OLE compound file: Excel 97–2003 (.xls), or a workbook saved with a password.
   if (startsWith(bytes, [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1])) throw new ApiError('ROSTER_FILE_OLD_EXCEL');
   return { format: 'text', ...decodeText(bytes) };
@@ -81,26 +83,66 @@ function zipEntries(b: Uint8Array): { name: string; size: number }[] | null {
   return null;
 }
 
-/** The first sheet of a workbook as rows of cell text, numbered as Excel numbers them. */
-function workbookRows(bytes: Uint8Array): TableRow[] {
+/** The first sheet of a workbook as rows of cell text, read on the worker thread (server/xlsx-worker.ts). */
+async function workbookRows(bytes: Uint8Array): Promise<TableRow[]> {
   const entries = zipEntries(bytes);
   // A .docx, an .ods or any other zip is not a workbook; .xlsb keeps xl/workbook.bin.
   if (!entries || !entries.some((e) => e.name === 'xl/workbook.xml')) throw new ApiError('ROSTER_FILE_NOT_WORKBOOK');
   // 0xffffffff is a ZIP64 size, which no roster needs.
   if (entries.reduce((s, e) => s + e.size, 0) > MAX_UNPACKED) throw new ApiError('ROSTER_FILE_TOO_LARGE');
-  let sheet: XLSX.WorkSheet | undefined;
-  try {
-    const wb = XLSX.read(bytes, { type: 'array', dense: true, sheets: 0, sheetRows: MAX_ROSTER + 20, cellFormula: false, cellHTML: false, cellStyles: false, bookVBA: false });
-    sheet = wb.Sheets[wb.SheetNames[0] ?? ''];
-  } catch {
-    throw new ApiError('ROSTER_FILE_NOT_WORKBOOK');
-  }
-  if (!sheet) throw new ApiError('ROSTER_FILE_NOT_WORKBOOK');
-  if (!sheet['!ref']) return [];
-  const first = XLSX.utils.decode_range(sheet['!ref']).s.r;
-  // raw: false gives each cell's text as Excel shows it (a number typed as 1 stays "1").
-  const cells = XLSX.utils.sheet_to_json<unknown[]>(sheet, { header: 1, raw: false, defval: '', blankrows: true });
-  return cells.map((row, i) => ({ line: first + i + 1, cells: row.map((c) => (typeof c === 'string' ? c : String(c ?? ''))) }));
+  const rows = await inWorker(bytes);
+  if (!rows) throw new ApiError('ROSTER_FILE_NOT_WORKBOOK');
+  return rows;
+}
+
+/** How long a workbook may take to read (the sample takes about 30 ms). */
+const WORKBOOK_MS = 5000;
+const WORKER_URL = new URL('./xlsx-worker.ts', import.meta.url).href;
+// The worker runs TypeScript through tsx's loader, as server/crypto-pool.ts starts its workers.
+const BOOT = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(WORKER_URL)}); })`;
+let worker: { thread: Worker; ready: Promise<boolean> } | null = null;
+let nextId = 1;
+const waiting = new Map<number, (rows: TableRow[] | null) => void>();
+
+/** The one reading thread, started on first use (and again after one was ended). */
+function readingThread(): { thread: Worker; ready: Promise<boolean> } {
+  if (worker) return worker;
+  const thread = new Worker(BOOT, { eval: true });
+  thread.unref();
+  let started: (ok: boolean) => void = () => {};
+  const ready = new Promise<boolean>((r) => (started = r));
+  thread.on('message', (m: { ready?: true; id?: number; rows?: TableRow[] }) => {
+    if (m.ready) return started(true);
+    if (m.id === undefined) return;
+    waiting.get(m.id)?.(m.rows ?? null);
+    waiting.delete(m.id);
+  });
+  // A thread that died or was ended answers null to everything it had.
+  const gone = () => {
+    if (worker?.thread === thread) worker = null;
+    started(false);
+    for (const answer of waiting.values()) answer(null);
+    waiting.clear();
+  };
+  thread.on('error', gone);
+  thread.on('exit', gone);
+  return (worker = { thread, ready });
+}
+
+/** Rows of a workbook read on the thread, or null when unreadable or slower than WORKBOOK_MS (the thread is then ended). */
+async function inWorker(bytes: Uint8Array): Promise<TableRow[] | null> {
+  const { thread, ready } = readingThread();
+  // The clock starts once the thread has loaded: a slow start on a busy machine is not the file's fault.
+  if (!(await ready)) return null;
+  const id = nextId++;
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => void thread.terminate(), WORKBOOK_MS); // → exit → null
+    waiting.set(id, (rows) => {
+      clearTimeout(timer);
+      resolve(rows);
+    });
+    thread.postMessage({ id, bytes });
+  });
 }
 
 /** The template's columns and two example rows (as the HEADER message asks for them). */
@@ -137,8 +179,8 @@ export function base64File(v: unknown): Uint8Array {
 export type FileInfo = { readonly format: 'xlsx' | 'csv' | 'json'; readonly encoding: RosterEncoding | null };
 
 /** Parse an uploaded roster file: a workbook's first sheet, CSV text, or JSON like samples/county-committee.json. */
-export function parseRosterFile(bytes: Uint8Array): { parsed: ParsedRoster; file: FileInfo } {
-  const f = readRosterFile(bytes);
+export async function parseRosterFile(bytes: Uint8Array): Promise<{ parsed: ParsedRoster; file: FileInfo }> {
+  const f = await readRosterFile(bytes);
   if (f.format === 'xlsx') return { parsed: parseRosterTable(f.rows), file: { format: 'xlsx', encoding: null } };
   const s = f.text.trim();
   if (!s.startsWith('[') && !s.startsWith('{')) return { parsed: parseRosterCsv(f.text), file: { format: 'csv', encoding: f.encoding } };

@@ -81,7 +81,7 @@ export function secretaryRoutes(ctx: AppContext) {
     if (body.csv !== undefined && typeof body.csv !== 'string') throw new ApiError('BAD_REQUEST', 'csv must be text');
     if (body.voidCodes !== undefined && !Number.isSafeInteger(body.voidCodes)) throw new ApiError('BAD_REQUEST', 'voidCodes must be a whole number');
     const { parsed, file } =
-      body.file !== undefined ? parseRosterFile(base64File(body.file))
+      body.file !== undefined ? await parseRosterFile(base64File(body.file))
       : { parsed: body.csv !== undefined ? parseRosterCsv(body.csv as string) : parseRosterJson(body.members), file: null };
     const lang = language(c.req.header('accept-language'));
     const problems = parsed.problems.map((p) => ({ line: p.line, code: p.code, error: problemText(p, lang) }));

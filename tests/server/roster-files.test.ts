@@ -6,9 +6,11 @@
 // the template downloads as CSV (UTF-8 with BOM) and XLSX, and imports as the roster it shows.
 import { readFileSync } from 'node:fs';
 import * as XLSX from '@e965/xlsx';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleFiles, SAMPLES } from '../../scripts/sample-files.ts';
-import { MAX_ROSTER_FILE, rosterWorkbook } from '../../server/roster-file.ts';
+import { ApiError } from '../../server/errors.ts';
+import { MAX_ROSTER_FILE, parseRosterFile, rosterWorkbook } from '../../server/roster-file.ts';
 import { expectError, Jar, roster, setupMeeting, signIn, startTestServer, stateOf, type TestServer } from '../helpers/server.ts';
 
 const sample = (name: string) => readFileSync(new URL(name, SAMPLES));
@@ -131,7 +133,11 @@ describe('bad files are refused with a stable code and change nothing', () => {
       return Buffer.concat([local, n, data, central, n, end]);
     };
     const workbook = Buffer.from(sample('county-committee.xlsx'));
+    // Six bytes changed, found by the property below: SheetJS's own inflater looped on it without end.
+    const damaged = Buffer.from(workbook);
+    for (const [at, to] of [[2136, 75], [4713, 104], [6936, 193], [7252, 111], [7775, 0], [8597, 198]] as const) damaged[at] = to;
     const cases: [string, Uint8Array, string][] = [
+      ['a damaged workbook', damaged, 'ROSTER_FILE_NOT_WORKBOOK'],
       ['invalid in both', Buffer.from([0x4e, 0x61, 0x6d, 0x65, 0xff, 0xfe, 0xfd, 0x2c]), 'ROSTER_FILE_ENCODING'],
       ['UTF-16 LE with BOM', Buffer.from('\ufeff姓名,类别\r\n', 'utf16le'), 'ROSTER_FILE_ENCODING'],
       ['a PNG', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]), 'ROSTER_FILE_ENCODING'],
@@ -153,6 +159,27 @@ describe('bad files are refused with a stable code and change nothing', () => {
     expectError(await sec.post(`/api/meetings/${m.id}/roster`, { file: 7 }), 'BAD_REQUEST');
     expectError(await sec.post(`/api/meetings/${m.id}/roster`, { file: b64(utf8('name,kind\n甲,full')), csv: 'name,kind\n甲,full' }), 'BAD_REQUEST');
     expect(stateOf(server.dbPath)).toEqual(before);
+  });
+
+  it('any bytes — random, or a workbook with bytes flipped — parse or are refused with a ROSTER_FILE_ code within the time limit, never another error', async () => {
+    const workbook = sample('county-committee.xlsx');
+    const flipped = fc.array(fc.tuple(fc.nat(workbook.length - 1), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 8 }).map((flips) => {
+      const b = Buffer.from(workbook);
+      for (const [at, x] of flips) b[at]! ^= x;
+      return new Uint8Array(b);
+    });
+    const bytes = fc.oneof(fc.uint8Array({ maxLength: 400 }), fc.uint8Array({ maxLength: 400 }).map((b) => new Uint8Array([0x50, 0x4b, 0x03, 0x04, ...b])), flipped);
+    await fc.assert(
+      fc.asyncProperty(bytes, async (b) => {
+        try {
+          const { parsed } = await parseRosterFile(b);
+          expect(parsed.rows.length === 0 || parsed.problems.length === 0).toBe(true);
+        } catch (e) {
+          expect(e instanceof ApiError && e.code.startsWith('ROSTER_FILE_'), String(e)).toBe(true);
+        }
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it('a workbook whose parts claim to unpack past 32 MiB is refused unread (a zip bomb)', async () => {
