@@ -155,14 +155,17 @@ export default function Roster(props: { ctx: MeetingCtx }) {
               {t('sec.roster.templateCsv')}
             </a>
           </p>
-          <label class="field-label" for="roster-text">{t('sec.roster.paste')}</label>
-          <textarea
-            id="roster-text" class="input roster-text" rows={8} value={text()} placeholder={'姓名,类别,职务\n卢海涛,常委,县委书记'} data-testid="roster-text"
-            onInput={(e) => {
-              clearFile();
-              setText(e.currentTarget.value);
-            }}
-          />
+          {/* A chosen file replaces the text: the box gives way to the file's preview ("改为粘贴" brings it back). */}
+          <Show when={!file()}>
+            <label class="field-label" for="roster-text">{t('sec.roster.paste')}</label>
+            <textarea
+              id="roster-text" class="input roster-text" rows={8} value={text()} placeholder={'姓名,类别,职务\n卢海涛,常委,县委书记'} data-testid="roster-text"
+              onInput={(e) => {
+                clearFile();
+                setText(e.currentTarget.value);
+              }}
+            />
+          </Show>
           <div class="inline-form">
             <label class="btn btn-secondary file-btn">
               {t('sec.roster.upload')}

@@ -77,17 +77,22 @@ describe('roster files on the roster page', () => {
   it('a GBK CSV saved by Chinese Excel (header 姓名,类别,职务) previews and imports the 48 members of the sample exactly', async () => {
     await upload('县委委员名单.csv', 'text/csv', sample('county-committee-gbk.csv'));
     await sec.getByText(COUNT).waitFor();
-    expect(await sec.getByTestId('roster-text').inputValue()).toBe(''); // the file replaces the pasted text
+    expect(await sec.getByTestId('roster-text').count()).toBe(0); // the file replaces the pasted text
     expect(await sec.getByTestId('roster-file-info').innerText()).toContain('已选择文件：县委委员名单.csv · CSV 文件 · GBK/GB18030 编码');
     expect(await sec.getByTestId('roster-error').count()).toBe(0);
     await sec.getByText('县委副书记、县长').first().waitFor(); // decoded, not mojibake
     await still();
     await h.shot(sec, 'secretary-roster-files');
+    // The same on a tablet held landscape (the console is used on one in small rooms).
+    await sec.setViewportSize({ width: 1024, height: 768 });
+    await h.shot(sec, 'secretary-roster-files-1024x768');
+    await sec.setViewportSize(VIEWPORTS.secretary);
     await sec.getByTestId('roster-import').click();
     await sec.getByText('已导入 48 人。').waitFor();
     await until(async () => (await sec.getByTestId('member-table').locator('tbody tr').count()) === 48, '48 members listed');
     expect(rows(await members())).toEqual(SAMPLE);
     expect(await sec.getByTestId('roster-file-info').count()).toBe(0); // the file is cleared after the import
+    expect(await sec.getByTestId('roster-text').inputValue()).toBe('');
   });
 
   it('with slips issued, the XLSX re-import asks first with the count; cancel changes nothing, confirm imports the 48 and voids the slips', async () => {
