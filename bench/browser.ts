@@ -1,19 +1,18 @@
 /**
  * @module bench/browser
- * Crypto in headless Debian chromium (/usr/bin/chromium, `--no-sandbox`; never a downloaded
- * browser): a TypeScript worker entry is bundled for the browser with esbuild (tsx's own
+ * Crypto in headless Debian chromium (the one on PATH, or `CHROMIUM_PATH`: scripts/chromium.ts;
+ * `--no-sandbox`; never a downloaded browser): a TypeScript worker entry is bundled for the browser with esbuild (tsx's own
  * dependency), served with a tiny page from 127.0.0.1, and run in a dedicated Web Worker, as
  * the tablet and the /verify page run the crypto core. The page posts the optional `data`
  * (fetched from /data) to the worker and resolves with the worker's `{done: …}` message.
  */
 import { build } from 'esbuild';
-import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { chromiumPath } from '../scripts/chromium.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-export const CHROMIUM = '/usr/bin/chromium';
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>bench</title><script type="module" src="/page.js"></script>`;
 const PAGE_JS = `
@@ -31,7 +30,7 @@ fetch('/data').then((r) => r.text()).then((text) => w.postMessage(text));
 
 /** Bundle `entry` (TypeScript source, imports relative to bench/) and run it in a chromium Web Worker. */
 export async function inChromium<T>(entry: string, data: string | Buffer = '', timeoutMs = 180_000): Promise<T & { events: number; chromium: string }> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (never a downloaded browser)`);
+  const executablePath = chromiumPath(); // throws, saying what to install or set, when there is none
   const out = await build({ stdin: { contents: entry, resolveDir: HERE, loader: 'ts' }, bundle: true, format: 'iife', write: false, platform: 'browser', target: 'es2022' });
   const workerJs = out.outputFiles[0]!.text;
   const server = createServer((req, res) => {
@@ -44,7 +43,7 @@ export async function inChromium<T>(entry: string, data: string | Buffer = '', t
   const port = (server.address() as { port: number }).port;
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({
-    executablePath: CHROMIUM, headless: true, timeout: 60_000,
+    executablePath, headless: true, timeout: 60_000,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   try {

@@ -12,7 +12,8 @@ fi
 # Debian chromium + fonts-noto-cjk (never a downloaded browser), and certutil (libnss3-tools),
 # with which the browser tests make chromium trust the server's generated CA.
 need=()
-command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# CHROMIUM_PATH names another chromium to use (scripts/chromium.ts): then none is installed.
+[ -n "${CHROMIUM_PATH:-}" ] || command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v certutil >/dev/null 2>&1 || need+=(libnss3-tools)
 dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need+=(fonts-noto-cjk)
 if [ ${#need[@]} -gt 0 ]; then

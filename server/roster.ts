@@ -1,11 +1,12 @@
 /**
  * @module server/roster
- * Parsing a roster from JSON or CSV (name, kind, title, category) — a pure function that
- * reads every line, keeps what it read for a preview, and reports every bad line at once
- * with a stable code, so the secretary can fix the file in one go. Kinds may be given in
- * English (standing/full/alternate/participant) or Chinese (常委/委员/候补委员/参会人员); a
- * participant (not a committee member: a recommendation or evaluation meeting) may have a
- * free-text category (类别: 县级领导干部, 群众代表 …).
+ * Parsing a roster from JSON or a table (CSV text, or a workbook's rows: server/roster-file.ts)
+ * — pure functions that read every line, keep what they read for a preview, and report every
+ * bad line at once with a stable code, so the secretary can fix the file in one go. A table's
+ * header names its columns in English or Chinese, in any order (姓名,类别,职务[,参会类别]).
+ * Kinds may be given in English (standing/full/alternate/participant) or Chinese
+ * (常委/委员/候补委员/参会人员); a participant (not a committee member: a recommendation or
+ * evaluation meeting) may have a free-text category (参会类别: 县级领导干部, 群众代表 …).
  */
 import { isWellFormed, type MemberKind } from '../crypto/index.ts';
 
@@ -13,7 +14,7 @@ export type RosterRow = { readonly name: string; readonly kind: MemberKind; read
 
 /** Why a roster line is refused (stable codes; `line` 0 means the roster as a whole). */
 export type RosterProblemCode =
-  | 'NAME' | 'KIND' | 'TITLE' | 'CATEGORY' | 'DUPLICATE' | 'FIELDS' | 'HEADER' | 'EMPTY' | 'TOO_MANY' | 'NOT_OBJECT' | 'UNKNOWN_FIELD' | 'NOT_ARRAY';
+  | 'NAME' | 'KIND' | 'TITLE' | 'CATEGORY' | 'DUPLICATE' | 'FIELDS' | 'HEADER' | 'COLUMN' | 'EMPTY' | 'TOO_MANY' | 'NOT_OBJECT' | 'UNKNOWN_FIELD' | 'NOT_ARRAY' | 'JSON';
 export type RosterProblem = { readonly line: number; readonly code: RosterProblemCode; readonly arg?: string | number };
 
 /** One line as read, for the preview: raw text fields, and the parsed row when valid. */
@@ -26,22 +27,27 @@ export const MAX_ROSTER = 1000;
 
 const KIND_WORDS: Record<string, MemberKind> = {
   standing: 'standing', full: 'full', alternate: 'alternate', participant: 'participant',
-  常委: 'standing', 委员: 'full', 候补委员: 'alternate', 参会人员: 'participant',
+  常委: 'standing', 常务委员: 'standing', 委员: 'full', 候补委员: 'alternate', 参会人员: 'participant',
 };
+
+const HEADER_ZH = '首行为“姓名,类别,职务”，类别填写 常委/委员/候补委员（参会人员名单可再加一列“参会类别”）';
+const HEADER_EN = 'the first line must be “name,kind,title” (or 姓名,类别,职务), kind one of standing/full/alternate (常委/委员/候补委员); a participants’ roster may add a column “category” (参会类别)';
 
 const TEXTS: Record<RosterProblemCode, readonly [zh: string, en: string]> = {
   NAME: ['姓名须为 1–100 个字', 'the name must be 1–100 characters'],
-  KIND: ['类别须为 standing / full / alternate / participant（常委 / 委员 / 候补委员 / 参会人员）', 'kind must be standing / full / alternate / participant (常委 / 委员 / 候补委员 / 参会人员)'],
-  CATEGORY: ['分组只用于参会人员，且不超过 50 个字', 'a category is for participants only, and at most 50 characters'],
+  KIND: ['类别须填写 常委、委员、候补委员 或 参会人员', 'kind must be standing, full, alternate or participant (常委/委员/候补委员/参会人员)'],
+  CATEGORY: ['参会类别只用于参会人员，且不超过 50 个字', 'a category is for participants only, and at most 50 characters'],
   TITLE: ['职务须为不超过 100 个字的文字', 'the title must be text of at most 100 characters'],
   DUPLICATE: ['姓名重复（与第 {} 行相同）', 'duplicate name (also on line {})'],
-  FIELDS: ['应为 {} 个以逗号分隔的字段（引号须成对）', 'expected {} comma-separated fields (quotes must be closed)'],
-  HEADER: ['第一行必须是：name,kind,title（参会人员名单可再加一列 category）', 'the first line must be: name,kind,title (a participants\' roster may add a column category)'],
+  FIELDS: ['本行有首行未列出的内容（首行共 {} 列），或引号未成对', 'this line has text outside the {} columns of the first line, or an unclosed quote'],
+  HEADER: [HEADER_ZH, HEADER_EN],
+  COLUMN: [`首行有无法识别或重复的列“{}”。${HEADER_ZH}`, `the first line has an unknown or repeated column “{}”; ${HEADER_EN}`],
   EMPTY: ['名单为空', 'the roster is empty'],
   TOO_MANY: [`最多 ${MAX_ROSTER} 人`, `at most ${MAX_ROSTER} members`],
   NOT_OBJECT: ['每一项须为 {name, kind, title, category}', 'each member must be an object {name, kind, title, category}'],
   UNKNOWN_FIELD: ['有无法识别的字段 {}', 'unknown field {}'],
   NOT_ARRAY: ['members 须为数组', 'members must be an array'],
+  JSON: ['JSON 格式不正确，请检查文件，或改用 CSV、Excel 文件', 'the file is not valid JSON; check it, or use a CSV or Excel file'],
 };
 
 /** A problem in words, in the caller's language. */
@@ -57,7 +63,8 @@ function str(v: unknown): string {
 }
 
 function checkRow(l: RosterLine, titleOk: boolean, problems: RosterProblem[]): RosterRow | null {
-  const kind = Object.hasOwn(KIND_WORDS, l.kind) ? KIND_WORDS[l.kind] : undefined; // not "constructor", "__proto__", …
+  const word = l.kind.toLowerCase();
+  const kind = Object.hasOwn(KIND_WORDS, word) ? KIND_WORDS[word] : undefined; // not "constructor", "__proto__", …
   if (!l.name || l.name.length > 100 || !isWellFormed(l.name)) problems.push({ line: l.line, code: 'NAME' });
   else if (!kind) problems.push({ line: l.line, code: 'KIND' });
   else if (!titleOk || l.title.length > 100 || !isWellFormed(l.title)) problems.push({ line: l.line, code: 'TITLE' });
@@ -66,8 +73,8 @@ function checkRow(l: RosterLine, titleOk: boolean, problems: RosterProblem[]): R
   return null;
 }
 
-/** Split one CSV line (RFC 4180 quoting); null for an unclosed quote. */
-function csvFields(line: string): string[] | null {
+/** Split one CSV line (RFC 4180 quoting) at `sep`; null for an unclosed quote. */
+function csvFields(line: string, sep: ',' | '\t'): string[] | null {
   const out: string[] = [];
   let cur = '';
   let quoted = false;
@@ -78,7 +85,7 @@ function csvFields(line: string): string[] | null {
       else if (ch === '"') quoted = false;
       else cur += ch;
     } else if (ch === '"' && cur === '') quoted = true;
-    else if (ch === ',') out.push(cur), (cur = '');
+    else if (ch === sep) out.push(cur), (cur = '');
     else cur += ch;
   }
   if (quoted) return null;
@@ -123,24 +130,68 @@ export function parseRosterJson(members: unknown): ParsedRoster {
   return finish(lines, rows, problems);
 }
 
-/** Parse CSV with a header line `name,kind,title[,category]` (title optional); the header is line 1, blank lines are skipped. */
-export function parseRosterCsv(csv: string): ParsedRoster {
-  const text = csv.replace(/^\uFEFF/, '').split(/\r?\n/);
-  const header = csvFields(text[0] ?? '')?.map((h) => h.trim().toLowerCase());
-  if (!header || header[0] !== 'name' || header[1] !== 'kind' || (header.length > 2 && header[2] !== 'title') || (header.length > 3 && header[3] !== 'category') || header.length > 4)
-    return { lines: [], rows: [], problems: [{ line: 1, code: 'HEADER' }] };
+/** One row of a table (a CSV line or a sheet row): its 1-based number and cells (null: an unclosed quote, with the raw text). */
+export type TableRow = { readonly line: number; readonly cells: readonly string[] | null; readonly raw?: string };
+
+type Column = 'name' | 'kind' | 'title' | 'category';
+/** Column names of the header row, English or Chinese; 序号 (a running number) is read past. */
+const COLUMNS: Record<string, Column | 'skip'> = {
+  name: 'name', kind: 'kind', title: 'title', category: 'category',
+  姓名: 'name', 类别: 'kind', 职务: 'title', 参会类别: 'category', 序号: 'skip',
+};
+/** How many non-blank rows may stand above the header (a sheet's title such as "某县委委员名单"). */
+const TITLE_ROWS = 3;
+
+/** A header cell's column: case, spaces (“姓　名”) and Excel's line breaks do not count. */
+function columnOf(cell: string): Column | 'skip' | undefined {
+  const key = cell.replace(/[\s\u3000]+/g, '').toLowerCase();
+  return Object.hasOwn(COLUMNS, key) ? COLUMNS[key] : undefined; // not "constructor", "__proto__", …
+}
+
+/**
+ * Parse a table whose header row names the columns, in any order: 姓名/name and 类别/kind,
+ * optionally 职务/title and 参会类别/category. Up to three rows above the header that name no
+ * column are a title and are read past; blank rows are skipped.
+ */
+export function parseRosterTable(table: readonly TableRow[]): ParsedRoster {
+  const filled = table.filter((r) => !r.cells || r.cells.some((c) => c.trim() !== ''));
+  if (filled.length === 0) return { lines: [], rows: [], problems: [{ line: 0, code: 'EMPTY' }] };
+  const at = filled.slice(0, TITLE_ROWS + 1).findIndex((r) => r.cells?.some((c) => columnOf(c) === 'name'));
+  if (at < 0) return { lines: [], rows: [], problems: [{ line: filled[0]!.line, code: 'HEADER' }] };
+  const head = filled[at]!;
+  const index: Partial<Record<Column, number>> = {};
+  const named: boolean[] = []; // columns whose cells are read (or, for 序号, read past)
+  for (const [i, cell] of head.cells!.entries()) {
+    const col = columnOf(cell);
+    if (cell.trim() === '') continue;
+    if (!col || (col !== 'skip' && index[col] !== undefined)) return { lines: [], rows: [], problems: [{ line: head.line, code: 'COLUMN', arg: cell.trim() }] };
+    if (col !== 'skip') index[col] = i;
+    named[i] = true;
+  }
+  if (index.kind === undefined) return { lines: [], rows: [], problems: [{ line: head.line, code: 'HEADER' }] };
   const problems: RosterProblem[] = [];
   const lines: RosterLine[] = [];
   const rows: (RosterRow | null)[] = [];
-  text.forEach((raw, i) => {
-    if (i === 0 || raw.trim() === '') return;
-    const f = csvFields(raw);
-    const l = { line: i + 1, name: str(f?.[0] ?? raw), kind: str(f?.[1]), title: str(f?.[2]), category: str(f?.[3]) };
+  for (const { line, cells, raw } of filled.slice(at + 1)) {
+    const cell = (k: Column) => (index[k] === undefined ? '' : str(cells?.[index[k]!]));
+    const l = { line, name: cells ? cell('name') : str(raw), kind: cell('kind'), title: cell('title'), category: cell('category') };
     lines.push(l);
-    if (!f || f.length < 2 || f.length > header.length) {
-      problems.push({ line: l.line, code: 'FIELDS', arg: header.length });
+    // Text outside the named columns, or an unclosed quote, would be lost: say so instead.
+    if (!cells || cells.some((c, i) => !named[i] && c.trim() !== '')) {
+      problems.push({ line, code: 'FIELDS', arg: named.length });
       rows.push(null);
     } else rows.push(checkRow(l, true, problems));
-  });
+  }
   return finish(lines, rows, problems);
+}
+
+/**
+ * Parse CSV text (see parseRosterTable); lines are numbered from 1, a BOM is dropped. Cells
+ * copied from Excel and pasted come tab-separated: a first line with tabs and no comma says so.
+ */
+export function parseRosterCsv(csv: string): ParsedRoster {
+  const text = csv.replace(/^\uFEFF/, '').split(/\r?\n/);
+  const first = text.find((l) => l.trim() !== '') ?? '';
+  const sep = first.includes('\t') && !first.includes(',') ? '\t' : ',';
+  return parseRosterTable(text.map((raw, i) => ({ line: i + 1, cells: csvFields(raw, sep), raw })));
 }

@@ -14,9 +14,10 @@ import {
   activeMeeting, createMeeting, endMeeting, getMeeting, issueCodes, listMeetings, memberView, membersWithoutCode,
   newId, reissueCode, replaceRoster, rosterOf,
 } from '../meetings.ts';
+import { base64File, parseRosterFile, rosterCsv, rosterWorkbook, TEMPLATE_ROWS } from '../roster-file.ts';
 import { parseRosterCsv, parseRosterJson, problemText } from '../roster.ts';
 import { nameScrutineers, scrutinyView } from '../scrutiny.ts';
-import { id, list, object, text } from '../validate.ts';
+import { id, list, object, oneOf, text } from '../validate.ts';
 import { allowReissue, ballotView, ballotsOf, createBallot, getBallot, openBallot } from '../voting.ts';
 import { clientKey, type AppContext } from './context.ts';
 
@@ -70,28 +71,48 @@ export function secretaryRoutes(ctx: AppContext) {
   });
 
   // Roster: the same parser answers the preview (every line as read, problems in words)
-  // and the import (refused with the problems unless every line is valid).
+  // and the import (refused with the problems unless every line is valid). A file comes as
+  // its bytes (base64) and is decoded here: UTF-8 or GB18030 text, or an XLSX workbook.
   const readRoster = async (c: Context) => {
     const mid = id(c.req.param('mid'), 'meeting');
     activeMeeting(db, mid);
-    const body = object(await readJson(c, 1024 * 1024), [], ['members', 'csv']);
-    if ((body.members === undefined) === (body.csv === undefined)) throw new ApiError('BAD_REQUEST', 'give either members or csv');
+    const body = object(await readJson(c, 1024 * 1024), [], ['members', 'csv', 'file', 'voidCodes']);
+    if ([body.members, body.csv, body.file].filter((v) => v !== undefined).length !== 1) throw new ApiError('BAD_REQUEST', 'give one of members, csv or file');
     if (body.csv !== undefined && typeof body.csv !== 'string') throw new ApiError('BAD_REQUEST', 'csv must be text');
-    const parsed = body.csv !== undefined ? parseRosterCsv(body.csv as string) : parseRosterJson(body.members);
+    if (body.voidCodes !== undefined && !Number.isSafeInteger(body.voidCodes)) throw new ApiError('BAD_REQUEST', 'voidCodes must be a whole number');
+    const { parsed, file } =
+      body.file !== undefined ? await parseRosterFile(base64File(body.file))
+      : { parsed: body.csv !== undefined ? parseRosterCsv(body.csv as string) : parseRosterJson(body.members), file: null };
     const lang = language(c.req.header('accept-language'));
     const problems = parsed.problems.map((p) => ({ line: p.line, code: p.code, error: problemText(p, lang) }));
-    return { mid, parsed, problems };
+    // Read after the last await: nothing can issue a code between this count and the import.
+    const codesIssued = rosterOf(db, mid).filter((m) => m.codeHash !== null).length;
+    return { mid, parsed, problems, file, codesIssued, voidCodes: body.voidCodes };
   };
   app.post('/meetings/:mid/roster/preview', secretary, async (c) => {
-    const { parsed, problems } = await readRoster(c);
-    return c.json({ lines: parsed.lines, problems });
+    const { parsed, problems, file, codesIssued } = await readRoster(c);
+    return c.json({ lines: parsed.lines, problems, file, codesIssued });
   });
   app.post('/meetings/:mid/roster', secretary, async (c) => {
-    const { mid, parsed, problems } = await readRoster(c);
+    const { mid, parsed, problems, codesIssued, voidCodes } = await readRoster(c);
     if (problems.length) throw new ApiError('ROSTER_INVALID', undefined, { lines: problems });
+    if (ballotsOf(db, mid).length) throw new ApiError('ROSTER_LOCKED');
+    // Issued slips (printed, maybe handed out) die with the old roster: only when the request
+    // names how many, as the secretary was told, so a slip issued meanwhile asks again.
+    if (codesIssued > 0 && voidCodes !== codesIssued) throw new ApiError('ROSTER_CODES_ISSUED', undefined, { codes: codesIssued });
     const roster = replaceRoster(db, mid, parsed.rows);
     hub.notify(mid, 'attendance');
     return c.json({ members: roster.map(memberView) });
+  });
+  // The template to fill in: the Chinese header and two example rows, as CSV (UTF-8 with BOM) or XLSX.
+  app.get('/roster-template/:format', secretary, (c) => {
+    const format = oneOf(c.req.param('format'), ['csv', 'xlsx'] as const, 'format');
+    const bytes = format === 'csv' ? rosterCsv(TEMPLATE_ROWS) : rosterWorkbook(TEMPLATE_ROWS);
+    const type = format === 'csv' ? 'text/csv; charset=utf-8' : 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+    return c.body(bytes, 200, {
+      'Content-Type': type,
+      'Content-Disposition': `attachment; filename="roster-template.${format}"; filename*=UTF-8''${encodeURIComponent(`名单模板.${format}`)}`,
+    });
   });
   app.post('/meetings/:mid/codes', secretary, async (c) => {
     const mid = id(c.req.param('mid'), 'meeting');

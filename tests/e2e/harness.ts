@@ -2,7 +2,7 @@
  * @module tests/e2e/harness
  * What the browser tests share: build the client once (vite, root config), start the real
  * server on a temporary SQLite file over HTTPS with its generated CA (server/tls.ts), launch
- * Debian's chromium through playwright-core with a fresh NSS database that trusts that CA (no
+ * Debian's chromium (on PATH, or `CHROMIUM_PATH`: scripts/chromium.ts) through playwright-core with a fresh NSS database that trusts that CA (no
  * certificate error is ignored), make this process's fetch trust it too, open
  * contexts sized like the real devices, collect console errors and CSP violations, and
  * write screenshots to test-artifacts/screenshots/.
@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { build } from 'vite';
+import { chromiumPath } from '../../scripts/chromium.ts';
 import { startServer, type Running } from '../../server/main.ts';
 import { loadTls } from '../../server/tls.ts';
 import { nssHome, trustCa } from '../helpers/tls.ts';
@@ -61,7 +62,7 @@ export async function startHarness(): Promise<Harness> {
   const [running, browser] = await Promise.all([
     buildClient().then(() => startServer({ dbPath: join(dir, 'e2e.db'), port: 0, host: '127.0.0.1', password: PASSWORD, quiet: true, tls: tlsConfig, redirectPort: 0 })) as Promise<Running>,
     chromium.launch({
-      executablePath: '/usr/bin/chromium',
+      executablePath: chromiumPath(),
       headless: true,
       env: { ...process.env, HOME: home },
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],

@@ -250,7 +250,7 @@ describe('a meeting in the browser', () => {
     expect(await sec.getByTestId('roster-import').isDisabled()).toBe(true);
     const errors = await sec.getByTestId('roster-error').innerText();
     expect(errors).toContain('名单有错误');
-    expect(errors).toContain('第 3 行：类别须为 standing / full / alternate');
+    expect(errors).toContain('第 3 行：类别须填写 常委、委员、候补委员 或 参会人员');
     expect(errors).toContain('第 4 行：姓名须为 1–100 个字');
     await h.shot(sec, 'secretary-roster-errors', { fullPage: true });
 

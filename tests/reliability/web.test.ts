@@ -49,6 +49,7 @@ const MATRIX: [route: string, expect: Expect[]][] = [
   ['GET /api/meetings/:mid', S],
   ['POST /api/meetings/:mid/roster/preview', S],
   ['POST /api/meetings/:mid/roster', S],
+  ['GET /api/roster-template/:format', S],
   ['POST /api/meetings/:mid/codes', S],
   ['POST /api/meetings/:mid/members/:memberId/code', S],
   ['POST /api/meetings/:mid/scrutineers', S],
@@ -181,6 +182,7 @@ describe('authorisation matrix: every route × {anonymous, tablet and scrutineer
       case 'GET /api/meetings/:mid': return { method: 'GET', path: `/api/meetings/${A.id}` };
       case 'POST /api/meetings/:mid/roster/preview': return { method: 'POST', path: `/api/meetings/${C.id}/roster/preview`, body: { csv: 'name,kind\n张三,standing' } };
       case 'POST /api/meetings/:mid/roster': return { method: 'POST', path: `/api/meetings/${C.id}/roster`, body: { members: [{ name: '张三', kind: 'standing' }, { name: '李四', kind: 'full' }] } };
+      case 'GET /api/roster-template/:format': return { method: 'GET', path: '/api/roster-template/xlsx' };
       case 'POST /api/meetings/:mid/codes': return { method: 'POST', path: `/api/meetings/${C.id}/codes` };
       case 'POST /api/meetings/:mid/members/:memberId/code': return { method: 'POST', path: `/api/meetings/${C.id}/members/${cMemberId}/code` };
       case 'POST /api/meetings/:mid/scrutineers': return { method: 'POST', path: `/api/meetings/${C.id}/scrutineers`, body: { t: 1, scrutineers: [{ name: '监票人' }] } };

@@ -61,6 +61,7 @@ const routes: Route[] = [
   { kind: 'secretary', method: 'POST', path: () => '/api/meetings', body: () => ({ title: '不该创建的会议' }) },
   { kind: 'secretary', method: 'POST', path: () => `/api/meetings/${A.id}/roster/preview`, body: () => ({ members: [{ name: '张三', kind: 'standing' }] }) },
   { kind: 'secretary', method: 'POST', path: () => `/api/meetings/${A.id}/roster`, body: () => ({ members: [{ name: '张三', kind: 'standing' }] }) },
+  { kind: 'secretary', method: 'GET', path: () => '/api/roster-template/csv' },
   { kind: 'secretary', method: 'POST', path: () => `/api/meetings/${A.id}/codes` },
   { kind: 'secretary', method: 'POST', path: () => `/api/meetings/${A.id}/members/${A.idOf('A常委02')}/code` },
   { kind: 'secretary', method: 'POST', path: () => `/api/meetings/${A.id}/scrutineers`, body: () => ({ t: 1, scrutineers: [{ name: '某人' }] }) },

@@ -2,7 +2,7 @@
 // fields and malformed JSON (400) on every route that takes a body — the secretary's, the
 // tablets', the scrutineer devices' and the anonymous cast, each with its own body limit;
 // roster import from CSV and JSON with per-line errors (ROSTER_INVALID), the sample county
-// roster, ROSTER_LOCKED once a ballot exists, and invalid ballot definitions (BALLOT_INVALID).
+// roster (files: roster-files.test.ts), ROSTER_LOCKED once a ballot exists, and invalid ballot definitions (BALLOT_INVALID).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -213,7 +213,7 @@ describe('roster import', () => {
     expect(preview.json.problems).toEqual(lines);
     const header = await sec.post(`/api/meetings/${m.id}/roster`, { csv: '名字,类别\n张三,standing' });
     expectError(header, 'ROSTER_INVALID');
-    expect(header.json.lines).toEqual([{ line: 1, code: 'HEADER', error: '第一行必须是：name,kind,title（参会人员名单可再加一列 category）' }]);
+    expect(header.json.lines).toEqual([{ line: 1, code: 'HEADER', error: '首行为“姓名,类别,职务”，类别填写 常委/委员/候补委员（参会人员名单可再加一列“参会类别”）' }]);
     const empty = await sec.post(`/api/meetings/${m.id}/roster`, { csv: 'name,kind,title\n' });
     expect(empty.json).toMatchObject({ error: 'ROSTER_INVALID', lines: [{ line: 0 }] });
     const json = await sec.post(`/api/meetings/${m.id}/roster`, { members: [{ name: '甲', kind: 'standing' }, { name: '乙', kind: 'x' }, 'str', { name: '丙', kind: 'full', id: 'u1' }] });
@@ -233,14 +233,15 @@ describe('roster import', () => {
     expect(members).toHaveLength(600);
   });
 
-  it('the roster can be replaced until a ballot exists, then 409 ROSTER_LOCKED and it stays as it was', async () => {
+  it('the roster can be replaced until a ballot exists (voiding the 2 issued codes, as confirmed), then 409 ROSTER_LOCKED and it stays as it was', async () => {
     const m = await setupMeeting(sec, roster({ standing: 2 }, 'L'), '名单锁定', { scrutineers: false });
-    const replaced = await sec.ok('POST', `/api/meetings/${m.id}/roster`, { members: roster({ standing: 3 }, 'M') });
+    const replaced = await sec.ok('POST', `/api/meetings/${m.id}/roster`, { members: roster({ standing: 3 }, 'M'), voidCodes: 2 });
     expect(replaced.members.map((x: { name: string }) => x.name)).toEqual(['M常委01', 'M常委02', 'M常委03']);
     expectError(await new Jar(server).post('/api/checkin', { code: m.codes.get('L常委01') }), 'BAD_CODE'); // the old members are gone
     await createBallot(sec, m.id, { type: 'decision' });
     const before = stateOf(server.dbPath);
     expectError(await sec.post(`/api/meetings/${m.id}/roster`, { members: roster({ standing: 1 }, 'N') }), 'ROSTER_LOCKED');
+    expectError(await sec.post(`/api/meetings/${m.id}/roster`, { members: roster({ standing: 1 }, 'N'), voidCodes: 0 }), 'ROSTER_LOCKED');
     expectError(await sec.post(`/api/meetings/${m.id}/roster`, { csv: 'name,kind\n新人,standing' }, { lang: 'en' }), 'ROSTER_LOCKED', 'en');
     expect(stateOf(server.dbPath)).toEqual(before);
   });
