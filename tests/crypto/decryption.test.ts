@@ -2,17 +2,22 @@
 // sharings of a random election key decrypt sums of random ballots to the true per-entry
 // counts; every share check fails for a wrong factor, a share relabelled as another
 // scrutineer's, another ballot or key, and a doctored sum; the published form round-trips and
-// its parser refuses bad input with stable codes; discreteLog finds exactly [0, max].
+// its parser refuses bad input with stable codes; discreteLog finds exactly [0, max];
+// decodeTotals turns the decrypted sums of any shape — one per entry of an entry-wise group,
+// one per packed group (digits base B = 2^17) — into the per-entry totals, and names the first
+// sum that is no valid count.
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { utf8 } from '../../crypto/bytes.ts';
 import { BASE, ELL, RP, modL, randomExponent, type Element } from '../../crypto/group.ts';
 import {
-  combineDecryptionShares, decryptCounts, decryptionShare, discreteLog, encodeDecryptionShare, parseDecryptionShare,
+  combineDecryptionShares, decodeTotals, decryptCounts, decryptionShare, discreteLog, encodeDecryptionShare, parseDecryptionShare,
   verifyDecryptionShare, type DecryptionShare,
 } from '../../crypto/decryption.ts';
-import { checkShape, parseSealedBallot, sealBallot, sumCiphertexts, type BallotShape, type Ciphertext } from '../../crypto/sealed.ts';
+import {
+  checkShape, parseSealedBallot, sealBallot, sumCiphertexts, sumCount, type BallotGroup, type BallotShape, type Ciphertext,
+} from '../../crypto/sealed.ts';
 import { evalPolynomial } from '../../crypto/shamir.ts';
 import { expectCode } from '../helpers/expect-code.ts';
 
@@ -39,12 +44,13 @@ function castRandom(shape: BallotShape, key: Uint8Array, votes: readonly (readon
   return { ballots, counts };
 }
 
-const DECISION = checkShape({ groups: [{ size: 3, min: 1, max: 1 }, { size: 3, min: 1, max: 1 }] });
+/** At most one of three, twice: entry-wise (size − min = 3 > 2), so one sum per entry. */
+const ONE_OF_THREE = checkShape({ groups: [{ size: 3, min: 0, max: 1 }, { size: 3, min: 0, max: 1 }] });
 const K = sharing(3, 5);
 const CTX = { ballotId: BALLOT, electionKey: K.Y.toBytes() };
 const VOTES = [[[1, 0, 0], [0, 1, 0]], [[1, 0, 0], [0, 0, 1]], [[0, 0, 1], [0, 1, 0]], [[1, 0, 0], [1, 0, 0]]];
-const CAST = castRandom(DECISION, K.Y.toBytes(), VOTES);
-const SUMS = sumCiphertexts(DECISION, CAST.ballots);
+const CAST = castRandom(ONE_OF_THREE, K.Y.toBytes(), VOTES);
+const SUMS = sumCiphertexts(ONE_OF_THREE, CAST.ballots);
 const share = (i: number, sums: readonly Ciphertext[] = SUMS): DecryptionShare => decryptionShare(CTX, i, K.shares[i - 1]!, sums);
 const S1 = share(1);
 const S3 = share(3);
@@ -60,9 +66,10 @@ describe('decrypting the sums with t of n shares', () => {
 
   it('random t-of-n sharings decrypt random ballots to the true per-entry counts (property)', () => {
     const shapeArb = fc.constantFrom(
-      checkShape({ groups: [{ size: 3, min: 1, max: 1 }] }),
+      checkShape({ groups: [{ size: 3, min: 1, max: 1 }] }), // packed, D = 2
       checkShape({ groups: [{ size: 4, min: 0, max: 2 }] }),
-      checkShape({ groups: [{ size: 2, min: 0, max: 2 }, { size: 1, min: 0, max: 1 }] }),
+      checkShape({ groups: [{ size: 2, min: 0, max: 2 }, { size: 1, min: 0, max: 1 }] }), // entry-wise, packed D = 1
+      checkShape({ groups: [{ size: 3, min: 0, max: 1 }, { size: 2, min: 0, max: 1 }, { size: 1, min: 1, max: 1 }] }), // entry-wise, packed D = 2 and D = 0
     );
     const caseArb = fc
       .tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 0, max: 2 }), shapeArb, fc.integer({ min: 0, max: 4 }))
@@ -90,9 +97,10 @@ describe('decrypting the sums with t of n shares', () => {
         const { ballots, counts } = castRandom(shape, k.Y.toBytes(), votes);
         const sums = sumCiphertexts(shape, ballots);
         const shares = chosen.map((i) => decryptionShare(ctx, i, k.shares[i - 1]!, sums));
+        expect(sums).toHaveLength(sumCount(shape));
         shares.forEach((s) => expect(verifyDecryptionShare(ctx, k.publicShares[s.index - 1]!, sums, s)).toEqual([]));
-        expect(decryptCounts(sums, shares, votes.length)).toEqual(counts);
-        if (t > 1 && votes.length > 0) expect(decryptCounts(sums, shares.slice(1), votes.length)).not.toEqual(counts);
+        expect(decodeTotals(shape, combineDecryptionShares(sums, shares), votes.length)).toEqual({ totals: counts });
+        if (t > 1 && votes.length > 0) expect(decodeTotals(shape, combineDecryptionShares(sums, shares.slice(1)), votes.length)).toHaveProperty('bad');
       }),
       { numRuns: 6 },
     );
@@ -103,7 +111,7 @@ describe('decrypting the sums with t of n shares', () => {
   });
 
   it('with no ballots: identity factors without proofs, which verify, encode as zeros and decrypt to 0', () => {
-    const empty = sumCiphertexts(DECISION, []);
+    const empty = sumCiphertexts(ONE_OF_THREE, []);
     const s = share(2, empty);
     expect(s.factors.every((f) => f.equals(RP.ZERO))).toBe(true);
     expect(s.proofs.every((p) => p === null)).toBe(true);
@@ -296,5 +304,178 @@ describe('discreteLog', () => {
     expectCode(() => discreteLog(BASE, -1), 'BAD_VALUE');
     expectCode(() => discreteLog(BASE, 1.5), 'BAD_VALUE');
     expectCode(() => discreteLog(null as unknown as Element, 3), 'BAD_TYPE');
+  });
+});
+
+// ── decodeTotals: from the decrypted sums to the per-entry totals ─────────────────────────
+
+describe('decodeTotals', () => {
+  const B = 131_072; // the packing base 2^17, written out (protocol §5.1)
+  const G = (m: number): Element => (m === 0 ? RP.ZERO : m > 0 ? BASE.multiply(BigInt(m)) : BASE.multiply(BigInt(-m)).negate());
+  const grp = (size: number, min: number, max: number): BallotGroup => ({ size, min, max });
+  /** The spec's packing rule (protocol §5.1): max = 1 and size − min ≤ 2. */
+  const isPacked = (g: BallotGroup) => g.max === 1 && g.size - g.min <= 2;
+  /** Every valid selection of a group. */
+  const selectionsOf = (g: BallotGroup): number[][] => {
+    const out: number[][] = [];
+    for (let bits = 0; bits < 2 ** g.size; bits++) {
+      const sel = Array.from({ length: g.size }, (_, i) => (bits >> i) & 1);
+      const n = sel.reduce((a, b) => a + b, 0);
+      if (n >= g.min && n <= g.max) out.push(sel);
+    }
+    return out;
+  };
+  /** What a ballot's sums encrypt, in sum order: a packed group's message (min 1: entry j ↦ B^(j−1), entry 0 ↦ 0; min 0: entry j ↦ B^j, none ↦ 0), else each entry's 0/1. */
+  const sumMessages = (shape: BallotShape, vote: readonly (readonly number[])[]): number[] =>
+    shape.groups.flatMap((g, gi) => {
+      const sel = vote[gi]!;
+      if (!isPacked(g)) return [...sel];
+      const j = sel.indexOf(1);
+      return [g.min === 1 ? (j === 0 ? 0 : B ** (j - 1)) : j < 0 ? 0 : B ** j];
+    });
+  /** The naive per-entry totals, flattened group by group. */
+  const naiveTotals = (shape: BallotShape, votes: readonly (readonly (readonly number[])[])[]): number[] =>
+    shape.groups.flatMap((g, gi) => Array.from({ length: g.size }, (_, e) => votes.reduce((a, v) => a + v[gi]![e]!, 0)));
+  const groupArb = fc.oneof(
+    fc.constantFrom(grp(1, 1, 1), grp(2, 1, 1), grp(3, 1, 1), grp(1, 0, 1), grp(2, 0, 1)),
+    fc.integer({ min: 1, max: 4 }).chain((size) => fc.integer({ min: 0, max: size }).chain((min) => fc.record({ size: fc.constant(size), min: fc.constant(min), max: fc.integer({ min, max: size }) }))),
+  );
+  const voteArb = (shape: BallotShape) => fc.tuple(...shape.groups.map((g) => fc.constantFrom(...selectionsOf(g))));
+  /** A mixed shape: packed D = 2 (min 1), entry-wise, packed D = 0, packed D = 2 (min 0), packed D = 1, entry-wise. */
+  const MIXED = checkShape({ groups: [grp(3, 1, 1), grp(4, 0, 2), grp(1, 1, 1), grp(2, 0, 1), grp(2, 1, 1), grp(3, 0, 1)] });
+  expect(sumCount(MIXED)).toBe(1 + 4 + 1 + 1 + 1 + 3);
+  /** Decrypted sums of MIXED given each sum's message total; `at` overrides some. */
+  const mixedSums = (per: readonly number[], at: Record<number, Element> = {}): Element[] => per.map((m, k) => at[k] ?? G(m));
+
+  it('random ballots of random mixed shapes (n = 0 included), sealed and decrypted with the secret, give the naive per-entry totals (property)', () => {
+    const secret = randomExponent();
+    const key = BASE.multiply(secret).toBytes();
+    const caseArb = fc
+      .array(groupArb, { minLength: 1, maxLength: 4 })
+      .map((groups) => checkShape({ groups }))
+      .chain((shape) => fc.tuple(fc.constant(shape), fc.array(voteArb(shape), { maxLength: 4 })));
+    fc.assert(
+      fc.property(caseArb, ([shape, votes]) => {
+        const { ballots, counts } = castRandom(shape, key, votes);
+        const sums = sumCiphertexts(shape, ballots);
+        expect(sums).toHaveLength(sumCount(shape));
+        const decrypted = sums.map((c) => c.beta.subtract(c.alpha.equals(RP.ZERO) ? RP.ZERO : c.alpha.multiply(secret)));
+        expect(counts).toEqual(naiveTotals(shape, votes));
+        expect(decodeTotals(shape, decrypted, votes.length)).toEqual({ totals: counts });
+      }),
+      { numRuns: 15 },
+    );
+  });
+
+  it('up to thousands of ballots, both sides of the 1024 baby steps: the naive totals (property, sums formed in the exponent)', () => {
+    const caseArb = fc
+      .array(groupArb, { minLength: 1, maxLength: 3 })
+      .map((groups) => checkShape({ groups }))
+      .chain((shape) =>
+        fc.tuple(fc.constant(shape), fc.oneof(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 1000, max: 1100 }), fc.integer({ min: 1024, max: 1300 })))
+          .chain(([s, n]) => fc.tuple(fc.constant(s), fc.array(voteArb(s), { minLength: n, maxLength: n }))),
+      );
+    fc.assert(
+      fc.property(caseArb, ([shape, votes]) => {
+        const per = votes.map((v) => sumMessages(shape, v));
+        const decrypted = Array.from({ length: sumCount(shape) }, (_, k) => G(per.reduce((a, m) => a + m[k]!, 0)));
+        expect(decodeTotals(shape, decrypted, votes.length)).toEqual({ totals: naiveTotals(shape, votes) });
+      }),
+      { numRuns: 8 },
+    );
+  });
+
+  it('the packed digits: min 1 gives entry 0 the rest n − Σ digits, min 0 gives each entry its digit', () => {
+    const one = (g: BallotGroup, M: Element, n: number) => decodeTotals(checkShape({ groups: [g] }), [M], n);
+    expect(one(grp(3, 1, 1), G(2 + 3 * B), 7)).toEqual({ totals: [2, 2, 3] });
+    expect(one(grp(3, 1, 1), G(7 * B), 7)).toEqual({ totals: [0, 0, 7] });
+    expect(one(grp(3, 1, 1), G(7), 7)).toEqual({ totals: [0, 7, 0] });
+    expect(one(grp(3, 1, 1), RP.ZERO, 7)).toEqual({ totals: [7, 0, 0] });
+    expect(one(grp(2, 0, 1), G(2 + 3 * B), 7)).toEqual({ totals: [2, 3] });
+    expect(one(grp(2, 0, 1), RP.ZERO, 7)).toEqual({ totals: [0, 0] });
+    expect(one(grp(2, 1, 1), G(5), 7)).toEqual({ totals: [2, 5] });
+    expect(one(grp(1, 0, 1), G(5), 7)).toEqual({ totals: [5] });
+    expect(one(grp(1, 1, 1), RP.ZERO, 7)).toEqual({ totals: [7] });
+    expect(one(grp(1, 1, 1), RP.ZERO, 0)).toEqual({ totals: [0] });
+    for (const n of [1023, 1024, 1025, 1500]) {
+      expect(one(grp(3, 1, 1), G(n * B), n), `n=${n}`).toEqual({ totals: [0, 0, n] });
+      expect(one(grp(3, 1, 1), G(n), n), `n=${n}`).toEqual({ totals: [0, n, 0] });
+      expect(one(grp(2, 0, 1), G(n - 1 + B), n), `n=${n}`).toEqual({ totals: [n - 1, 1] });
+      expect(one(grp(2, 0, 1), G(1 + (n - 1) * B), n), `n=${n}`).toEqual({ totals: [1, n - 1] });
+    }
+  });
+
+  it('n = 0: every sum the identity gives zeros; anything else is bad', () => {
+    expect(decodeTotals(MIXED, Array.from({ length: 11 }, () => RP.ZERO), 0)).toEqual({ totals: Array(15).fill(0) });
+    for (let k = 0; k < 11; k++) expect(decodeTotals(MIXED, mixedSums(Array(11).fill(0), { [k]: BASE }), 0), `sum ${k}`).toEqual({ bad: k });
+  });
+
+  it('a sum that is no valid count gives {bad: k}, k its index among the sums (not among the entries)', () => {
+    const n = 5;
+    // A valid MIXED total: 5 ballots; sums in order g0 (packed D2 min 1), g1 entries ×4, g2 (D0), g3 (packed D2 min 0), g4 (packed D1), g5 entries ×3.
+    const valid = [2 + 1 * B, 3, 0, 5, 1, 0, 1 + 2 * B, 4, 1, 2, 2];
+    expect(decodeTotals(MIXED, mixedSums(valid), n)).toEqual({ totals: [2, 2, 1, 3, 0, 5, 1, 5, 1, 2, 1, 4, 1, 2, 2] });
+    const cases: [number, Element, string][] = [
+      [0, G((n + 1) * B), '(n + 1)·B: the second digit above n'],
+      [0, G(B - 1), 'B − 1: the first digit above n'],
+      [0, G(3 + 3 * B), 'digits 3 + 3 > n'],
+      [0, G(n + 1), 'n + 1 in the first digit'],
+      [0, G(-1), '−1'],
+      [0, G(B * B), 'B²: a third digit'],
+      [0, BASE.multiply(randomExponent()), 'a random element'],
+      [1, G(n + 1), 'an entry at n + 1'],
+      [4, G(-1), 'an entry at −1'],
+      [5, BASE, 'a D = 0 group not at 0'],
+      [6, G((n + 1) * B), 'min 0, second digit n + 1'],
+      [6, G(n + 1), 'min 0, first digit n + 1'],
+      [6, G(3 + 3 * B), 'min 0, digits 3 + 3 > n'],
+      [7, G(n + 1), 'D = 1 at n + 1'],
+      [7, G(B), 'D = 1 at B: no second digit'],
+      [10, G(n + 1), 'the last entry at n + 1'],
+    ];
+    for (const [k, M, name] of cases) expect(decodeTotals(MIXED, mixedSums(valid, { [k]: M }), n), name).toEqual({ bad: k });
+    expect(decodeTotals(MIXED, mixedSums(valid, { 3: G(n + 1), 8: G(-1) }), n)).toEqual({ bad: 3 }); // the first one
+    expect(decodeTotals(MIXED, mixedSums(valid, { 6: G(n * B) }), n)).toHaveProperty('totals'); // controls: the bounds themselves
+    expect(decodeTotals(MIXED, mixedSums(valid, { 0: G(n) }), n)).toHaveProperty('totals');
+  });
+
+  it('with many ballots, sums just past a valid count are bad on both sides of the 1024 baby steps', () => {
+    const D2 = checkShape({ groups: [grp(3, 1, 1)] });
+    for (const n of [1023, 1024, 1300]) {
+      expect(decodeTotals(D2, [G((n + 1) * B)], n), `n=${n}`).toEqual({ bad: 0 });
+      expect(decodeTotals(D2, [G(n + 1)], n), `n=${n}`).toEqual({ bad: 0 });
+      expect(decodeTotals(D2, [G(1 + n * B)], n), `n=${n}`).toEqual({ bad: 0 });
+      expect(decodeTotals(D2, [G(B - 1)], n), `n=${n}`).toEqual({ bad: 0 });
+    }
+  });
+
+  it('refuses the wrong number of sums, a non-element, a bad n or shape with BAD_VALUE', () => {
+    const valid = mixedSums([0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0]);
+    expect(decodeTotals(MIXED, valid, 1)).toHaveProperty('totals');
+    expectCode(() => decodeTotals(MIXED, valid.slice(1), 1), 'BAD_VALUE');
+    expectCode(() => decodeTotals(MIXED, [...valid, RP.ZERO], 1), 'BAD_VALUE');
+    expectCode(() => decodeTotals(MIXED, [], 1), 'BAD_VALUE');
+    // one sum per entry (the entry-wise count) is not what a shape with packed groups has
+    expectCode(() => decodeTotals(MIXED, Array.from({ length: 15 }, () => RP.ZERO), 0), 'BAD_VALUE');
+    expectCode(() => decodeTotals(MIXED, [null as unknown as Element, ...valid.slice(1)], 1), 'BAD_VALUE');
+    expectCode(() => decodeTotals(MIXED, [...valid.slice(0, 10), 3 as unknown as Element], 1), 'BAD_VALUE');
+    for (const n of [-1, 1.5, 100_001, NaN]) expectCode(() => decodeTotals(MIXED, valid, n), 'BAD_VALUE');
+    expectCode(() => decodeTotals({ groups: [] }, [], 0), 'BAD_VALUE');
+    expectCode(() => decodeTotals(null as unknown as BallotShape, [], 0), 'BAD_VALUE');
+  });
+
+  it('threshold decryption of a mixed shape’s sums gives the totals (t of n shares)', () => {
+    const k = sharing(2, 3);
+    const votes = [
+      [[0, 0, 1], [1, 0, 1, 0], [1], [0, 1], [1, 0], [0, 0, 1]],
+      [[1, 0, 0], [0, 0, 0, 0], [1], [0, 0], [0, 1], [0, 0, 0]],
+      [[0, 0, 1], [0, 1, 1, 0], [1], [1, 0], [0, 1], [1, 0, 0]],
+    ];
+    const { ballots, counts } = castRandom(MIXED, k.Y.toBytes(), votes);
+    const sums = sumCiphertexts(MIXED, ballots);
+    const ctx = { ballotId: BALLOT, electionKey: k.Y.toBytes() };
+    const shares = [3, 1].map((i) => decryptionShare(ctx, i, k.shares[i - 1]!, sums));
+    expect(decodeTotals(MIXED, combineDecryptionShares(sums, shares), 3)).toEqual({ totals: counts });
+    expect(counts).toEqual([1, 0, 2, 1, 1, 2, 0, 3, 1, 1, 1, 2, 1, 0, 1]);
   });
 });
