@@ -19,7 +19,7 @@ import {
   type DleqProof, type Element,
 } from './group.ts';
 import { assertId } from './ids.ts';
-import { PACK_BASE, checkShape, packedDigits, type BallotShape, type Ciphertext } from './sealed.ts';
+import { PACK_BASE, checkShape, packedDigits, sumCount, type BallotShape, type Ciphertext } from './sealed.ts';
 import { lagrangeAtZero } from './shamir.ts';
 
 /** What every decryption proof is bound to: the ballot and the election key Y (32 bytes). */
@@ -288,6 +288,7 @@ function packedDigitsOf(M: Element, n: number): [number, number] | null {
 export function decodeTotals(shape: BallotShape, decrypted: readonly Element[], n: number): { totals: number[] } | { bad: number } {
   const s = checkShape(shape);
   if (!Number.isSafeInteger(n) || n < 0 || n > MAX_COUNT) refuse('BAD_VALUE', `n must be an integer in [0, ${MAX_COUNT}]`);
+  if (!Array.isArray(decrypted) || decrypted.length !== sumCount(s)) refuse('BAD_VALUE', `${sumCount(s)} sums expected, ${decrypted?.length} given`);
   const totals: number[] = [];
   let k = 0;
   for (const g of s.groups) {
@@ -313,7 +314,6 @@ export function decodeTotals(shape: BallotShape, decrypted: readonly Element[], 
     totals.push(...(g.min === 1 ? [n - digits.reduce((a, b) => a + b, 0), ...digits] : digits));
     k++;
   }
-  if (k !== decrypted.length) refuse('BAD_VALUE', `${k} sums expected, ${decrypted.length} given`);
   return { totals };
 }
 

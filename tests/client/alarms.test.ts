@@ -12,12 +12,15 @@ import { castRefusalWords, ceremonyFailureWords, checkProblemWords, type CheckPr
 const LANGS: readonly Lang[] = ['zh', 'en'];
 /** A code as the server or the crypto code spells it: BAD_CAST_MAC, HTTP_502, bad-bundle, other-keys. */
 const RAW = /\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b|\bHTTP\b|\b(?:bad|invalid|other|no|accused)-[a-z]+\b/;
-/** In Chinese text, any word in lower-case Latin letters is a program's text (JSON is a format's name). */
-const LATIN_IN_ZH = /[a-z]{2,}/;
+/**
+ * In Chinese text, any word in lower-case Latin letters is a program's text (JSON is a format's
+ * name); a file name extension as Windows shows it (.xlsx, .xls, .csv) is the user's own word.
+ */
+const LATIN_IN_ZH = /(?<!\.)\b[a-z]{2,}|(?<=\.)(?!(?:xlsx|xls|csv)\b)[a-z]{2,}/;
 /** What to do next: 请… / 须… in Chinese; an imperative in English. */
 const NEXT_STEP: Record<Lang, RegExp> = {
   zh: /请|须/,
-  en: /\b(Reload|reload|Try|try|Ask|ask|Tell|tell|Wait|wait|Sign in|sign in|Enter|Check|Fix|Contact|contact|Look|Make|List|list|Use|confirm|Do not|must)\b/,
+  en: /\b(Reload|reload|Try|try|Ask|ask|Tell|tell|Wait|wait|Sign in|sign in|Enter|Check|Fix|Contact|contact|Look|Make|List|list|Use|Save|Open|Keep|upload|confirm|Do not|must)\b/,
 };
 
 function inEach(f: (lang: Lang) => void): void {
