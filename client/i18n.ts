@@ -1161,9 +1161,9 @@ export function acceptLanguage(): string {
 }
 
 /** The page's own text for a server error code (`err.code.CODE`), or null when it has none (reactive). */
-export function codeText(code: string): string | null {
+export function codeText(code: string, vars?: Readonly<Record<string, string | number>>): string | null {
   const key = `err.code.${code}`;
-  return key in zh ? t(key as Key) : null;
+  return key in zh ? t(key as Key, vars) : null;
 }
 
 /** Look up `key` in the current language and fill `{name}` placeholders from `vars` (reactive). */
