@@ -3,7 +3,8 @@
  * Sign-in codes and the printable A4 sheet of sign-in slips (name, title, code, and a QR
  * code of `${origin}/?code=CODE` that opens the tablet page with the code filled in; for a
  * scrutineer, `${origin}/scrutineer?code=CODE`, the scrutineer page).
- * Codes come back from the server once, in plaintext; they live only in page memory.
+ * Codes come back from the server once, in plaintext; they live only in this browser window
+ * until the secretary confirms the slips are printed (client/secretary/Meeting.tsx `slipStore`).
  */
 import { createSignal, For, Show } from 'solid-js';
 import { messageOf } from '../api.ts';
@@ -27,6 +28,12 @@ export function scrutineerLink(code: string): string {
 /** One printable slip: a member's sign-in code, or a scrutineer's. */
 export type SlipData = (IssuedCode & { readonly role?: 'member' }) | (ScrutineerCode & { readonly role: 'scrutineer' });
 
+/** Unprinted member slips with fresh codes added: a member's newer code replaces their older one. */
+export function withSlips(old: readonly SlipData[], fresh: readonly IssuedCode[]): SlipData[] {
+  const ids = new Set(fresh.map((c) => c.memberId));
+  return [...old.filter((s) => s.role === 'scrutineer' || !ids.has(s.memberId)), ...fresh];
+}
+
 export default function Codes(props: { ctx: MeetingCtx }) {
   const [error, setError] = createSignal<string | null>(null);
   const [generated, setGenerated] = createSignal<number | null>(null);
@@ -36,7 +43,7 @@ export default function Codes(props: { ctx: MeetingCtx }) {
     setError(null);
     try {
       const { codes } = await sec<{ codes: IssuedCode[] }>('POST', `/api/meetings/${d().meeting.id}/codes`);
-      props.ctx.setSlips(codes);
+      props.ctx.setSlips(withSlips(props.ctx.slips(), codes));
       setGenerated(codes.length);
       await props.ctx.reload();
     } catch (e) {
@@ -63,6 +70,9 @@ export default function Codes(props: { ctx: MeetingCtx }) {
         <Show when={generated()}>{(n) => <Notice kind="ok">{t('sec.codes.count', { n: n() })}</Notice>}</Show>
       </div>
       <Show when={props.ctx.slips().length}>
+        <Notice kind="warn" testid="codes-unprinted">
+          {t('sec.codes.unprinted', { n: props.ctx.slips().length })}
+        </Notice>
         <SlipSheet slips={props.ctx.slips()} members={d().members} meetingTitle={d().meeting.title} class="slip-preview" />
       </Show>
       <div class="card">
