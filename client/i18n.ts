@@ -197,6 +197,7 @@ const zh = {
   'tablet.confirm.no': '不是我',
   'tablet.confirm.notMe': '请不要使用这台平板，并立即告知会务人员，由会务人员为您重新发放登录码。',
   'tablet.waiting': '表决尚未开始，请稍候',
+  'tablet.waiting.next': '下一项表决尚未开始，请稍候',
   'tablet.waiting.hint': '表决开始后，选票会自动出现在这里。请保持本页面打开。',
   'tablet.member': '{name}（{kind}）',
   'tablet.notEligible': '“{title}”：本次表决您依规回避，无需投票。',
@@ -641,8 +642,8 @@ const en: Readonly<Record<Key, string>> = {
   'err.code.BAD_ISSUANCE_LOG': 'A scrutineer device\'s issuance log is not validly signed; reload the page on that device.',
   'err.code.NOT_PUBLISHED': 'The result is not published yet. Look again once it is.',
   'err.code.BALLOT_IN_PROGRESS': '“{ballot}” is still open or awaiting its result. Close its voting and wait for the result, then end the meeting.',
-  'err.code.TITLE_IN_USE': 'A ballot titled “{ballot}” is open; two ballots of one title cannot be open together. Close its voting first.',
-  'err.code.ATTENDANCE_LOCKED': '“{ballot}”, which this member takes part in, has no result yet; changing their attendance now would keep it from being counted. Record it once its result is out.',
+  'err.code.TITLE_IN_USE': 'A ballot titled “{ballot}” is open; two ballots of one title cannot be open together. Wait until its voting is closed.',
+  'err.code.ATTENDANCE_LOCKED': '“{ballot}”, which this member takes part in, has no result yet; changing their attendance now would keep it from being counted. Wait for its result, then record it.',
 
   'kind.standing': 'Standing member',
   'kind.full': 'Full member',
@@ -805,6 +806,7 @@ const en: Readonly<Record<Key, string>> = {
   'tablet.confirm.no': 'No',
   'tablet.confirm.notMe': 'Do not use this tablet. Tell the secretary now; they will give you a new sign-in code.',
   'tablet.waiting': 'Voting has not started yet; please wait',
+  'tablet.waiting.next': 'The next ballot has not started yet; please wait',
   'tablet.waiting.hint': 'Your ballot will appear here when voting starts. Keep this page open.',
   'tablet.member': '{name} ({kind})',
   'tablet.notEligible': '“{title}”: you are recused from this ballot and do not vote.',
@@ -1253,7 +1255,10 @@ export function acceptLanguage(): string {
 /** The page's own text for a server error code (`err.code.CODE`), or null when it has none (reactive). */
 export function codeText(code: string, vars?: Readonly<Record<string, string | number>>): string | null {
   const key = `err.code.${code}`;
-  return key in zh ? t(key as Key, vars) : null;
+  if (!(key in zh)) return null;
+  // Words that name what the refusal is about need it (the ballot under way); without it, the server's.
+  const text = t(key as Key, vars);
+  return /\{\w+\}/.test(text) ? null : text;
 }
 
 /** Look up `key` in the current language and fill `{name}` placeholders from `vars` (reactive). */

@@ -10,7 +10,7 @@ import { createSignal, For, Show } from 'solid-js';
 import { messageOf } from '../api.ts';
 import { t } from '../i18n.ts';
 import type { IssuedCode, MemberView, ScrutineerCode } from '../types.ts';
-import { Notice, QrCode } from '../ui.tsx';
+import { confirmAsk, Notice, QrCode } from '../ui.tsx';
 import type { MeetingCtx } from './Meeting.tsx';
 import { MemberTable } from './Roster.tsx';
 import { sec } from './session.ts';
@@ -50,6 +50,9 @@ export default function Codes(props: { ctx: MeetingCtx }) {
       setError(messageOf(e));
     }
   };
+  const clearPrinted = async () => {
+    if (await confirmAsk(t('sec.codes.printedAsk'), t('sec.codes.printedYes'), true)) props.ctx.setSlips([]);
+  };
   return (
     <section class="tab-panel" data-testid="codes-panel">
       <div class="card">
@@ -71,7 +74,10 @@ export default function Codes(props: { ctx: MeetingCtx }) {
       </div>
       <Show when={props.ctx.slips().length}>
         <Notice kind="warn" testid="codes-unprinted">
-          {t('sec.codes.unprinted', { n: props.ctx.slips().length })}
+          <p>{t('sec.codes.unprinted', { n: props.ctx.slips().length })}</p>
+          <button type="button" class="btn btn-secondary btn-small" onClick={() => void clearPrinted()} data-testid="codes-printed">
+            {t('sec.codes.printedYes')}
+          </button>
         </Notice>
         <SlipSheet slips={props.ctx.slips()} members={d().members} meetingTitle={d().meeting.title} class="slip-preview" />
       </Show>

@@ -233,7 +233,7 @@ function StatusScreen(props: { engine: TabletEngine }) {
       <Show when={finished()}>
         <section class="card waiting" data-testid="waiting">
           <div class="waiting-dot" aria-hidden="true" />
-          <h1>{t('tablet.waiting')}</h1>
+          <h1>{focus() ? t('tablet.waiting.next') : t('tablet.waiting')}</h1>
           <p class="lead">{t('tablet.waiting.hint')}</p>
           <For each={others()}>
             {(b) => (
