@@ -138,7 +138,7 @@ export default function Attendance(props: { ctx: MeetingCtx }) {
             </Show>
           </Notice>
           <div class="inline-form">
-            <button type="button" class="btn btn-primary" onClick={() => void props.ctx.print('members')}>
+            <button type="button" class="btn btn-primary" onClick={() => props.ctx.print('members')}>
               {t('sec.codes.print')}
             </button>
           </div>

@@ -514,7 +514,13 @@ function BallotCard(props: { ctx: MeetingCtx; ballotId: string }) {
         </Match>
       </Switch>
       <Show when={note()}>{(m) => <Notice kind="ok">{m()}</Notice>}</Show>
-      <Show when={error()}>{(m) => <Notice kind="error" testid="ballot-error">{m()}</Notice>}</Show>
+      <Show when={error()}>
+        {(m) => (
+          <Notice kind="error" testid="ballot-error" onDismiss={() => setError(null)}>
+            {m()}
+          </Notice>
+        )}
+      </Show>
     </article>
   );
 }

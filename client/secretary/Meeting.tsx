@@ -68,7 +68,7 @@ export type MeetingCtx = {
   readonly scrutineerSlips: () => readonly SlipData[];
   readonly setScrutineerSlips: (s: readonly SlipData[]) => void;
   /** Print one of the two sheets. */
-  readonly print: (which: 'members' | 'scrutineers') => Promise<void>;
+  readonly print: (which: 'members' | 'scrutineers') => void;
   readonly setTab: (t: Tab) => void;
 };
 
@@ -87,14 +87,14 @@ export default function Meeting(props: { meetingId: string }) {
   const setSlips = (s: readonly SlipData[]) => (setSlipsSignal(s), keep());
   const setScrutineerSlips = (s: readonly SlipData[]) => (setScrutineerSlipsSignal(s), keep());
   const [printing, setPrinting] = createSignal<'members' | 'scrutineers'>('members');
-  const print = async (which: 'members' | 'scrutineers') => {
+  // Only the secretary knows whether the printer produced the slips: the codes stay until they
+  // say so (已打印，清除登录码 on the codes tab), not when the print dialog closes.
+  const print = (which: 'members' | 'scrutineers') => {
     setPrinting(which);
     window.print();
-    // Only the secretary knows whether the printer produced the slips: ask before the codes go.
-    if (await confirmAsk(t('sec.codes.printedAsk'), t('sec.codes.printedYes'))) (which === 'members' ? setSlips : setScrutineerSlips)([]);
   };
-  // Leaving the page (reload excepted, which keeps them) while codes are unprinted asks first.
-  const unprinted = () => slips().length + scrutineerSlips().length;
+  // Leaving the page while members' codes are unprinted asks first (a reload keeps them anyway).
+  const unprinted = () => slips().length;
   const warnLeaving = (e: BeforeUnloadEvent) => {
     if (unprinted() === 0) return;
     e.preventDefault();
