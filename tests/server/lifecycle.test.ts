@@ -128,9 +128,12 @@ describe('state transitions', () => {
     const m = await setupMeeting(sec, roster({ standing: 2 }, '终'), '将结束的会议');
     const tabs = await checkIn(server, m, m.names());
     const b = await openNew(sec, m, { type: 'decision' });
+    const before = stateOf(server.dbPath);
     const refused = await sec.post(`/api/meetings/${m.id}/end`);
     expectError(refused, 'BALLOT_IN_PROGRESS');
     expect(refused.json.ballot).toBe(b.title);
+    expectError(await sec.post(`/api/meetings/${m.id}/end`, undefined, { lang: 'en' }), 'BALLOT_IN_PROGRESS', 'en');
+    expect(stateOf(server.dbPath)).toEqual(before);
     await sec.ok('POST', `/api/ballots/${b.id}/close`);
     expectError(await sec.post(`/api/meetings/${m.id}/end`), 'BALLOT_IN_PROGRESS'); // awaiting its result
     await publish(sec, m, b.id);
