@@ -3,7 +3,7 @@
 // panel; any two of three suffice), five tablets for four members (one reloaded mid-ballot,
 // one lost and re-issued to a new phone that is offline when it casts, one member arriving
 // late), the projector and the public verifier, all against the real server and the real
-// crypto. The devices run the key ceremony, count heads (开始表决 waits for two), sign every
+// crypto. The devices run the key ceremony, count heads (开始投票 waits for two), sign every
 // token, approve the re-issue (同意补发), sign for the late arrival only once re-confirmed, and
 // after the close check the number of ballots returned and decrypt the totals. One device goes
 // offline mid-ballot and another's page is closed and reopened: the remaining two finish and
@@ -461,7 +461,7 @@ describe('a meeting in the browser', () => {
     await h.shot(screen, 'projector-waiting-1920x1080');
   });
 
-  it('each scrutineer counts heads on their own device; 开始表决 stays disabled until two of them confirmed', async () => {
+  it('each scrutineer counts heads on their own device; 开始投票 stays disabled until two of them confirmed', async () => {
     await sec.getByTestId('tab-ballots').click();
     for (const d of devices) await until(async () => (await d.page.getByTestId('scr-ballot').innerText()).includes('应到 4 人，实到 3 人'), `${d.name}: three present`);
     const list = await devices[1]!.page.getByTestId('scr-members').innerText();
@@ -483,7 +483,7 @@ describe('a meeting in the browser', () => {
     expect(early.json.error).toBe('NOT_CONFIRMED');
 
     await confirmAttendance(devices[1]!, 3);
-    await until(async () => !(await sec.getByTestId('ballot-open').isDisabled()), '开始表决 enabled');
+    await until(async () => !(await sec.getByTestId('ballot-open').isDisabled()), '开始投票 enabled');
     expect(await sec.getByTestId('open-why').count()).toBe(0);
     await h.shot(devices[1]!.page, 'scrutineer-confirmed-360x640');
     await confirmAttendance(devices[2]!, 3);

@@ -30,6 +30,8 @@ let meetingId = '';
 let ballotId = '';
 const codes = new Map<string, string>();
 const tablets = new Map<string, { ctx: BrowserContext; page: Page }>();
+/** The codes as the console showed them after its reload. */
+const after = new Map<string, string>();
 let devs: SimulatedScrutineer[] = [];
 
 beforeAll(async () => {
@@ -84,7 +86,7 @@ describe('the meeting room', () => {
     expect(asked).toBe('beforeunload');
     await sec.getByTestId('tab-codes').click();
     await until(async () => (await sec.getByTestId('slips').getByTestId('slip').count()) === 6, 'six slips after the reload');
-    const after = new Map<string, string>();
+    after.clear();
     for (const slip of await sec.getByTestId('slips').getByTestId('slip').all()) after.set((await slip.getAttribute('data-name'))!, (await slip.getAttribute('data-code'))!);
     expect(after).toEqual(codes);
     await h.shot(sec, 'room-codes-kept');
@@ -121,6 +123,23 @@ describe('the meeting room', () => {
     expect(await page.getByTestId('ballot').count()).toBe(0);
     await sec.getByTestId('tab-attendance').click();
     await until(async () => (await sec.getByTestId('status-金丽华').innerText()) === '未签到', 'console: 未签到');
+    // Her slip was in the wrong hands: new codes for her and for 孙立新 (slip lost) at once.
+    await sec.getByTestId('pick-金丽华').check();
+    await sec.getByTestId('pick-孙立新').check();
+    await sec.getByTestId('reissue-selected').click();
+    expect(await sec.getByTestId('confirm-dialog').locator('.modal-text').innerText()).toContain('为所选 2 人重新发放登录码？');
+    await sec.getByTestId('confirm-ok').click();
+    await until(async () => (await sec.getByTestId('reissued-code').innerText()).includes('已为 2 人重发登录码'), 'two new codes');
+    const fresh = await sec.getByTestId('attendance-panel').getByTestId('slip').all();
+    expect(fresh.length).toBe(2);
+    for (const slip of fresh) {
+      const name = (await slip.getAttribute('data-name'))!;
+      const code = (await slip.getAttribute('data-code'))!;
+      expect(code).not.toBe(codes.get(name));
+      codes.set(name, code);
+    }
+    // The old slip of 孙立新 no longer signs in.
+    expect((await apiPost(screen, '/api/checkin', { code: after.get('孙立新') })).json.error).toBe('BAD_CODE');
   });
 
   it('开始投票 is disabled with its reason while the quorum is short; 请假 is recorded on the attendance tab', async () => {
