@@ -105,8 +105,10 @@ export function wordsOf(e: unknown): () => string {
   // The page's own words for a code when it has them, else the server's, which are in the
   // language of the request.
   if (e instanceof ApiFailure) {
-    const { code, message } = e;
-    return () => codeText(code) ?? message;
+    const { code, message, body } = e;
+    // Some refusals name what they are about (the ballot under way): their words say it.
+    const vars = typeof body.ballot === 'string' ? { ballot: body.ballot } : undefined;
+    return () => codeText(code, vars) ?? message;
   }
   console.warn('piaojue:', e);
   return () => t('err.unexpected');

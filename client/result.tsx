@@ -7,7 +7,7 @@
  */
 import { Show } from 'solid-js';
 import { Dynamic } from 'solid-js/web';
-import type { Round, Tally } from '../crypto/index.ts';
+import type { KindId, Round, Tally } from '../crypto/index.ts';
 import { t } from './i18n.ts';
 import { clientKind, type BallotLike } from './kinds/index.ts';
 import { roundWord } from './words.ts';
@@ -16,9 +16,19 @@ export function ResultTable(props: { ballot: BallotLike; tally: Tally; class?: s
   return <Dynamic component={clientKind(props.ballot.type).Result} ballot={props.ballot} tally={props.tally} class={props.class} />;
 }
 
-/** Totals line: issued, cast, valid, invalid. */
+/** Totals line, one wording everywhere: 发出选票 7 张，收回 7 张，其中有效票 7 张、无效票 0 张. */
 export function tallyLine(tally: Tally): string {
-  return t('sec.ballot.counts', { cast: tally.cast, valid: tally.valid, invalid: tally.invalid });
+  return t('sec.ballot.counts', { issued: tally.issued, cast: tally.cast, valid: tally.valid, invalid: tally.invalid });
+}
+
+/** A void ballot's tally as it may be shown: the counts, no outcome, rank or flag (protocol §9.4). */
+export function voidTally(tally: Tally): Tally {
+  return { ...tally, items: tally.items.map((it) => ({ ...it, outcome: null, rank: null, flagged: null })) };
+}
+
+/** The heading of a result: 征求意见结果 for a consultation, 表决结果 otherwise. */
+export function resultHeading(type: KindId): string {
+  return type === 'consultation' ? t('res.heading.consultation') : t('sec.ballot.result');
 }
 
 /** 第二轮, beside the title of any round after the first. */

@@ -92,11 +92,16 @@ export type MemberView = {
   /** A participant's category (类别: 乡镇党政正职, 群众代表 …); empty otherwise. */
   readonly category?: string | null;
   readonly present: boolean;
+  /** present (签到), absent (not signed in), leave (请假) or left (离会), as the secretary recorded it. */
+  readonly status: 'present' | 'absent' | 'leave' | 'left';
   readonly hasCode: boolean;
 };
 
+/** A ballot on the console: the public view and, while open, the present entitled members without a ballot yet (names only). */
+export type SecretaryBallot = BallotView & { readonly withoutBallot: readonly { readonly memberId: string; readonly name: string }[] };
+
 /** GET /api/meetings/:mid. */
-export type MeetingDetail = { readonly meeting: MeetingSummary; readonly members: readonly MemberView[]; readonly ballots: readonly BallotView[]; readonly scrutiny: ScrutinyView };
+export type MeetingDetail = { readonly meeting: MeetingSummary; readonly members: readonly MemberView[]; readonly ballots: readonly SecretaryBallot[]; readonly scrutiny: ScrutinyView };
 
 /** A sign-in code as returned once by POST /codes or a re-issue. */
 export type IssuedCode = { readonly memberId: string; readonly name: string; readonly code: string };

@@ -19,14 +19,24 @@ export function LangSwitch(props: { class?: string }) {
   );
 }
 
-/** A message box: `error` (red), `warn` (amber), `ok` (green) or `info`. */
-export function Notice(props: { kind: 'error' | 'warn' | 'ok' | 'info'; children: JSX.Element; title?: string; testid?: string }) {
+/**
+ * A message box: `error` (red), `warn` (amber), `ok` (green) or `info`. With `onDismiss` it stays
+ * until the person presses 知道了 (a refusal must not vanish with the next refresh).
+ */
+export function Notice(props: { kind: 'error' | 'warn' | 'ok' | 'info'; children: JSX.Element; title?: string; testid?: string; onDismiss?: () => void }) {
   return (
-    <div class={`notice notice-${props.kind}`} role={props.kind === 'error' || props.kind === 'warn' ? 'alert' : 'status'} data-testid={props.testid}>
+    <div class={`notice notice-${props.kind}`} classList={{ 'notice-dismissible': !!props.onDismiss }} role={props.kind === 'error' || props.kind === 'warn' ? 'alert' : 'status'} data-testid={props.testid}>
       <Show when={props.title}>
         <p class="notice-title">{props.title}</p>
       </Show>
       <div class="notice-body">{props.children}</div>
+      <Show when={props.onDismiss}>
+        {(dismiss) => (
+          <button type="button" class="btn btn-link btn-small notice-dismiss" onClick={() => dismiss()()} data-testid={props.testid ? `${props.testid}-dismiss` : undefined}>
+            {t('common.dismiss')}
+          </button>
+        )}
+      </Show>
     </div>
   );
 }
@@ -181,10 +191,21 @@ export function ConfirmIdentity(props: {
   /** The person's post, under the name (members). */
   title?: string | undefined;
   onYes: () => void;
+  /** "不是我": undo the sign-in on the server; the message after it says what to do. A rejection's words are shown. */
+  onNo?: () => Promise<void>;
   prefix?: string;
   class: string;
 }) {
   const [notMe, setNotMe] = createSignal(false);
+  const [failed, setFailed] = createSignal<string | null>(null);
+  const no = async () => {
+    try {
+      await props.onNo?.();
+    } catch (e) {
+      setFailed(messageOf(e));
+    }
+    setNotMe(true);
+  };
   const id = (name: string) => `${props.prefix ?? ''}${name}`;
   return (
     <section class={`card ${props.class}`} aria-labelledby={id('confirm-h')}>
@@ -194,9 +215,9 @@ export function ConfirmIdentity(props: {
       <Show when={props.title}>
         <p class="confirm-title">{props.title}</p>
       </Show>
-      <Show when={!notMe()} fallback={<Notice kind="error">{t(`${props.words}.confirm.notMe`)}</Notice>}>
+      <Show when={!notMe()} fallback={<Notice kind="error" testid={id('not-me')}>{failed() && props.words === 'tablet' ? t('tablet.notMe.failed', { message: failed()! }) : t(`${props.words}.confirm.notMe`)}</Notice>}>
         <div class="actions-row">
-          <button type="button" class="btn btn-secondary btn-xl" onClick={() => setNotMe(true)}>
+          <button type="button" class="btn btn-secondary btn-xl" onClick={() => void no()} data-testid={id('confirm-no')}>
             {t(`${props.words}.confirm.no`)}
           </button>
           <button type="button" class="btn btn-primary btn-xl" onClick={() => props.onYes()} data-testid={id('confirm-yes')}>

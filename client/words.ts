@@ -5,7 +5,7 @@
  * result say is the kind's own (client/kinds/). Pure functions over crypto/ types, reactive
  * through `t`.
  */
-import type { Fraction, Item, KindId, MemberKind, Outcome, Rule } from '../crypto/index.ts';
+import type { Fraction, Item, KindId, MemberKind, Outcome, Rule, RuleBase } from '../crypto/index.ts';
 import { lang, t, type Key } from './i18n.ts';
 import type { BallotStatus } from './types.ts';
 
@@ -23,9 +23,22 @@ export function fractionWord(f: Fraction): string {
   return t('frac.other', { num: f.num, den: f.den });
 }
 
-/** The quorum part of a rule in words. */
-export function quorumSentence(rule: Rule): string {
-  return rule.quorum ? t('rule.quorum', { frac: fractionWord(rule.quorum) }) : t('rule.noQuorum');
+/** Who a ballot kind counts: 常委 for a 常委会票决, 委员 for the full committee, 人员 otherwise. */
+export const whoWord = (type: KindId): string => t(`rule.who.${type}`);
+
+/** A rule's base for a kind: 应到会常委, 实到会委员, 收回票数. */
+export function baseWord(base: RuleBase, type: KindId): string {
+  return t(`rule.base.${base}`, { who: whoWord(type) });
+}
+
+/** A rule's base with its figure: 应到会常委 10 人, 收回票 7 张. */
+export function baseCount(base: RuleBase, type: KindId, n: number): string {
+  return t(`base.${base}.n`, { n, who: whoWord(type) });
+}
+
+/** The quorum part of a rule in words: 须有三分之二以上常委到会方可进行表决。 */
+export function quorumSentence(rule: Rule, type: KindId): string {
+  return rule.quorum ? t('rule.quorum', { frac: fractionWord(rule.quorum), who: whoWord(type) }) : t('rule.noQuorum');
 }
 
 /** "{nominee} 拟任 {post}". */

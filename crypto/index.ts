@@ -21,6 +21,7 @@ export * from './tally.ts';
 export * from './bundle.ts';
 export * from './assemble.ts';
 export * from './verify.ts';
+export * from './server-key.ts';
 export * from './group.ts';
 export * from './shamir.ts';
 export * from './sealed.ts';

@@ -26,6 +26,7 @@ import { tallyFromCounts, type Tally } from './tally.ts';
 import { findInvalidTokens, tokenHash } from './token.ts';
 import { ballotShape, bundleId, bundleSignatureValid, castLeaf, tryParseBundle, type Bundle } from './bundle.ts';
 import { verifyReceipt, type Receipt } from './receipt.ts';
+import { matchesServerKey } from './server-key.ts';
 import { ballotHash } from './sealed.ts';
 
 /** Stable codes of the v2 verifier's checks (protocol §10.1). */
@@ -74,7 +75,10 @@ export type VerifyResult = {
 };
 
 export type VerifyOptions = {
-  /** Expected server key (hex), e.g. read off the projector or the minutes; checked when given. */
+  /**
+   * Expected server key, e.g. read off the projector or the minutes; checked when given: the
+   * whole key (64 hex digits) or its fingerprint (16), as typed (crypto/server-key.ts).
+   */
   readonly serverKey?: string;
   /**
    * The bundle of the previous round (parsed JSON), when this ballot is a later round
@@ -266,7 +270,7 @@ function* checks(b: Bundle, opts: VerifyOptions): Generator<Need, VerifyResult, 
 
   // BUNDLE_SIGNATURE / SERVER_KEY.
   if (!bundleSignatureValid(b)) fail('BUNDLE_SIGNATURE', 'the server signature over the bundle does not verify');
-  if (opts.serverKey !== undefined && opts.serverKey !== b.serverKey)
+  if (opts.serverKey !== undefined && !matchesServerKey(opts.serverKey, b.serverKey))
     fail('SERVER_KEY', `bundle is signed by ${b.serverKey}, expected ${opts.serverKey}`);
   yield 'pause';
 

@@ -48,6 +48,11 @@ export const members = sqliteTable(
     /** A participant's category (类别: 县级领导干部, 群众代表 …); null for committee members. */
     category: text('category'),
     present: integer('present', { mode: 'boolean' }).notNull(),
+    /**
+     * Why an absent member is absent, as the secretary recorded it: 请假 (leave, excused before
+     * the meeting) or 离会 (left during it); null for a member present or simply not signed in.
+     */
+    absence: text('absence', { enum: ['leave', 'left'] }),
     /** Salted scrypt hash of the sign-in code (10 random base-32 characters; see server/codes.ts). */
     codeHash: text('code_hash'),
     codeUsed: integer('code_used', { mode: 'boolean' }).notNull(),

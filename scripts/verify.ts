@@ -13,7 +13,7 @@ import process from 'node:process';
 import { Worker } from 'node:worker_threads';
 import {
   CHECKS as CHECKS, backendChoice, kindOf, ceremonyFingerprint, useBackend, fromHex, parseJsonStrict, verifyBundle, verifyBundleAsync,
-  type Bundle, type KindId, type CastChecker, type CastCheckResult, type Failure as Failure, type FailureCode as FailureCode,
+  normalizeServerKey, type Bundle, type KindId, type CastChecker, type CastCheckResult, type Failure as Failure, type FailureCode as FailureCode,
   type Outcome, type Rule, type Tally, type VerifyResult as VerifyResult,
 } from '../crypto/index.ts';
 
@@ -28,9 +28,11 @@ UTF-8 JSON without a byte-order mark, duplicate member names or non-integer numb
 (protocol §7.5).
 
 Options:
-  --server-key HEX  the server's Ed25519 public key (64 hex digits) as announced at the
-                    meeting; the bundle must be signed by exactly this key (check SERVER_KEY).
-                    Without it the signature is checked against the key in the bundle only.
+  --server-key HEX  the server's Ed25519 public key as announced at the meeting: the whole
+                    key (64 hex digits, the projector's QR code) or its fingerprint (16 hex
+                    digits, as the projector shows it; spaces and dashes are ignored). The
+                    bundle must be signed by this key (check SERVER_KEY). Without it the
+                    signature is checked against the key in the bundle only.
   --previous FILE   the bundle of the round this ballot follows (两推, 复议): check ROUND —
                     that this ballot names exactly that bundle and follows it.
   --json            print exactly one JSON object on stdout:
@@ -79,9 +81,10 @@ function parseArgs(argv: readonly string[]): Args | { help: true } | { error: st
     else if (a === '--server-key' || a.startsWith('--server-key=')) {
       const v = a === '--server-key' ? argv[++i] : a.slice('--server-key='.length);
       if (v === undefined) return { error: '--server-key needs a value' };
-      // Accept upper case from a projector or the minutes; bundles use lower case.
-      const key = v.toLowerCase();
-      if (!/^[0-9a-f]{64}$/.test(key)) return { error: '--server-key must be 64 hex digits (an Ed25519 public key)' };
+      // As read off the projector or the minutes: the whole key or its fingerprint, any case, with
+      // or without spaces or dashes (crypto/server-key.ts).
+      const key = normalizeServerKey(v);
+      if (key === null) return { error: '--server-key must be the server key (64 hex digits) or its fingerprint (16 hex digits, e.g. "1A2B 3C4D 5E6F 7A8B")' };
       serverKey = key;
     } else if (a === '--previous' || a.startsWith('--previous=')) {
       previous = a === '--previous' ? argv[++i] : a.slice('--previous='.length);

@@ -13,6 +13,7 @@ import { assertTransition, type BallotStatus } from './ballot.ts';
 import { checkpoint, type Db, type Store } from './db.ts';
 import { queries } from './queries.ts';
 import { ApiError } from './errors.ts';
+import { isEntitled } from './ballot.ts';
 import { activeMeeting, rosterOf, turnout, type MemberRow } from './meetings.ts';
 import { readyCeremony } from './scrutiny.ts';
 
@@ -62,6 +63,25 @@ export function progress(db: Db, row: BallotRow, def: BallotDefinition, roster: 
   return { ...t, issued, cast, confirmations, decryptions: decrypted, quorumMet: quorumMet(def.rule, t.present, t.entitled) };
 }
 
+/**
+ * Present members entitled to a ballot who have not asked for a ballot of it yet (a tablet
+ * closed or never opened): names for the secretary's console only. Who has cast is not known
+ * to anyone — casts carry no member — so this is the only list there can be.
+ */
+export function withoutBallot(db: Db, row: BallotRow, roster: readonly MemberRow[]): { memberId: string; name: string }[] {
+  const def = parseDefinition(row.definition);
+  const asked = new Set(db.select({ m: issuances.memberId }).from(issuances).where(eq(issuances.ballotId, row.id)).all().map((r) => r.m));
+  return roster.filter((m) => m.present && isEntitled(def, m) && !asked.has(m.id)).map((m) => ({ memberId: m.id, name: m.name }));
+}
+
+/**
+ * A void ballot's tally without its outcomes, ranks or flags: protocol §9.4 — a UI MUST NOT
+ * show the outcomes of a void ballot (the bundle keeps them, for the verifier).
+ */
+function withoutOutcomes(tally: Bundle['tally']): Bundle['tally'] {
+  return { ...tally, items: tally.items.map((it) => ({ ...it, outcome: null, rank: null, flagged: null })) };
+}
+
 // A published bundle never changes: its tally is read out of the bundle's text once, not on
 // every view (hundreds of tablets and phones fetch the views of every ballot of the meeting).
 const tallies = new Map<string, Bundle['tally']>();
@@ -98,7 +118,7 @@ export function ballotView(db: Db, row: BallotRow, roster: readonly MemberRow[],
     electionKey: row.electionKey,
     fingerprint: row.publicKey ? fingerprint : null,
     ...progress(db, row, def, roster),
-    result: row.status === 'published' || row.status === 'void' ? publishedTally(row) : null,
+    result: row.status === 'published' ? publishedTally(row) : row.status === 'void' ? withoutOutcomes(publishedTally(row)!) : null,
   };
 }
 
@@ -121,6 +141,11 @@ export function openBallot(db: Db, ballotId: string): void {
     const t = turnout(def, rosterOf(tx as unknown as Db, row.meetingId));
     if (t.entitled === 0) throw new ApiError('BALLOT_INVALID', 'nobody is entitled to vote on this ballot');
     if (!quorumMet(def.rule, t.present, t.entitled)) throw new ApiError('QUORUM_NOT_MET', `present ${t.present} of ${t.entitled}`);
+    // Two open ballots of one title could be told apart by nobody in the room, on a tablet or the projector.
+    const same = tx.select({ definition: ballots.definition }).from(ballots)
+      .where(and(eq(ballots.meetingId, row.meetingId), eq(ballots.status, 'open'))).all()
+      .some((o) => parseDefinition(o.definition).title === def.title);
+    if (same) throw new ApiError('TITLE_IN_USE', `another open ballot is titled ${def.title}`, { ballot: def.title });
     const keys = readyCeremony(tx as unknown as Db, row.meetingId);
     const confirmed = tx.select({ n: count() }).from(issuanceLogs).where(eq(issuanceLogs.ballotId, ballotId)).get()?.n ?? 0;
     if (confirmed < keys.t) throw new ApiError('NOT_CONFIRMED', `${confirmed} of ${keys.t} scrutineers confirmed the attendance`);

@@ -6,10 +6,10 @@
  * the three counts, the outcome and why ("同意票 6 > 应到会 11 人的半数 → 通过"). A failed
  * nominee, or a void ballot, may be voted on again (复议) in a next round.
  */
-import { For } from 'solid-js';
+import { For, Show } from 'solid-js';
 import { KINDS, type ItemTally, type KindId, type Outcome, type Rule, type Tally } from '../../crypto/index.ts';
 import { t } from '../i18n.ts';
-import { fractionWord, itemLabel, optionWord, outcomeWord } from '../words.ts';
+import { baseCount, baseWord, fractionWord, itemLabel, optionWord, outcomeWord } from '../words.ts';
 import type { BallotLike, ClientKind, ResultProps } from './kind.ts';
 import { itemsProblem, perItemEmpty, perItemProgress } from './figures.ts';
 import { ItemRows, PerItemChoices, PerItemReview } from './shared.tsx';
@@ -19,34 +19,40 @@ type Meaning = { readonly met: Outcome; readonly notMet: Outcome; readonly revot
 
 const optionClass = (o: string) => `option-${o}`;
 
-/** The rule as one sentence, e.g. 同意票超过应到会人数的半数，为“通过”；否则为“未通过”。 */
-export function ruleSentence(meaning: Meaning, rule: Rule): string {
-  return t('rule.sentence', {
+/**
+ * The rule as one sentence: 以超过应到会常委半数同意为通过。 — or, where meeting the rule drops
+ * a nominee (征求意见): 不同意票超过应到会委员半数的，不再作为提名人选；否则继续作为提名人选。
+ */
+export function ruleSentence(id: KindId, meaning: Meaning, rule: Rule): string {
+  return t(meaning.met === 'passed' ? 'rule.sentence' : 'rule.sentence.drop', {
     option: optionWord(rule.option),
     cmp: t(rule.strict ? 'rule.cmp.strict' : 'rule.cmp.reach'),
-    base: t(`rule.base.${rule.base}`),
+    base: baseWord(rule.base, id),
     frac: rule.threshold ? fractionWord(rule.threshold) : '',
     met: outcomeWord(meaning.met),
     notMet: outcomeWord(meaning.notMet),
   });
 }
 
-/** Why an item came out as it did: 同意票 6 > 应到会 11 人的半数 → 通过 (against the item's own 应到 when members are recused from it). */
-export function resultSentence(meaning: Meaning, rule: Rule, tally: Tally, item: ItemTally): string {
+/**
+ * Why an item came out as it did: 同意 6 票，超过应到会常委 10 人的半数，通过 (against the item's own
+ * 应到 when members are recused from it). Null without an outcome (a void ballot shows none).
+ */
+export function resultSentence(id: KindId, meaning: Meaning, rule: Rule, tally: Tally, item: ItemTally): string | null {
+  if (!item.outcome) return null;
   const met = item.outcome === meaning.met;
-  const op = rule.strict ? (met ? '>' : '≤') : met ? '≥' : '<';
   const n = rule.base === 'entitled' ? item.entitled : tally[rule.base];
   return t('rule.result', {
     option: optionWord(rule.option),
     count: item.counts[rule.option] ?? 0,
-    op,
-    base: t(`base.${rule.base}.n`, { n }),
+    cmp: t(`rule.result.${rule.strict ? 'strict' : 'reach'}.${met ? 'met' : 'notMet'}`),
+    base: baseCount(rule.base, id, n),
     frac: rule.threshold ? fractionWord(rule.threshold) : '',
     outcome: item.outcome ? outcomeWord(item.outcome) : '',
   });
 }
 
-function ApprovalResult(props: ResultProps & { meaning: Meaning }) {
+function ApprovalResult(props: ResultProps & { id: KindId; meaning: Meaning }) {
   return (
     <div class="table-scroll">
       <table class={`result-table ${props.class ?? ''}`} data-testid="result-table">
@@ -55,7 +61,9 @@ function ApprovalResult(props: ResultProps & { meaning: Meaning }) {
             <th>{t('item.nominee')}</th>
             <th>{t('item.post')}</th>
             <For each={props.ballot.options}>{(o) => <th class="num">{optionWord(o)}</th>}</For>
-            <th>{t('sec.ballot.result')}</th>
+            <Show when={props.tally.items.some((it) => it.outcome)}>
+              <th>{props.id === 'consultation' ? t('res.heading.consultation') : t('sec.ballot.result')}</th>
+            </Show>
           </tr>
         </thead>
         <tbody>
@@ -69,15 +77,23 @@ function ApprovalResult(props: ResultProps & { meaning: Meaning }) {
                     <td class="strong">{item()?.nominee}</td>
                     <td>{item()?.post}</td>
                     <For each={props.ballot.options}>{(o) => <td class="num">{it.counts[o]}</td>}</For>
-                    <td>
-                      <span class={`outcome ${good() ? 'outcome-good' : 'outcome-bad'}`} data-testid="outcome">
-                        {it.outcome ? outcomeWord(it.outcome) : ''}
-                      </span>
-                    </td>
+                    <Show when={it.outcome}>
+                      {(o) => (
+                        <td>
+                          <span class={`outcome ${good() ? 'outcome-good' : 'outcome-bad'}`} data-testid="outcome">
+                            {outcomeWord(o())}
+                          </span>
+                        </td>
+                      )}
+                    </Show>
                   </tr>
-                  <tr class="result-why">
-                    <td colSpan={3 + props.ballot.options.length}>{resultSentence(props.meaning, props.ballot.rule, props.tally, it)}</td>
-                  </tr>
+                  <Show when={resultSentence(props.id, props.meaning, props.ballot.rule, props.tally, it)}>
+                    {(why) => (
+                      <tr class="result-why">
+                        <td colSpan={3 + props.ballot.options.length}>{why()}</td>
+                      </tr>
+                    )}
+                  </Show>
                 </>
               );
             }}
@@ -101,7 +117,7 @@ function approval(id: KindId, meaning: Meaning): ClientKind {
     postLine: (item) => t('item.postLine', { post: item.post }),
     Fields: (props) => <ItemRows items={props.draft.items} set={(items) => props.update({ items })} words={words()} heading={t('sec.ballot.items')} max={50} />,
     draftProblem: (draft) => itemsProblem(draft, words(), 50),
-    ruleWords: (b) => ruleSentence(meaning, b.rule),
+    ruleWords: (b) => ruleSentence(id, meaning, b.rule),
     emptyAnswer: perItemEmpty,
     progress: perItemProgress,
     castQuestion: () => null,
@@ -112,7 +128,7 @@ function approval(id: KindId, meaning: Meaning): ClientKind {
       </>
     ),
     Review: (props) => <PerItemReview {...props} itemLabel={itemLabel} optionClass={optionClass} />,
-    Result: (props) => <ApprovalResult {...props} meaning={meaning} />,
+    Result: (props) => <ApprovalResult {...props} id={id} meaning={meaning} />,
     nextRound(ballot: BallotLike, tally: Tally, voided: boolean) {
       const all = ballot.items.map((_, i) => i);
       const failed = meaning.revote ? all.filter((i) => tally.items[i]?.outcome === meaning.notMet) : [];

@@ -9,7 +9,7 @@
 import { For, Show } from 'solid-js';
 import { COMPETENCE_GRADES, KINDS, type Item, type Rule } from '../../crypto/index.ts';
 import { t } from '../i18n.ts';
-import { fractionWord, optionWord } from '../words.ts';
+import { baseCount, baseWord, fractionWord, optionWord } from '../words.ts';
 import { GRADE_SETS, gradeFigures, gradeSetOf, itemsProblem, percent, perItemEmpty, perItemProgress, type GradeSet } from './figures.ts';
 import type { BallotLike, ClientKind, Draft, FieldsProps, ResultProps } from './kind.ts';
 import { ItemRows, PerItemChoices, PerItemReview } from './shared.tsx';
@@ -55,7 +55,7 @@ function Fields(props: FieldsProps) {
 function ruleWords(b: Pick<BallotLike, 'rule' | 'options'>): string {
   const main = t('kinds.eval.rule', { grades: gradesWords(b.options) });
   const f = b.rule.threshold;
-  return f ? `${main} ${t('kinds.eval.flagRule', { option: optionWord(b.rule.option), base: t(`rule.base.${b.rule.base}`), frac: fractionWord(f) })}` : main;
+  return f ? `${main} ${t('kinds.eval.flagRule', { option: optionWord(b.rule.option), base: baseWord(b.rule.base, 'evaluation'), frac: fractionWord(f) })}` : main;
 }
 
 function Result(props: ResultProps) {
@@ -113,7 +113,7 @@ function Result(props: ResultProps) {
                             {t('res.hintWhy', {
                               option: optionWord(props.ballot.rule.option),
                               count: it.counts[props.ballot.rule.option] ?? 0,
-                              base: t(`base.${props.ballot.rule.base}.n`, { n: props.ballot.rule.base === 'entitled' ? it.entitled : props.tally[props.ballot.rule.base] }),
+                              base: baseCount(props.ballot.rule.base, 'evaluation', props.ballot.rule.base === 'entitled' ? it.entitled : props.tally[props.ballot.rule.base]),
                               frac: fractionWord(f()),
                             })}
                           </td>

@@ -11,7 +11,7 @@
 import { createMemo, For, Show } from 'solid-js';
 import { KINDS, MAX_CANDIDATES, type Fraction, type Item, type Rule } from '../../crypto/index.ts';
 import { t } from '../i18n.ts';
-import { fractionWord } from '../words.ts';
+import { baseWord, fractionWord } from '../words.ts';
 import { itemsProblem, leadingCandidates, percent } from './figures.ts';
 import type { Answer, BallotLike, ClientKind, Draft, FieldsProps, ResultProps } from './kind.ts';
 import { ItemRows } from './shared.tsx';
@@ -83,7 +83,7 @@ function ruleWords(b: Pick<BallotLike, 'rule' | 'params'>): string {
   const p = paramsOf(b);
   const main = t('kinds.rec.rule', { post: p.post, k: p.seats });
   const f = b.rule.threshold;
-  return f ? `${main} ${t('kinds.rec.flagRule', { base: t(`rule.base.${b.rule.base}`), frac: fractionWord(f), flag: flagWord(f) })}` : main;
+  return f ? `${main} ${t('kinds.rec.flagRule', { base: baseWord(b.rule.base, 'recommendation'), frac: fractionWord(f), flag: flagWord(f) })}` : main;
 }
 
 function Ballot(props: { ballot: BallotLike; answer: Answer; setAnswer: (a: Answer) => void; recused: ReadonlySet<number> }) {

@@ -158,7 +158,7 @@ function BallotSheet(props: { meetingId: string; ballotId: string }) {
                       {roundWord(b.ballot.round.number)}
                       <Show when={previous()}>{(p) => <>{t('record.paren', { text: t('round.previous', { title: p().title }) })}</>}</Show>
                     </Fact>
-                    <Fact label={t('record.rule')}>{kind.ruleWords(b.ballot)} {quorumSentence(b.ballot.rule)}</Fact>
+                    <Fact label={t('record.rule')}>{kind.ruleWords(b.ballot)} {quorumSentence(b.ballot.rule, b.ballot.type)}</Fact>
                     <Fact label={t('record.attendance')} testid="record-turnout">{turnoutLine(b.tally)}</Fact>
                     <Fact label={t('record.ballots')} testid="record-counts">{countsLine(b.tally)}</Fact>
                   </tbody>
@@ -313,7 +313,7 @@ function Minutes(props: { meetingId: string }) {
                           {i() + 1}. {b.title}
                           <Show when={b.round.number > 1}>{t('record.paren', { text: roundWord(b.round.number) })}</Show>
                         </h3>
-                        <p class="muted">{t('record.minutes.kindRule', { type: typeWord(b.type), rule: `${clientKind(b.type).ruleWords(b)} ${quorumSentence(b.rule)}` })}</p>
+                        <p class="muted">{t('record.minutes.kindRule', { type: typeWord(b.type), rule: `${clientKind(b.type).ruleWords(b)} ${quorumSentence(b.rule, b.type)}` })}</p>
                         <Show when={s} fallback={<p data-testid="minutes-pending">{t('record.minutes.notOut', { status: statusWord(b.status) })}</p>}>
                           {(x) => (
                             <>

@@ -12,10 +12,11 @@ import { createMemo, createSignal, For, Match, onCleanup, onMount, Show, Switch 
 import { followMeeting, messageOf, request } from '../api.ts';
 import { t } from '../i18n.ts';
 import { clientKind } from '../kinds/index.ts';
-import { ResultTable, RoundBadge } from '../result.tsx';
+import { serverKeyFingerprint } from '../../crypto/index.ts';
+import { ResultTable, resultHeading, RoundBadge, tallyLine } from '../result.tsx';
 import type { BallotView, ScreenView, ScrutinyView } from '../types.ts';
-import { Notice, ProgressBar } from '../ui.tsx';
-import { fingerprint, quorumSentence, statusWord, typeWord } from '../words.ts';
+import { Notice, ProgressBar, QrCode } from '../ui.tsx';
+import { quorumSentence, statusWord, typeWord } from '../words.ts';
 import '../styles/screen.css';
 
 /**
@@ -97,12 +98,27 @@ export default function Screen(props: { meetingId: string }) {
                   </span>
                 )}
               </Show>
-              <Show when={serverKey()}>{(k) => <span class="mono">{t('screen.serverKey', { fp: fingerprint(k()) })}</span>}</Show>
+              <Show when={serverKey()}>{(k) => <ServerKey serverKey={k()} />}</Show>
             </footer>
           </>
         )}
       </Show>
     </div>
+  );
+}
+
+/**
+ * The server's key for checking a bundle after the meeting: the whole key as a QR code and its
+ * fingerprint (crypto/server-key.ts), which the verifier (page and CLI) accepts as typed.
+ */
+function ServerKey(props: { serverKey: string }) {
+  return (
+    <span class="screen-key" data-testid="screen-server-key" data-key={props.serverKey}>
+      <span class="screen-key-qr">
+        <QrCode text={props.serverKey} label={t('screen.serverKeyQr')} />
+      </span>
+      <span class="mono" data-testid="screen-server-fingerprint">{t('screen.serverKey', { fp: serverKeyFingerprint(props.serverKey) })}</span>
+    </span>
   );
 }
 
@@ -169,16 +185,16 @@ function BallotPanel(props: { ballot: BallotView; t: number }) {
       <Switch>
         <Match when={b().status === 'draft'}>
           <p class="screen-rule">{kind().ruleWords(b())}</p>
-          <p class="screen-rule">{quorumSentence(b().rule)}</p>
+          <p class="screen-rule">{quorumSentence(b().rule, b().type)}</p>
         </Match>
         <Match when={b().status === 'open'}>
-          <p class="screen-figure" data-testid="screen-progress">{t('screen.castProgress', { cast: b().cast, issued: b().issued })}</p>
-          <ProgressBar class="screen-progress" value={b().cast} max={Math.max(b().issued, 1)} label={t('screen.castProgress', { cast: b().cast, issued: b().issued })} />
+          <p class="screen-figure" data-testid="screen-progress">{t('screen.castProgress', { cast: b().cast, present: b().present })}</p>
+          <ProgressBar class="screen-progress" value={b().cast} max={Math.max(b().present, 1)} label={t('screen.castProgress', { cast: b().cast, present: b().present })} />
         </Match>
         <Match when={b().status === 'closed'}>
           <p class="screen-figure screen-figure-closed" data-testid="screen-progress">{t('screen.decrypting', { k: b().decryptions, t: props.t })}</p>
           <ProgressBar class="screen-progress screen-progress-closed" value={b().decryptions} max={Math.max(props.t, 1)} label={t('screen.decrypting', { k: b().decryptions, t: props.t })} />
-          <p class="screen-counts">{t('screen.castProgress', { cast: b().cast, issued: b().issued })}</p>
+          <p class="screen-counts">{t('screen.castProgress', { cast: b().cast, present: b().present })}</p>
         </Match>
         <Match when={b().result}>
           {(r) => (
@@ -186,7 +202,8 @@ function BallotPanel(props: { ballot: BallotView; t: number }) {
               <Show when={b().status === 'void'}>
                 <p class="screen-void">{t('status.void')}</p>
               </Show>
-              <p class="screen-counts">{t('screen.counts', { issued: r().issued, cast: r().cast, valid: r().valid })}</p>
+              <p class="screen-counts">{tallyLine(r())}</p>
+              <h3 class="screen-result-h">{resultHeading(b().type)}</h3>
               <ResultTable class="screen-result" ballot={b()} tally={r()} />
             </>
           )}

@@ -17,8 +17,8 @@ import { messageOf } from '../api.ts';
 import { t } from '../i18n.ts';
 import { followRows } from '../kinds/figures.ts';
 import { CLIENT_KIND_LIST, clientKind, type ClientKind, type Draft, type NextRound } from '../kinds/index.ts';
-import { ResultTable, RoundBadge, tallyLine } from '../result.tsx';
-import type { BallotView, MemberView } from '../types.ts';
+import { ResultTable, resultHeading, RoundBadge, tallyLine } from '../result.tsx';
+import type { MemberView, SecretaryBallot } from '../types.ts';
 import { confirmAsk, Notice, ProgressBar } from '../ui.tsx';
 import { kindWord, quorumSentence, roundWord, statusWord, typeWord } from '../words.ts';
 import { QuorumLine } from './Attendance.tsx';
@@ -156,7 +156,7 @@ function NewBallot(props: { ctx: MeetingCtx; onDone: () => void }) {
       <Dynamic component={kind().Fields} draft={draft()} update={update} />
       <p class="field-label">{t('sec.ballot.rule')}</p>
       <p class="rule-words" data-testid="rule-words">
-        {kind().ruleWords({ rule: rule(), options: draft().options, params: draft().params })} {quorumSentence(rule())}
+        {kind().ruleWords({ rule: rule(), options: draft().options, params: draft().params })} {quorumSentence(rule(), type())}
       </p>
       <Show when={attending().length}>
         <p class="muted" data-testid="attending">{t('kinds.attending', { kind: kindWord(attending()[0]!.kind), n: attending().length })}</p>
@@ -239,7 +239,7 @@ function ItemRecusals(props: { draft: Draft; members: readonly MemberView[]; val
 }
 
 /** 下一轮: the items of the next round, ticked as the kind suggests; creates the round as a draft. */
-function NextRoundPanel(props: { ctx: MeetingCtx; ballot: BallotView; next: NextRound }) {
+function NextRoundPanel(props: { ctx: MeetingCtx; ballot: SecretaryBallot; next: NextRound }) {
   const [open, setOpen] = createSignal(false);
   const [chosen, setChosen] = createSignal<ReadonlySet<number>>(new Set(props.next.preselected));
   const [error, setError] = createSignal<string | null>(null);
@@ -311,7 +311,7 @@ function BallotCard(props: { ctx: MeetingCtx; ballotId: string }) {
   const [error, setError] = createSignal<string | null>(null);
   const [note, setNote] = createSignal<string | null>(null);
   const [who, setWho] = createSignal('');
-  const b = (): BallotView => props.ctx.detail().ballots.find((x) => x.id === props.ballotId)!;
+  const b = (): SecretaryBallot => props.ctx.detail().ballots.find((x) => x.id === props.ballotId)!;
   const kind = () => clientKind(b().type);
   const next = () => {
     const r = b().result;
@@ -340,7 +340,10 @@ function BallotCard(props: { ctx: MeetingCtx; ballotId: string }) {
     const out: string[] = [];
     if (scrutiny().ceremony.status !== 'ready') out.push(t('sec.ballot.why.keys'));
     else if (b().confirmations < threshold()) out.push(t('sec.ballot.why.confirm', { k: b().confirmations, t: threshold() }));
-    if (b().rule.quorum && !b().quorumMet) out.push(t('sec.ballot.why.quorum'));
+    if (b().rule.quorum && !b().quorumMet) out.push(t('sec.ballot.why.quorum', { entitled: b().entitled, present: b().present }));
+    // The server refuses two open ballots of one title (TITLE_IN_USE).
+    const twin = props.ctx.detail().ballots.find((x) => x.id !== b().id && x.status === 'open' && x.title === b().title);
+    if (twin) out.push(t('sec.ballot.why.title', { title: twin.title }));
     return out;
   };
   // Publication follows the t-th decryption share by itself; 公布结果 appears only if the
@@ -362,7 +365,9 @@ function BallotCard(props: { ctx: MeetingCtx; ballotId: string }) {
   const act = async (action: 'open' | 'close' | 'finalize') => {
     setError(null);
     setNote(null);
-    if (action === 'close' && !(await confirmAsk(t('sec.ballot.closeConfirm', { title: b().title, cast: b().cast, issued: b().issued }), t('sec.ballot.close'), true))) return;
+    // Who has not voted is a count only: present members who should vote less the ballots cast.
+    const left = Math.max(0, b().present - b().cast);
+    if (action === 'close' && !(await confirmAsk(t('sec.ballot.closeConfirm', { title: b().title, present: b().present, cast: b().cast, left }), t('sec.ballot.close'), true))) return;
     try {
       await sec('POST', `/api/ballots/${b().id}/${action}`);
       await props.ctx.reload();
@@ -407,7 +412,7 @@ function BallotCard(props: { ctx: MeetingCtx; ballotId: string }) {
         </For>
       </ol>
       <p class="rule-words">
-        {kind().ruleWords(b())} {quorumSentence(b().rule)}
+        {kind().ruleWords(b())} {quorumSentence(b().rule, b().type)}
       </p>
       <Show when={b().recused.length}>
         <p class="muted">{t('sec.ballot.recusedList', { names: names(b().recused) })}</p>
@@ -418,7 +423,7 @@ function BallotCard(props: { ctx: MeetingCtx; ballotId: string }) {
       <Switch>
         <Match when={b().status === 'draft'}>
           <ul class="quorum-list">
-            <QuorumLine title={t('sec.attendance.heading')} entitled={b().entitled} present={b().present} met={b().quorumMet} needed={b().rule.quorum !== null} />
+            <QuorumLine title={t('sec.ballot.ballotQuorum')} entitled={b().entitled} present={b().present} met={b().quorumMet} needed={b().rule.quorum !== null} />
             <li class="quorum-line">
               <span data-testid="confirmations">{t('sec.ballot.confirmations', { k: b().confirmations, t: threshold() })}</span>
               <Show when={threshold() > 0}>
@@ -440,9 +445,17 @@ function BallotCard(props: { ctx: MeetingCtx; ballotId: string }) {
           </div>
         </Match>
         <Match when={b().status === 'open'}>
-          <p class="big-figure" data-testid="cast-of">{t('sec.ballot.castOf', { cast: b().cast, issued: b().issued })}</p>
-          <ProgressBar value={b().cast} max={Math.max(b().issued, 1)} label={t('sec.ballot.castOf', { cast: b().cast, issued: b().issued })} />
+          <p class="big-figure" data-testid="cast-of">{t('sec.ballot.castOf', { cast: b().cast, present: b().present })}</p>
+          <ProgressBar value={b().cast} max={Math.max(b().present, 1)} label={t('sec.ballot.castOf', { cast: b().cast, present: b().present })} />
           <p class="muted">{t('sec.ballot.turnout', { entitled: b().entitled, present: b().present })}</p>
+          <Show when={b().withoutBallot.length} fallback={<p class="muted" data-testid="without-ballot">{t('sec.ballot.allHaveBallot')}</p>}>
+            <p class="without-ballot" data-testid="without-ballot">
+              {t('sec.ballot.withoutBallot', { n: b().withoutBallot.length, names: b().withoutBallot.map((m) => m.name).join('、') })}
+            </p>
+          </Show>
+          <Show when={b().issued > b().cast}>
+            <p class="muted" data-testid="not-cast">{t('sec.ballot.notCast', { n: b().issued - b().cast })}</p>
+          </Show>
           <button type="button" class="btn btn-danger btn-big" onClick={() => void act('close')} data-testid="ballot-close">
             {t('sec.ballot.close')}
           </button>
@@ -470,7 +483,7 @@ function BallotCard(props: { ctx: MeetingCtx; ballotId: string }) {
           <p class="big-figure" data-testid="decrypted-of">{t('sec.ballot.decrypting', { k: b().decryptions, t: threshold() })}</p>
           <ProgressBar value={b().decryptions} max={Math.max(threshold(), 1)} label={t('sec.ballot.decrypting', { k: b().decryptions, t: threshold() })} />
           <p class="muted">{t('sec.ballot.decryptingHint', { t: threshold() })}</p>
-          <p class="muted">{t('sec.ballot.castOf', { cast: b().cast, issued: b().issued })}</p>
+          <p class="muted">{t('sec.ballot.castOf', { cast: b().cast, present: b().present })}</p>
           <Show when={stuck()}>
             <Notice kind="warn">{t('sec.ballot.publishRetry')}</Notice>
             <button type="button" class="btn btn-primary btn-big" onClick={() => void act('finalize')} data-testid="ballot-finalize">
@@ -484,7 +497,7 @@ function BallotCard(props: { ctx: MeetingCtx; ballotId: string }) {
               <Show when={b().status === 'void'}>
                 <Notice kind="error">{t('status.void')}</Notice>
               </Show>
-              <h3>{t('sec.ballot.result')}</h3>
+              <h3>{resultHeading(b().type)}</h3>
               <p class="muted">
                 {t('sec.ballot.turnout', { entitled: r().entitled, present: r().present })} · {tallyLine(r())}
               </p>
@@ -506,7 +519,13 @@ function BallotCard(props: { ctx: MeetingCtx; ballotId: string }) {
         </Match>
       </Switch>
       <Show when={note()}>{(m) => <Notice kind="ok">{m()}</Notice>}</Show>
-      <Show when={error()}>{(m) => <Notice kind="error" testid="ballot-error">{m()}</Notice>}</Show>
+      <Show when={error()}>
+        {(m) => (
+          <Notice kind="error" testid="ballot-error" onDismiss={() => setError(null)}>
+            {m()}
+          </Notice>
+        )}
+      </Show>
     </article>
   );
 }

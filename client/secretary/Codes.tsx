@@ -4,14 +4,15 @@
  * code of `${origin}/?code=CODE` that opens the tablet page with the code filled in; for a
  * scrutineer, `${origin}/scrutineer?code=CODE`, the scrutineer page), where origin is the
  * address tablets reach (client/address.ts), not necessarily the one this console was opened at.
- * Codes come back from the server once, in plaintext; they live only in page memory.
+ * Codes come back from the server once, in plaintext; they live only in this browser window
+ * until the secretary confirms the slips are printed (client/secretary/Meeting.tsx `slipStore`).
  */
 import { createSignal, For, Show } from 'solid-js';
 import { publicOrigin } from '../address.ts';
 import { messageOf } from '../api.ts';
 import { t } from '../i18n.ts';
 import type { IssuedCode, MemberView, ScrutineerCode } from '../types.ts';
-import { Notice, QrCode } from '../ui.tsx';
+import { confirmAsk, Notice, QrCode } from '../ui.tsx';
 import type { MeetingCtx } from './Meeting.tsx';
 import { MemberTable } from './Roster.tsx';
 import { sec } from './session.ts';
@@ -29,6 +30,12 @@ export function scrutineerLink(code: string): string {
 /** One printable slip: a member's sign-in code, or a scrutineer's. */
 export type SlipData = (IssuedCode & { readonly role?: 'member' }) | (ScrutineerCode & { readonly role: 'scrutineer' });
 
+/** Unprinted member slips with fresh codes added: a member's newer code replaces their older one. */
+export function withSlips(old: readonly SlipData[], fresh: readonly IssuedCode[]): SlipData[] {
+  const ids = new Set(fresh.map((c) => c.memberId));
+  return [...old.filter((s) => s.role === 'scrutineer' || !ids.has(s.memberId)), ...fresh];
+}
+
 export default function Codes(props: { ctx: MeetingCtx }) {
   const [error, setError] = createSignal<string | null>(null);
   const [generated, setGenerated] = createSignal<number | null>(null);
@@ -38,12 +45,15 @@ export default function Codes(props: { ctx: MeetingCtx }) {
     setError(null);
     try {
       const { codes } = await sec<{ codes: IssuedCode[] }>('POST', `/api/meetings/${d().meeting.id}/codes`);
-      props.ctx.setSlips(codes);
+      props.ctx.setSlips(withSlips(props.ctx.slips(), codes));
       setGenerated(codes.length);
       await props.ctx.reload();
     } catch (e) {
       setError(messageOf(e));
     }
+  };
+  const clearPrinted = async () => {
+    if (await confirmAsk(t('sec.codes.printedAsk'), t('sec.codes.printedYes'), true)) props.ctx.setSlips([]);
   };
   return (
     <section class="tab-panel" data-testid="codes-panel">
@@ -65,6 +75,12 @@ export default function Codes(props: { ctx: MeetingCtx }) {
         <Show when={generated()}>{(n) => <Notice kind="ok">{t('sec.codes.count', { n: n() })}</Notice>}</Show>
       </div>
       <Show when={props.ctx.slips().length}>
+        <Notice kind="warn" testid="codes-unprinted">
+          <p>{t('sec.codes.unprinted', { n: props.ctx.slips().length })}</p>
+          <button type="button" class="btn btn-secondary btn-small" onClick={() => void clearPrinted()} data-testid="codes-printed">
+            {t('sec.codes.printedYes')}
+          </button>
+        </Notice>
         <SlipSheet slips={props.ctx.slips()} members={d().members} meetingTitle={d().meeting.title} class="slip-preview" />
       </Show>
       <div class="card">

@@ -2,7 +2,9 @@
  * @module client/secretary/Meeting
  * One meeting in the console: header (title, projector link, end meeting), five tabs
  * (roster, sign-in codes, scrutineers, attendance, ballots), live through the meeting's event
- * stream. Sign-in codes exist in plaintext only in this page's memory, for printing.
+ * stream. Sign-in codes exist in plaintext only in this browser window, for printing
+ * (`slipStore`); leaving the page while some are unprinted asks first. A refusal stays on screen
+ * until dismissed; only a failed refresh clears itself once the next refresh succeeds.
  */
 import { createSignal, For, Match, onCleanup, onMount, Show, Switch } from 'solid-js';
 import { followMeeting, messageOf } from '../api.ts';
@@ -16,6 +18,36 @@ import Roster from './Roster.tsx';
 import Scrutiny from './Scrutiny.tsx';
 import { go, sec } from './session.ts';
 import { minutesPath } from '../record/paths.ts';
+
+/**
+ * The unprinted slips of a meeting, kept in this window's session storage until the secretary
+ * confirms they are printed, so a reload of the console does not lose them. Session storage rather
+ * than a second showing by the server: the server then never holds a code in plaintext (a copy of
+ * its database reveals none), and the codes stay in this one window — another tab does not see
+ * them, and they are gone when the window is closed. Anyone at this console could read them from
+ * the page anyway, which is where they are shown.
+ */
+function slipStore(meetingId: string) {
+  const key = `piaojue.slips.${meetingId}`;
+  type Stored = { members: SlipData[]; scrutineers: SlipData[] };
+  const read = (): Stored => {
+    try {
+      const v = JSON.parse(sessionStorage.getItem(key) ?? 'null') as Stored | null;
+      return v && Array.isArray(v.members) && Array.isArray(v.scrutineers) ? v : { members: [], scrutineers: [] };
+    } catch {
+      return { members: [], scrutineers: [] };
+    }
+  };
+  const write = (v: Stored) => {
+    try {
+      if (v.members.length || v.scrutineers.length) sessionStorage.setItem(key, JSON.stringify(v));
+      else sessionStorage.removeItem(key);
+    } catch {
+      // Storage full or disabled: the codes stay in page memory, as before.
+    }
+  };
+  return { read, write };
+}
 
 /** Refresh interval while a ballot is open or closed (issuance and decryption move fast). */
 const POLL_OPEN_MS = 3000;
@@ -43,11 +75,21 @@ export type MeetingCtx = {
 
 export default function Meeting(props: { meetingId: string }) {
   const [detail, setDetail] = createSignal<MeetingDetail | null>(null);
+  /** A failed refresh: cleared by the next one that succeeds. */
+  const [loadError, setLoadError] = createSignal<string | null>(null);
+  /** A refused action: stays until dismissed. */
   const [error, setError] = createSignal<string | null>(null);
   const [tab, setTab] = createSignal<Tab>('roster');
-  const [slips, setSlips] = createSignal<readonly SlipData[]>([]);
-  const [scrutineerSlips, setScrutineerSlips] = createSignal<readonly SlipData[]>([]);
+  const store = slipStore(props.meetingId);
+  const kept = store.read();
+  const [slips, setSlipsSignal] = createSignal<readonly SlipData[]>(kept.members);
+  const [scrutineerSlips, setScrutineerSlipsSignal] = createSignal<readonly SlipData[]>(kept.scrutineers);
+  const keep = () => store.write({ members: [...slips()], scrutineers: [...scrutineerSlips()] });
+  const setSlips = (s: readonly SlipData[]) => (setSlipsSignal(s), keep());
+  const setScrutineerSlips = (s: readonly SlipData[]) => (setScrutineerSlipsSignal(s), keep());
   const [printing, setPrinting] = createSignal<'members' | 'scrutineers'>('members');
+  // Only the secretary knows whether the printer produced the slips: the codes stay until they
+  // say so (已打印，清除登录码 on the codes tab), not when the print dialog closes.
   const print = (which: 'members' | 'scrutineers') => {
     setPrinting(which);
     window.print();
@@ -56,19 +98,28 @@ export default function Meeting(props: { meetingId: string }) {
   // anywhere else Ctrl+P prints the console as shown (the ballots and their results), never a blank page.
   const slipsPrint = () =>
     (tab() === 'codes' || tab() === 'scrutiny') && (printing() === 'scrutineers' ? scrutineerSlips() : slips()).length > 0;
+  // Leaving the page while members' codes are unprinted asks first (a reload keeps them anyway).
+  const unprinted = () => slips().length;
+  const warnLeaving = (e: BeforeUnloadEvent) => {
+    if (unprinted() === 0) return;
+    e.preventDefault();
+    e.returnValue = '';
+  };
+  window.addEventListener('beforeunload', warnLeaving);
+  onCleanup(() => window.removeEventListener('beforeunload', warnLeaving));
   let first = true;
 
   const reload = async () => {
     try {
       const d = await sec<MeetingDetail>('GET', `/api/meetings/${props.meetingId}`);
       setDetail(d);
-      setError(null);
+      setLoadError(null);
       if (first) {
         first = false;
         setTab(d.ballots.length ? 'ballots' : d.members.length ? (d.members.some((m) => m.present) ? 'ballots' : 'codes') : 'roster');
       }
     } catch (e) {
-      setError(messageOf(e));
+      setLoadError(messageOf(e));
     }
   };
   onMount(() => {
@@ -94,6 +145,7 @@ export default function Meeting(props: { meetingId: string }) {
 
   const endMeeting = async () => {
     if (!(await confirmAsk(t('sec.meeting.endConfirm'), t('sec.meeting.end'), true))) return;
+    setError(null);
     try {
       await sec('POST', `/api/meetings/${props.meetingId}/end`);
       await reload();
@@ -116,7 +168,14 @@ export default function Meeting(props: { meetingId: string }) {
             ← {t('sec.meeting.back')}
           </a>
         </p>
-        <Show when={error()}>{(m) => <Notice kind="error" testid="meeting-error">{m()}</Notice>}</Show>
+        <Show when={error()}>
+          {(m) => (
+            <Notice kind="error" testid="meeting-error" onDismiss={() => setError(null)}>
+              {m()}
+            </Notice>
+          )}
+        </Show>
+        <Show when={loadError()}>{(m) => <Notice kind="warn" testid="meeting-load-error">{m()}</Notice>}</Show>
         <Show when={detail()}>
           {(d) => {
             const ctx: MeetingCtx = { detail: () => detail()!, reload, slips, setSlips, scrutineerSlips, setScrutineerSlips, print, setTab };
@@ -126,7 +185,7 @@ export default function Meeting(props: { meetingId: string }) {
                 <div class="meeting-head">
                   <div>
                     <h1 data-testid="meeting-heading">{d().meeting.title}</h1>
-                    <p class="muted">
+                    <p class="muted" data-testid="meeting-attendance">
                       {t('sec.attendance.summary', { present: d().members.filter((m) => m.present).length, total: d().members.length })}
                       {' · '}
                       {ended() ? t('sec.meeting.ended') : t('sec.meeting.active')}

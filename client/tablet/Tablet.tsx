@@ -54,7 +54,7 @@ export default function Tablet() {
             <CodeSignIn words="tablet" class="signin" initial={fromQr} signedOut={engine.phase() === 'signedOut'} signIn={engine.signIn} />
           </Match>
           <Match when={engine.phase() === 'confirm'}>
-            <ConfirmIdentity words="tablet" class="confirm" meeting={engine.pending()?.meeting.title} name={engine.pending()?.member.name ?? ''} title={engine.pending()?.member.title} onYes={engine.confirmIdentity} />
+            <ConfirmIdentity words="tablet" class="confirm" meeting={engine.pending()?.meeting.title} name={engine.pending()?.member.name ?? ''} title={engine.pending()?.member.title} onYes={engine.confirmIdentity} onNo={engine.notMe} />
           </Match>
           <Match when={engine.phase() === 'ended'}>
             <Ended />
@@ -205,9 +205,9 @@ function Casting(props: { activity: Activity | undefined }) {
  */
 function notVoting(engine: TabletEngine, b: TabletBallot2): string {
   const me = engine.state()?.member.kind;
-  return me && clientKind(b.type).crypto.attendingWithoutVote.includes(me)
-    ? t('tablet.attending', { title: b.title, kind: kindWord(me) })
-    : t('tablet.notEligible', { title: b.title });
+  if (me && clientKind(b.type).crypto.attendingWithoutVote.includes(me)) return t('tablet.attending', { title: b.title, kind: kindWord(me) });
+  const id = engine.state()?.member.id;
+  return id && b.recused.includes(id) ? t('tablet.notEligible', { title: b.title }) : t('tablet.notEntitled', { title: b.title });
 }
 
 /** Everything else: waiting, issuing, cast and waiting, checked. */
@@ -233,7 +233,7 @@ function StatusScreen(props: { engine: TabletEngine }) {
       <Show when={finished()}>
         <section class="card waiting" data-testid="waiting">
           <div class="waiting-dot" aria-hidden="true" />
-          <h1>{t('tablet.waiting')}</h1>
+          <h1>{focus() ? t('tablet.waiting.next') : t('tablet.waiting')}</h1>
           <p class="lead">{t('tablet.waiting.hint')}</p>
           <For each={others()}>
             {(b) => (
@@ -316,6 +316,10 @@ function BallotStatus(props: { engine: TabletEngine; ballot: TabletBallot2 }) {
         </Match>
         <Match when={!rec() && b().eligible && b().issued}>
           <Notice kind="warn">{b().status === 'open' ? t('tablet.lostBallot') : t('tablet.lateCast')}</Notice>
+        </Match>
+        <Match when={!rec() && b().eligible && !b().issued && b().status !== 'open'}>
+          <h1 data-testid="did-not-vote">{t('tablet.didNotVote')}</h1>
+          <p class="lead">{t('tablet.didNotVote.hint')}</p>
         </Match>
         <Match when={!rec()}>
           <p class="muted">{statusWord(b().status)}</p>

@@ -201,6 +201,12 @@ export function createTabletEngine() {
     setPhase('confirm');
   }
 
+  /** "不是我": the server undoes the check-in and ends this tablet's session (a reload cannot vote as the member). */
+  async function notMe(): Promise<void> {
+    await request<{ ok: true }>('tablet', 'POST', '/api/tablet/not-me');
+    setPending(null);
+  }
+
   function confirmIdentity(): void {
     setPending(null);
     setPhase('loading');
@@ -543,7 +549,7 @@ export function createTabletEngine() {
     void refresh();
   }
 
-  return { phase, setPhase, state, records, activity, drafts, pending, fatal, keysFor, recusedFor, signIn, confirmIdentity, setAnswer, confirmCast, refresh, start };
+  return { phase, setPhase, state, records, activity, drafts, pending, fatal, keysFor, recusedFor, signIn, notMe, confirmIdentity, setAnswer, confirmCast, refresh, start };
 }
 
 export type TabletEngine = ReturnType<typeof createTabletEngine>;

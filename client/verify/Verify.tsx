@@ -8,9 +8,9 @@
  * (included with its Merkle proof; missing or signed for other keys: proof of misbehaviour).
  */
 import { createSignal, For, onCleanup, onMount, Show } from 'solid-js';
-import { CHECKS, type Failure, type FailureCode, type Tally } from '../../crypto/index.ts';
-import { t, type Key } from '../i18n.ts';
-import { ResultTable } from '../result.tsx';
+import { CHECKS, normalizeServerKey, type Failure, type FailureCode, type Tally } from '../../crypto/index.ts';
+import { lang, t, type Key } from '../i18n.ts';
+import { ResultTable, tallyLine, voidTally } from '../result.tsx';
 import { LangSwitch, Notice, ProgressBar } from '../ui.tsx';
 import { typeWord } from '../words.ts';
 import type { BundleSummary, FromWorker, ToWorker } from './protocol.ts';
@@ -39,6 +39,7 @@ export default function Verify() {
   const [receiptText, setReceiptText] = createSignal('');
   const [receipt, setReceipt] = createSignal<ReceiptAnswer | null>(null);
   const [usedKey, setUsedKey] = createSignal(false);
+  const [keyError, setKeyError] = createSignal(false);
   const [fileName, setFileName] = createSignal('');
 
   const worker = new Worker(new URL('./verify.worker.ts', import.meta.url), { type: 'module' });
@@ -58,8 +59,16 @@ export default function Verify() {
     setReceipt(null);
     setProgress(null);
     setRunning(true);
-    const key = serverKey().trim().toLowerCase();
-    setUsedKey(key !== '');
+    // The projector's server check code or the whole key, as typed (crypto/server-key.ts).
+    const typed = serverKey().trim();
+    const key = typed ? normalizeServerKey(typed) : null;
+    if (typed && !key) {
+      setRunning(false);
+      setKeyError(true);
+      return;
+    }
+    setKeyError(false);
+    setUsedKey(key !== null);
     send({ kind: 'verify', text, ...(key ? { serverKey: key } : {}) });
   };
 
@@ -135,8 +144,11 @@ export default function Verify() {
             <span class="muted file-name">{fileName()}</span>
           </Show>
           <label class="field-label" for="server-key">{t('verify.serverKey')}</label>
-          <input id="server-key" class="input mono" value={serverKey()} onInput={(e) => setServerKey(e.currentTarget.value)} placeholder="ed25519 hex" />
+          <input id="server-key" class="input mono" value={serverKey()} onInput={(e) => (setServerKey(e.currentTarget.value), setKeyError(false))} placeholder="1A2B 3C4D 5E6F 7A8B" data-testid="server-key" />
           <p class="muted small">{t('verify.serverKeyHint')}</p>
+          <Show when={keyError()}>
+            <Notice kind="error" testid="server-key-error">{t('verify.serverKeyBad')}</Notice>
+          </Show>
         </form>
         <Show when={loadError()}>{(m) => <Notice kind="error" testid="verify-load-error">{m()}</Notice>}</Show>
         <Show when={running()}>
@@ -197,7 +209,9 @@ function Report(props: { result: Result; usedKey: boolean }) {
               {t('verify.scrutineers', { names: s().scrutineers.join('、'), n: s().scrutineers.length, t: s().t, d: s().decrypted.length })}
             </p>
             <p class="muted mono small break">{t('verify.bundleKey', { key: s().serverKey })}</p>
-            <Show when={props.result.tally}>{(tally) => <Tally summary={s()} tally={tally()} ok={props.result.ok} />}</Show>
+            <Show when={props.result.tally}>
+              {(tally) => <Tally summary={s()} tally={tally()} ok={props.result.ok} voided={failed('COUNT_EXCEEDS_ISSUED').length > 0 || failed('QUORUM_NOT_MET').length > 0} />}
+            </Show>
           </section>
         )}
       </Show>
@@ -216,9 +230,15 @@ function Report(props: { result: Result; usedKey: boolean }) {
                       {t(`checkWhy.${code}` as Key)}
                     </span>
                   </Show>
-                  <For each={failed(code).slice(0, 5)}>{(f) => <span class="check-detail mono">{f.detail}</span>}</For>
-                  <Show when={failed(code).length > 5}>
-                    <span class="check-detail">{t('verify.moreFailures', { n: failed(code).length - 5 })}</span>
+                  {/* The checks' own details are technical English: behind a fold in Chinese, open in English. */}
+                  <Show when={failed(code).length}>
+                    <details class="check-details" open={lang() === 'en'}>
+                      <summary>{t('verify.details')}</summary>
+                      <For each={failed(code).slice(0, 5)}>{(f) => <span class="check-detail mono">{f.detail}</span>}</For>
+                      <Show when={failed(code).length > 5}>
+                        <span class="check-detail">{t('verify.moreFailures', { n: failed(code).length - 5 })}</span>
+                      </Show>
+                    </details>
                   </Show>
                 </span>
                 <span class="check-state">{state(code) === 'pass' ? t('verify.pass') : state(code) === 'fail' ? t('verify.failed') : t('verify.skipped')}</span>
@@ -231,20 +251,19 @@ function Report(props: { result: Result; usedKey: boolean }) {
   );
 }
 
-function Tally(props: { summary: BundleSummary; tally: Tally; ok: boolean }) {
+/** The recount; a void ballot (protocol §9.4: more casts than issued, or no quorum) shows no outcome. */
+function Tally(props: { summary: BundleSummary; tally: Tally; ok: boolean; voided: boolean }) {
   return (
     <>
       <h3>{t('verify.tally')}</h3>
+      <Show when={props.voided}>
+        <Notice kind="error">{t('status.void')}</Notice>
+      </Show>
       <Show when={!props.ok}>
         <Notice kind="warn">{t('verify.tallyUnreliable')}</Notice>
       </Show>
-      <p class="muted">
-        {t('verify.turnout', {
-          entitled: props.tally.entitled, present: props.tally.present, issued: props.tally.issued,
-          cast: props.tally.cast, valid: props.tally.valid, invalid: props.tally.invalid,
-        })}
-      </p>
-      <ResultTable ballot={props.summary.ballot} tally={props.tally} />
+      <p class="muted">{t('verify.turnout', { entitled: props.tally.entitled, present: props.tally.present, counts: tallyLine(props.tally) })}</p>
+      <ResultTable ballot={props.summary.ballot} tally={props.voided ? voidTally(props.tally) : props.tally} />
     </>
   );
 }

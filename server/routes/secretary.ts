@@ -11,14 +11,14 @@ import { definitionFromRequest, nextRoundDefinition, type BallotStatus } from '.
 import { ApiError, language } from '../errors.ts';
 import { readJson, sameOrigin } from '../http.ts';
 import {
-  activeMeeting, createMeeting, endMeeting, getMeeting, issueCodes, listMeetings, memberView, membersWithoutCode,
-  newId, reissueCode, replaceRoster, rosterOf,
+  ABSENCES, activeMeeting, createMeeting, endMeeting, getMeeting, issueCodes, listMeetings, memberView, membersWithoutCode,
+  newId, recordAbsence, reissueCodes, replaceRoster, rosterOf,
 } from '../meetings.ts';
 import { base64File, parseRosterFile, rosterCsv, rosterWorkbook, TEMPLATE_ROWS } from '../roster-file.ts';
 import { parseRosterCsv, parseRosterJson, problemText } from '../roster.ts';
 import { nameScrutineers, scrutinyView } from '../scrutiny.ts';
 import { id, list, object, oneOf, text } from '../validate.ts';
-import { allowReissue, ballotView, ballotsOf, createBallot, getBallot, openBallot } from '../voting.ts';
+import { allowReissue, ballotView, ballotsOf, createBallot, getBallot, openBallot, withoutBallot } from '../voting.ts';
 import { clientKey, type AppContext } from './context.ts';
 
 export function secretaryRoutes(ctx: AppContext) {
@@ -64,8 +64,11 @@ export function secretaryRoutes(ctx: AppContext) {
     const meeting = getMeeting(db, mid);
     const roster = rosterOf(db, mid);
     const fp = ctx.fingerprintOf(mid);
+    // The console alone learns who, present and entitled, has no ballot yet on an open ballot:
+    // names only (who cast is unknowable — casts are anonymous — so only a count of the rest).
     return c.json({
-      meeting, members: roster.map(memberView), ballots: ballotsOf(db, mid).map((b) => ballotView(db, b, roster, fp)),
+      meeting, members: roster.map(memberView),
+      ballots: ballotsOf(db, mid).map((b) => ({ ...ballotView(db, b, roster, fp), withoutBallot: b.status === 'open' ? withoutBallot(db, b, roster) : [] })),
       scrutiny: scrutinyView(db, mid, now()),
     });
   });
@@ -123,9 +126,29 @@ export function secretaryRoutes(ctx: AppContext) {
     const mid = id(c.req.param('mid'), 'meeting');
     const memberId = id(c.req.param('memberId'), 'member');
     activeMeeting(db, mid);
-    const out = reissueCode(db, mid, memberId, (await ctx.prepareCodes(1))[0]!);
+    const [out] = reissueCodes(db, mid, [memberId], await ctx.prepareCodes(1));
     hub.notify(mid, 'attendance');
     return c.json(out);
+  });
+  // Re-issue the codes of several members at once (a sheet of slips lost): all or none.
+  app.post('/meetings/:mid/codes/reissue', secretary, async (c) => {
+    const mid = id(c.req.param('mid'), 'meeting');
+    activeMeeting(db, mid);
+    const body = object(await readJson(c), ['memberIds']);
+    const ids = list(body.memberIds, 'memberIds', 2000).map((m, i) => id(m, `memberIds[${i}]`));
+    if (ids.length === 0) throw new ApiError('BAD_REQUEST', 'choose at least one member');
+    const codes = reissueCodes(db, mid, ids, await ctx.prepareCodes(ids.length));
+    hub.notify(mid, 'attendance');
+    return c.json({ codes });
+  });
+  // The secretary records a member as not signed in, 请假 or 离会 (a check-in makes them present).
+  app.post('/meetings/:mid/members/:memberId/attendance', secretary, async (c) => {
+    const mid = id(c.req.param('mid'), 'meeting');
+    const memberId = id(c.req.param('memberId'), 'member');
+    const body = object(await readJson(c), ['status']);
+    const m = recordAbsence(db, mid, memberId, oneOf(body.status, ABSENCES, 'status'));
+    hub.notify(mid, 'attendance');
+    return c.json({ member: memberView(m) });
   });
   app.post('/meetings/:mid/scrutineers', secretary, async (c) => {
     const mid = id(c.req.param('mid'), 'meeting');

@@ -14,7 +14,7 @@ import { isEntitled, recusedItemsOf } from '../ballot.ts';
 import { ApiError } from '../errors.ts';
 import { readJson } from '../http.ts';
 import { partialsFor, requestIssuance } from '../issuance.ts';
-import { checkIn, getMeeting, rosterOf } from '../meetings.ts';
+import { checkIn, getMeeting, rosterOf, undoCheckIn } from '../meetings.ts';
 import { ceremonyOf } from '../scrutiny.ts';
 import { hexBytes, id, object } from '../validate.ts';
 import { ballotView, ballotsOf, getBallot } from '../voting.ts';
@@ -38,6 +38,14 @@ export function tabletRoutes(ctx: AppContext) {
     hub.notify(m.meetingId, 'attendance');
     const meeting = getMeeting(db, m.meetingId);
     return c.json({ member: { id: m.id, name: m.name, kind: m.kind, title: m.title }, meeting: { id: meeting.id, title: meeting.title } });
+  });
+
+  // "不是我": the tablet is signed out and the member is absent again (server/meetings.ts undoCheckIn).
+  app.post('/tablet/not-me', tablet, (c) => {
+    const { member, absent } = undoCheckIn(db, c.get('memberId'));
+    endSession(db, c, 'tablet');
+    hub.notify(member.meetingId, 'attendance');
+    return c.json({ ok: true, absent });
   });
 
   app.get('/tablet', tablet, (c) => {

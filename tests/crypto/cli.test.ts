@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CHECKS, ceremonyFingerprint, fromHex, verifyBundle, type Bundle } from '../../crypto/index.ts';
+import { CHECKS, ceremonyFingerprint, fromHex, serverKeyFingerprint, verifyBundle, type Bundle } from '../../crypto/index.ts';
 import { runElection } from '../helpers/election.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -95,6 +95,23 @@ describe('scripts/verify.ts', () => {
     expect(r.stdout).toMatch(new RegExp(`^FAILED: 2 of ${ALL - 1} checks failed`, 'm'));
     expect(r.stdout).toMatch(/^\s+BUNDLE_SIGNATURE\s+the server signature over the bundle does not verify$/m);
     expect(r.stdout).toMatch(/^\s+TALLY_MISMATCH\s+valid is 3, bundle says 4$/m);
+  });
+
+  it('accepts the fingerprint read off the projector, typed with spaces, dashes or none, in either case', async () => {
+    const fp = serverKeyFingerprint(bundle.serverKey); // "1A2B 3C4D 5E6F 7A8B"
+    const typed = [fp, fp.replace(/ /g, '-'), fp.replace(/ /g, '').toLowerCase()];
+    const runs = await Promise.all(typed.map((k) => cli([good, '--server-key', k])));
+    for (const r of runs) {
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(r.stdout).toContain(`OK: all ${ALL} checks passed`);
+    }
+    // Another server's fingerprint fails SERVER_KEY; a fingerprint cut short is a wrong command line.
+    const other = (bundle.serverKey[0] === '0' ? '1' : '0') + bundle.serverKey.slice(1, 16);
+    const [wrong, short] = await Promise.all([cli([good, '--server-key', other]), cli([good, '--server-key', fp.slice(0, 14)])]);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stdout).toMatch(/^\s+SERVER_KEY\s+/m);
+    expect(short.code).toBe(2);
+    expect(short.stderr).toContain('fingerprint');
   });
 
   it('exits 1 with SERVER_KEY when another key is pinned', async () => {

@@ -170,7 +170,7 @@ describe('ballot kinds in the browser', () => {
     }
     expect(await tab(PHONE).getByTestId('member-name').innerText()).toContain('周红（参会人员）');
     await sec.getByTestId('tab-attendance').click();
-    await sec.getByTestId('attendance-summary').getByText('实到 7 / 应到 7').waitFor();
+    await sec.getByTestId('attendance-summary').getByText('已签到 7 人 / 名单 7 人').waitFor();
     await sec.getByTestId('tab-ballots').click();
   }, 180_000);
 
@@ -183,7 +183,7 @@ describe('ballot kinds in the browser', () => {
     await sec.getByTestId('item-add').click();
     await sec.getByTestId('item-nominee-1').fill('马文');
     await sec.getByTestId('item-post-1').fill('县人民法院院长');
-    expect(await sec.getByTestId('rule-words').innerText()).toBe('同意票超过应到会人数的半数，为“通过”；否则为“未通过”。 到会人数须达到应到会人员的三分之二方可开始表决。');
+    expect(await sec.getByTestId('rule-words').innerText()).toBe('以超过应到会委员半数同意为通过。 须有三分之二以上委员到会方可进行表决。');
     expect(await sec.getByTestId('attending').innerText()).toBe('列席（不参加表决）：候补委员 1 人');
     await h.shot(sec, 'kinds-secretary-plenary-form-1920x1080', { fullPage: true });
     await sec.getByTestId('ballot-create').click();
@@ -199,7 +199,7 @@ describe('ballot kinds in the browser', () => {
       expect(await tab('孙立新').getByTestId('not-eligible').innerText()).toBe('“全委会无记名投票表决”：本次表决候补委员列席，不参加表决。');
       expect(await tab('孙立新').getByTestId('ballot').count()).toBe(0);
       await h.shot(tab('孙立新'), 'kinds-tablet-plenary-attending-800x1280');
-      expect(await tab(PHONE).getByTestId('not-eligible').innerText()).toContain('本项表决您不参加');
+      expect(await tab(PHONE).getByTestId('not-eligible').innerText()).toContain('本次表决不在您的表决范围内，无需投票。');
       await h.shot(tab('卢海涛'), 'kinds-tablet-plenary-800x1280');
       await h.shot(screen, 'kinds-projector-plenary-open-1920x1080');
       await gradeAll(tab('卢海涛'), ['agree', 'agree']);
@@ -217,7 +217,7 @@ describe('ballot kinds in the browser', () => {
       ['陈立', '县人民政府副县长', '4', '1', '0', '通过'],
       ['马文', '县人民法院院长', '2', '2', '1', '未通过'],
     ]);
-    expect(await card().getByTestId('result-table').innerText()).toContain('同意票 2 ≤ 应到会 5 人的半数 → 未通过');
+    expect(await card().getByTestId('result-table').innerText()).toContain('同意 2 票，未超过应到会委员 5 人的半数，未通过');
     expect(await resultRows(screen.getByTestId('screen-ballot'))).toEqual(rows);
     await h.shot(screen, 'kinds-projector-plenary-result-1920x1080');
     // 复议 of the nominee not passed: offered, not created here.
@@ -249,7 +249,7 @@ describe('ballot kinds in the browser', () => {
     const rule = await sec.getByTestId('rule-words').innerText();
     expect(rule).toContain('拟推荐职位：县委统战部部长，职数 2 名；每张票最多推荐 2 人');
     expect(rule).toContain('得票超过收回票数的半数的人选，标注“得票超过半数”。');
-    expect(rule).toContain('到会人数须达到应到会人员的三分之二方可开始表决。');
+    expect(rule).toContain('须有三分之二以上人员到会方可进行表决。');
     await h.shot(sec, 'kinds-secretary-recommendation-form-1920x1080', { fullPage: true });
     // The same form on a phone: the fields stack, nothing is cut off sideways.
     await sec.setViewportSize(VIEWPORTS.phone);

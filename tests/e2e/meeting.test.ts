@@ -3,7 +3,7 @@
 // panel; any two of three suffice), five tablets for four members (one reloaded mid-ballot,
 // one lost and re-issued to a new phone that is offline when it casts, one member arriving
 // late), the projector and the public verifier, all against the real server and the real
-// crypto. The devices run the key ceremony, count heads (开始表决 waits for two), sign every
+// crypto. The devices run the key ceremony, count heads (开始投票 waits for two), sign every
 // token, approve the re-issue (同意补发), sign for the late arrival only once re-confirmed, and
 // after the close check the number of ballots returned and decrypt the totals. One device goes
 // offline mid-ballot and another's page is closed and reopened: the remaining two finish and
@@ -408,13 +408,13 @@ describe('a meeting in the browser', () => {
     await sec.getByTestId('item-add').click();
     await sec.getByTestId('item-nominee-1').fill('吴九');
     await sec.getByTestId('item-post-1').fill('县教育局局长');
-    expect(await sec.getByTestId('rule-words').innerText()).toContain('同意票超过应到会人数的半数，为“通过”；否则为“未通过”。');
+    expect(await sec.getByTestId('rule-words').innerText()).toContain('以超过应到会常委半数同意为通过。');
     await h.shot(sec, 'secretary-new-ballot', { fullPage: true });
     await sec.getByTestId('ballot-create').click();
     await until(async () => (await sec.getByTestId('ballot-card').getAttribute('data-status')) === 'draft', 'draft ballot');
     expect(await sec.getByTestId('ballot-open').isDisabled()).toBe(true);
     const why = await sec.getByTestId('open-why').innerText();
-    expect(why).toContain('到会人数未达到规定，不能开始表决。');
+    expect(why).toContain('到会人数未达到规定（应到 4，实到 0），不能开始投票。');
     expect(why).toContain('等待监票人在各自设备上清点人数、确认到会名单（已确认 0 名，至少需要 2 名）。');
     await h.shot(sec, 'secretary-quorum-not-met');
     ballotId = (await apiFrom(sec, `/api/meetings/${meetingId}`)).json.ballots[0].id;
@@ -443,11 +443,11 @@ describe('a meeting in the browser', () => {
     const extra = await h.page(await h.context(VIEWPORTS.tabletLandscape), '/');
     await extra.getByTestId('code-input').fill(codes.get('卢海涛')!);
     await extra.getByTestId('signin-submit').click();
-    await extra.getByTestId('signin-error').getByText('请联系会务人员重新发放登录码').waitFor();
+    await extra.getByTestId('signin-error').getByText('登录码不正确，请核对登录凭条后重新输入；如仍无法登录，请联系会务人员。').waitFor();
     await extra.close();
 
     await sec.getByTestId('tab-attendance').click();
-    await sec.getByTestId('attendance-summary').getByText('实到 3 / 应到 5').waitFor();
+    await sec.getByTestId('attendance-summary').getByText('已签到 3 人 / 名单 5 人').waitFor();
     // A lost slip: a new code for a member who has not checked in; the old one stops working.
     await sec.getByTestId('reissue-金丽华').click();
     await sec.getByTestId('confirm-ok').click();
@@ -457,11 +457,11 @@ describe('a meeting in the browser', () => {
     expect(fresh).not.toBe(codes.get('金丽华'));
     codes.set('金丽华', fresh);
     await h.shot(sec, 'secretary-attendance', { fullPage: true });
-    await until(async () => (await screen.getByTestId('screen-attendance').innerText()).includes('实到 3 人'), 'projector attendance');
+    await until(async () => (await screen.getByTestId('screen-attendance').innerText()).includes('已签到 3 人'), 'projector attendance');
     await h.shot(screen, 'projector-waiting-1920x1080');
   });
 
-  it('each scrutineer counts heads on their own device; 开始表决 stays disabled until two of them confirmed', async () => {
+  it('each scrutineer counts heads on their own device; 开始投票 stays disabled until two of them confirmed', async () => {
     await sec.getByTestId('tab-ballots').click();
     for (const d of devices) await until(async () => (await d.page.getByTestId('scr-ballot').innerText()).includes('应到 4 人，实到 3 人'), `${d.name}: three present`);
     const list = await devices[1]!.page.getByTestId('scr-members').innerText();
@@ -483,7 +483,7 @@ describe('a meeting in the browser', () => {
     expect(early.json.error).toBe('NOT_CONFIRMED');
 
     await confirmAttendance(devices[1]!, 3);
-    await until(async () => !(await sec.getByTestId('ballot-open').isDisabled()), '开始表决 enabled');
+    await until(async () => !(await sec.getByTestId('ballot-open').isDisabled()), '开始投票 enabled');
     expect(await sec.getByTestId('open-why').count()).toBe(0);
     await h.shot(devices[1]!.page, 'scrutineer-confirmed-360x640');
     await confirmAttendance(devices[2]!, 3);
@@ -735,8 +735,8 @@ describe('a meeting in the browser', () => {
       shapes.add(JSON.stringify({ headers: Object.keys(headers).sort(), lang: headers['accept-language'], size: r.postData()!.length }));
     }
     expect([...shapes], [...shapes].join('\n')).toHaveLength(1);
-    await until(async () => (await sec.getByTestId('cast-of').innerText()) === '已投 4 / 已发 4', 'console: 已投 4 / 已发 4');
-    await until(async () => (await screen.getByTestId('screen-progress').innerText()) === '已投票 4 / 已发票 4', 'projector: 已投票 4 / 已发票 4');
+    await until(async () => (await sec.getByTestId('cast-of').innerText()) === '已投 4 / 应参加 4', 'console: 已投 4 / 应参加 4');
+    await until(async () => (await screen.getByTestId('screen-progress').innerText()) === '已投 4 / 应参加 4', 'projector: 已投 4 / 应参加 4');
     await h.shot(sec, 'secretary-open', { fullPage: true });
     await expectNoResultAnywhere();
   });
@@ -788,8 +788,8 @@ describe('a meeting in the browser', () => {
     const table = sec.getByTestId('result-table');
     expect(await table.getByTestId('outcome').allInnerTexts()).toEqual(['通过', '未通过']);
     const text = await table.innerText();
-    expect(text).toContain('同意票 3 > 应到会 4 人的半数 → 通过');
-    expect(text).toContain('同意票 2 ≤ 应到会 4 人的半数 → 未通过');
+    expect(text).toContain('同意 3 票，超过应到会常委 4 人的半数，通过');
+    expect(text).toContain('同意 2 票，未超过应到会常委 4 人的半数，未通过');
     // The console shows the offline device as 离线.
     await until(async () => (await sec.getByTestId('scrutineer-chip').nth(2).innerText()).includes('离线'), 'third device offline on the console', 30_000);
     await h.shot(sec, 'secretary-result', { fullPage: true });

@@ -671,10 +671,14 @@ export async function checkInAll(server: { url: string }, room: Room, names: rea
 export type BallotSpec = { type: 'decision' | 'consultation'; title?: string; items?: number | { nominee: string; post: string }[]; rule?: Record<string, unknown>; recused?: string[] };
 
 /** Create a draft ballot; returns its BallotView. */
+/** A fresh default title per ballot: the server refuses two open ballots of one title (TITLE_IN_USE). */
+let ballotSeq = 0;
+const defaultTitle = (type: string) => `${type === 'decision' ? '干部任免票决' : '征求全委会意见'}（第${++ballotSeq}项）`;
+
 export async function createBallot(sec: Client, meetingId: string, spec: BallotSpec): Promise<any> {
   const items = typeof spec.items === 'object' ? spec.items : Array.from({ length: spec.items ?? 1 }, (_, i) => ({ nominee: `拟任人选${i + 1}`, post: `县第${i + 1}局局长` }));
   const { ballot } = await sec.ok('POST', `/api/meetings/${meetingId}/ballots`, {
-    type: spec.type, title: spec.title ?? (spec.type === 'decision' ? '干部任免票决' : '征求全委会意见'), items,
+    type: spec.type, title: spec.title ?? defaultTitle(spec.type), items,
     ...(spec.rule ? { rule: spec.rule } : {}), ...(spec.recused ? { recused: spec.recused } : {}),
   });
   return ballot;

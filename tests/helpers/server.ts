@@ -427,11 +427,15 @@ export function items(n: number): { nominee: string; post: string }[] {
   return Array.from({ length: n }, (_, i) => ({ nominee: `拟任人选${i + 1}`, post: `县第${i + 1}局局长` }));
 }
 
+/** A fresh default title per ballot: the server refuses two open ballots of one title (TITLE_IN_USE). */
+let ballotSeq = 0;
+const defaultTitle = (type: BallotSpec['type']) => `${type === 'decision' ? '干部任免票决' : '征求全委会意见'}（第${++ballotSeq}项）`;
+
 /** Create a draft ballot; returns its BallotView. */
 export async function createBallot(sec: Jar, meetingId: string, spec: BallotSpec): Promise<any> {
   const { ballot } = await sec.ok('POST', `/api/meetings/${meetingId}/ballots`, {
     type: spec.type,
-    title: spec.title ?? (spec.type === 'decision' ? '干部任免票决' : '征求全委会意见'),
+    title: spec.title ?? defaultTitle(spec.type),
     items: spec.items ?? items(1),
     ...(spec.rule ? { rule: spec.rule } : {}),
     ...(spec.recused ? { recused: spec.recused } : {}),

@@ -52,6 +52,8 @@ const MATRIX: [route: string, expect: Expect[]][] = [
   ['GET /api/roster-template/:format', S],
   ['POST /api/meetings/:mid/codes', S],
   ['POST /api/meetings/:mid/members/:memberId/code', S],
+  ['POST /api/meetings/:mid/codes/reissue', S],
+  ['POST /api/meetings/:mid/members/:memberId/attendance', S],
   ['POST /api/meetings/:mid/scrutineers', S],
   ['POST /api/meetings/:mid/end', S],
   ['POST /api/meetings/:mid/ballots', S],
@@ -81,6 +83,8 @@ const MATRIX: [route: string, expect: Expect[]][] = [
   ['GET / (pages: /, /secretary, /screen/:id, /verify, /scrutineer)', ALL_OK],
   // Last: signing in and checking in rotate the caller's own session (the old cookie dies).
   ['POST /api/checkin', ALL_OK],
+  // "不是我" on the tablets just checked in (meeting 丁县's codes): it ends their sessions.
+  ['POST /api/tablet/not-me', [NC, 'ok', 'ok', NC, NC, NC]],
   ['POST /api/scrutineer/checkin', ALL_OK],
   ['POST /api/secretary/login', ALL_OK],
   ['POST /api/secretary/logout', ALL_OK],
@@ -185,6 +189,8 @@ describe('authorisation matrix: every route × {anonymous, tablet and scrutineer
       case 'GET /api/roster-template/:format': return { method: 'GET', path: '/api/roster-template/xlsx' };
       case 'POST /api/meetings/:mid/codes': return { method: 'POST', path: `/api/meetings/${C.id}/codes` };
       case 'POST /api/meetings/:mid/members/:memberId/code': return { method: 'POST', path: `/api/meetings/${C.id}/members/${cMemberId}/code` };
+      case 'POST /api/meetings/:mid/codes/reissue': return { method: 'POST', path: `/api/meetings/${C.id}/codes/reissue`, body: { memberIds: [cMemberId] } };
+      case 'POST /api/meetings/:mid/members/:memberId/attendance': return { method: 'POST', path: `/api/meetings/${C.id}/members/${cMemberId}/attendance`, body: { status: 'leave' } };
       case 'POST /api/meetings/:mid/scrutineers': return { method: 'POST', path: `/api/meetings/${C.id}/scrutineers`, body: { t: 1, scrutineers: [{ name: '监票人' }] } };
       case 'POST /api/meetings/:mid/end': return { method: 'POST', path: `/api/meetings/${C.id}/end` };
       case 'POST /api/meetings/:mid/ballots': return { method: 'POST', path: `/api/meetings/${A.id}/ballots`, body: { type: 'decision', title: '新表决', items: [{ nominee: '甲', post: '乙' }] } };
@@ -194,7 +200,16 @@ describe('authorisation matrix: every route × {anonymous, tablet and scrutineer
       case 'POST /api/ballots/:bid/reissue': return { method: 'POST', path: `/api/ballots/${b.open.id}/reissue`, body: { memberId: A.idOf('A常委01') } };
       // 复议 of the published ballot's failed item (3 agree of 6 entitled).
       case 'POST /api/ballots/:bid/next-round': return { method: 'POST', path: `/api/ballots/${b.pub.id}/next-round`, body: {} };
-      case 'POST /api/checkin': return { method: 'POST', path: '/api/checkin', body: { code: D.codes[i] }, client: clone() };
+      case 'POST /api/checkin': {
+        const c = clone();
+        checkedIn.set(who, c);
+        return { method: 'POST', path: '/api/checkin', body: { code: D.codes[i] }, client: c };
+      }
+      case 'POST /api/tablet/not-me': {
+        const c = who.startsWith('tablet') ? checkedIn.get(who) : callers[who];
+        if (!c) throw new Error(`${who} did not check in`);
+        return { method: 'POST', path: '/api/tablet/not-me', client: c };
+      }
       case 'POST /api/scrutineer/checkin': return { method: 'POST', path: '/api/scrutineer/checkin', body: { code: F.codes[i] }, client: clone() };
       case 'GET /api/tablet': return { method: 'GET', path: '/api/tablet' };
       case 'POST /api/ballots/:bid/issue': return { method: 'POST', path: `/api/ballots/${b.issue.id}/issue`, body: { blinded: toHex(startIssuance(b.issue.id).blinded) }, serve: true };
@@ -223,6 +238,8 @@ describe('authorisation matrix: every route × {anonymous, tablet and scrutineer
     throw new Error(`no request for ${route}`);
   }
   let cMemberId = '';
+  /** The clients that checked in on the check-in row, by caller. */
+  const checkedIn = new Map<Who, AppClient>();
   const shares = new Map<string, unknown>();
   function shareOf(ballot: { id: string; electionKey: string; items: any }) {
     let s = shares.get(ballot.id);
@@ -249,7 +266,7 @@ describe('authorisation matrix: every route × {anonymous, tablet and scrutineer
 
   for (const [route, expected] of MATRIX)
     it(`${route}: ${WHO.map((who, i) => `${who} → ${expected[i]}`).join('; ')}`, async () => {
-      if (route === 'POST /api/meetings/:mid/members/:memberId/code') cMemberId = (await sec.ok('GET', `/api/meetings/${C.id}`)).members[0].id;
+      if (route.startsWith('POST /api/meetings/:mid/members/:memberId/') || route === 'POST /api/meetings/:mid/codes/reissue') cMemberId = (await sec.ok('GET', `/api/meetings/${C.id}`)).members[0].id;
       // Refused callers first (each must change nothing), then the allowed ones.
       const order = WHO.map((who, i) => [who, expected[i]!] as const).sort((x, y) => Number(x[1] === 'ok') - Number(y[1] === 'ok'));
       for (const [who, want] of order) {

@@ -117,20 +117,25 @@ describe('state transitions', () => {
     expectError(await sec.post(`/api/ballots/${b.id}/close`, undefined, { lang: 'zh-CN,zh;q=0.9,en;q=0.8' }), 'BAD_STATE', 'zh');
     expectError(await sec.post(`/api/ballots/${b.id}/close`, undefined, { lang: 'en' }), 'BAD_STATE', 'en');
     expectError(await sec.post(`/api/ballots/${b.id}/close`, undefined, { lang: 'en-US,en;q=0.9' }), 'BAD_STATE', 'en');
-    expect((await sec.post(`/api/ballots/${b.id}/close`, undefined, { lang: 'en' })).json.message).toBe('Not allowed in the current phase. Reload to see the latest state.');
+    expect((await sec.post(`/api/ballots/${b.id}/close`, undefined, { lang: 'en' })).json.message).toBe(ERRORS.BAD_STATE[2]);
     expectError(await anon.get('/api/ballots/bnosuchballot', { lang: 'en' }), 'NOT_FOUND', 'en');
     expect((await anon.get('/api/ballots/bnosuchballot')).headers.get('content-type')).toMatch(/^application\/json; charset=utf-8/i);
     await openBallot(sec, meeting, b.id);
     await closeAndPublish(sec, meeting, b.id);
   });
 
-  it('ending the meeting: refused while a ballot is open or awaiting its result (BAD_STATE); afterwards MEETING_ENDED, and tablets and scrutineer devices are signed out', async () => {
+  it('ending the meeting: refused while a ballot is open or awaiting its result (BALLOT_IN_PROGRESS, naming it); afterwards MEETING_ENDED, and tablets and scrutineer devices are signed out', async () => {
     const m = await setupMeeting(sec, roster({ standing: 2 }, '终'), '将结束的会议');
     const tabs = await checkIn(server, m, m.names());
     const b = await openNew(sec, m, { type: 'decision' });
-    expectError(await sec.post(`/api/meetings/${m.id}/end`), 'BAD_STATE');
+    const before = stateOf(server.dbPath);
+    const refused = await sec.post(`/api/meetings/${m.id}/end`);
+    expectError(refused, 'BALLOT_IN_PROGRESS');
+    expect(refused.json.ballot).toBe(b.title);
+    expectError(await sec.post(`/api/meetings/${m.id}/end`, undefined, { lang: 'en' }), 'BALLOT_IN_PROGRESS', 'en');
+    expect(stateOf(server.dbPath)).toEqual(before);
     await sec.ok('POST', `/api/ballots/${b.id}/close`);
-    expectError(await sec.post(`/api/meetings/${m.id}/end`), 'BAD_STATE'); // awaiting its result
+    expectError(await sec.post(`/api/meetings/${m.id}/end`), 'BALLOT_IN_PROGRESS'); // awaiting its result
     await publish(sec, m, b.id);
     await sec.ok('POST', `/api/meetings/${m.id}/end`);
     expect((await sec.ok('GET', `/api/meetings/${m.id}`)).meeting.status).toBe('ended');
@@ -272,6 +277,10 @@ describe('issuance: idempotent retry, one token per member, re-issue', () => {
     const { ballot, bundle } = await closeAndPublish(sec, meeting, b.id);
     expect(ballot.status).toBe('void');
     expect(ballot.result).toMatchObject({ issued: 3, cast: 4 });
+    // protocol §9.4: no outcome of a void ballot reaches any view (the bundle keeps it, for the verifier).
+    expect(bundle.tally.items[0]!.outcome).not.toBeNull();
+    for (const view of [ballot, await anon.ok('GET', `/api/ballots/${b.id}`), (await anon.ok('GET', `/api/meetings/${meeting.id}/screen`)).ballots.find((x: { id: string }) => x.id === b.id)])
+      expect(view.result.items.map((it: { outcome: unknown; rank: unknown; flagged: unknown }) => [it.outcome, it.rank, it.flagged])).toEqual([[null, null, null]]);
     const check = verifyBundle(bundle);
     expect(check.failures.map((f) => f.code)).toEqual(['COUNT_EXCEEDS_ISSUED']);
     for (const act of ['open', 'close']) expectError(await sec.post(`/api/ballots/${b.id}/${act}`), 'BAD_STATE');
