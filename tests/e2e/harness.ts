@@ -126,6 +126,16 @@ export async function visible(page: Page, testid: string, ms = 20_000): Promise<
   await page.getByTestId(testid).first().waitFor({ state: 'visible', timeout: ms });
 }
 
+/** The secretary signs in on `page` (at /secretary) and creates a meeting titled `title`: its id, with the meeting page shown. */
+export async function signInAndCreateMeeting(page: Page, title: string): Promise<string> {
+  await page.getByTestId('password').fill(PASSWORD);
+  await page.getByTestId('login').click();
+  await page.getByTestId('meeting-title').fill(title);
+  await page.getByTestId('meeting-create').click();
+  await until(() => /\/secretary\/m\/m[0-9a-f]+$/.test(page.url()), 'meeting page');
+  return page.url().split('/').pop()!;
+}
+
 /** A POST from the page with its own cookies (the browser adds the Origin header), as JSON. */
 export async function apiPost(page: Page, path: string, body: unknown): Promise<{ status: number; json: any }> {
   return page.evaluate(

@@ -14,7 +14,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { SimulatedScrutineer, serveWhile, settle } from '../../server/simulate.ts';
-import { apiFrom, PASSWORD, startHarness, until, VIEWPORTS, visible, type Harness } from './harness.ts';
+import { apiFrom, startHarness, until, VIEWPORTS, visible, signInAndCreateMeeting, type Harness } from './harness.ts';
 
 const ROSTER_CSV = [
   'name,kind,title,category',
@@ -129,12 +129,7 @@ async function resultRows(where: Locator): Promise<string[][]> {
 describe('ballot kinds in the browser', () => {
   it('the secretary imports a roster with a participant, names the scrutineers; seven members sign in', async () => {
     sec = await h.page(await h.context(VIEWPORTS.projector), '/secretary');
-    await sec.getByTestId('password').fill(PASSWORD);
-    await sec.getByTestId('login').click();
-    await sec.getByTestId('meeting-title').fill('县委十五届三次全会');
-    await sec.getByTestId('meeting-create').click();
-    await until(() => /\/secretary\/m\/m[0-9a-f]+$/.test(sec.url()), 'meeting page');
-    meetingId = sec.url().split('/').pop()!;
+    meetingId = await signInAndCreateMeeting(sec, '县委十五届三次全会');
     await sec.getByTestId('roster-text').fill(ROSTER_CSV);
     await sec.getByText('共 7 人：常委 3，委员 2，候补委员 1，参会人员 1').waitFor();
     await sec.getByTestId('roster-import').click();

@@ -11,7 +11,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { SimulatedScrutineer, serveWhile, settle } from '../../server/simulate.ts';
-import { apiFrom, apiPost, PASSWORD, startHarness, until, VIEWPORTS, visible, type Harness } from './harness.ts';
+import { apiFrom, apiPost, startHarness, until, VIEWPORTS, visible, signInAndCreateMeeting, type Harness } from './harness.ts';
 
 const ROSTER_CSV = [
   'name,kind,title',
@@ -60,12 +60,7 @@ async function signIn(name: string): Promise<Page> {
 describe('the meeting room', () => {
   it('unprinted codes survive a reload of the console; leaving the page asks first', async () => {
     sec = await h.page(await h.context(VIEWPORTS.secretary), '/secretary');
-    await sec.getByTestId('password').fill(PASSWORD);
-    await sec.getByTestId('login').click();
-    await sec.getByTestId('meeting-title').fill('县委常委会第12次会议');
-    await sec.getByTestId('meeting-create').click();
-    await until(() => /\/secretary\/m\/m[0-9a-f]+$/.test(sec.url()), 'meeting page');
-    meetingId = sec.url().split('/').pop()!;
+    meetingId = await signInAndCreateMeeting(sec, '县委常委会第12次会议');
     await sec.getByTestId('roster-text').fill(ROSTER_CSV);
     await sec.getByTestId('roster-import').click();
     await sec.getByText('已导入 6 人。').waitFor();

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import * as XLSX from '@e965/xlsx';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiFrom, apiPost, PASSWORD, startHarness, until, VIEWPORTS, visible, type Harness } from './harness.ts';
+import { apiFrom, apiPost, startHarness, until, VIEWPORTS, visible, signInAndCreateMeeting, type Harness } from './harness.ts';
 
 const SAMPLES = new URL('../../samples/', import.meta.url);
 const sample = (name: string) => readFileSync(new URL(name, SAMPLES));
@@ -41,12 +41,7 @@ async function upload(name: string, mimeType: string, buffer: Buffer): Promise<v
 describe('roster files on the roster page', () => {
   it('the secretary signs in and creates a meeting; the roster page offers the template as Excel and CSV', async () => {
     sec = await h.page(await h.context(VIEWPORTS.secretary), '/secretary');
-    await sec.getByTestId('password').fill(PASSWORD);
-    await sec.getByTestId('login').click();
-    await sec.getByTestId('meeting-title').fill('（示例）某县第十五届县委第三次全体会议');
-    await sec.getByTestId('meeting-create').click();
-    await until(() => /\/secretary\/m\/m[0-9a-f]+$/.test(sec.url()), 'meeting page');
-    meetingId = sec.url().split('/').pop()!;
+    meetingId = await signInAndCreateMeeting(sec, '（示例）某县第十五届县委第三次全体会议');
     await visible(sec, 'roster-template');
     expect(await sec.getByTestId('roster-template').innerText()).toContain('没有现成名单文件？下载模板填写');
 
