@@ -10,6 +10,7 @@
  */
 import { createMemo, createSignal, For, Match, onCleanup, onMount, Show, Switch } from 'solid-js';
 import { followMeeting, messageOf, request } from '../api.ts';
+import { publicOrigin } from '../address.ts';
 import { t } from '../i18n.ts';
 import { clientKind } from '../kinds/index.ts';
 import { serverKeyFingerprint } from '../../crypto/index.ts';
@@ -82,6 +83,7 @@ export default function Screen(props: { meetingId: string }) {
                   <Match when={ballot()}>{(b) => <BallotPanel ballot={b()} t={v().scrutiny.t} />}</Match>
                   <Match when={true}>
                     <p class="screen-waiting" data-testid="screen-waiting">{t('screen.noBallot')}</p>
+                    <p class="screen-address" data-testid="screen-address">{t('screen.tabletAddress', { url: publicOrigin() })}</p>
                   </Match>
                 </Switch>
               </main>

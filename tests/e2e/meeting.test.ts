@@ -263,6 +263,8 @@ describe('a meeting in the browser', () => {
 
     screen = await h.page(await h.context(VIEWPORTS.projector), `/screen/${meetingId}`);
     await visible(screen, 'screen-waiting');
+    // The projector names the address tablets reach (the server's public address; here its own, 127.0.0.1).
+    await until(async () => (await screen.getByTestId('screen-address').innerText()) === `平板登录地址：${h.url}`, 'the tablets\' address on the projector');
   });
 
   it('generates sign-in codes and prints an A4 sheet of slips with QR codes', async () => {

@@ -61,7 +61,7 @@ const HEADINGS: Record<string, string> = {
 const OPTION_WORDS: Record<string, string> = {
   agree: '同意', disagree: '不同意', abstain: '弃权', votes: '推荐', excellent: '优秀', competent: '称职', basic: '基本称职', incompetent: '不称职',
 };
-const OUTCOME_WORDS: Record<string, string> = { passed: '通过', failed: '未通过', kept: '保留', dropped: '不再作为提名人选' };
+const OUTCOME_WORDS: Record<string, string> = { passed: '通过', failed: '未通过', kept: '继续作为提名人选', dropped: '不再作为提名人选' };
 
 let h: Harness;
 let sec: Page;
