@@ -20,6 +20,7 @@ import {
 } from '../../crypto/sealed.ts';
 import { evalPolynomial } from '../../crypto/shamir.ts';
 import { expectCode } from '../helpers/expect-code.ts';
+import { B, selectionsOf, sumMessages } from '../helpers/packing.ts';
 
 const BALLOT = 'ballot-d';
 
@@ -310,29 +311,8 @@ describe('discreteLog', () => {
 // ── decodeTotals: from the decrypted sums to the per-entry totals ─────────────────────────
 
 describe('decodeTotals', () => {
-  const B = 131_072; // the packing base 2^17, written out (protocol §5.1)
   const G = (m: number): Element => (m === 0 ? RP.ZERO : m > 0 ? BASE.multiply(BigInt(m)) : BASE.multiply(BigInt(-m)).negate());
   const grp = (size: number, min: number, max: number): BallotGroup => ({ size, min, max });
-  /** The spec's packing rule (protocol §5.1): max = 1 and size − min ≤ 2. */
-  const isPacked = (g: BallotGroup) => g.max === 1 && g.size - g.min <= 2;
-  /** Every valid selection of a group. */
-  const selectionsOf = (g: BallotGroup): number[][] => {
-    const out: number[][] = [];
-    for (let bits = 0; bits < 2 ** g.size; bits++) {
-      const sel = Array.from({ length: g.size }, (_, i) => (bits >> i) & 1);
-      const n = sel.reduce((a, b) => a + b, 0);
-      if (n >= g.min && n <= g.max) out.push(sel);
-    }
-    return out;
-  };
-  /** What a ballot's sums encrypt, in sum order: a packed group's message (min 1: entry j ↦ B^(j−1), entry 0 ↦ 0; min 0: entry j ↦ B^j, none ↦ 0), else each entry's 0/1. */
-  const sumMessages = (shape: BallotShape, vote: readonly (readonly number[])[]): number[] =>
-    shape.groups.flatMap((g, gi) => {
-      const sel = vote[gi]!;
-      if (!isPacked(g)) return [...sel];
-      const j = sel.indexOf(1);
-      return [g.min === 1 ? (j === 0 ? 0 : B ** (j - 1)) : j < 0 ? 0 : B ** j];
-    });
   /** The naive per-entry totals, flattened group by group. */
   const naiveTotals = (shape: BallotShape, votes: readonly (readonly (readonly number[])[])[]): number[] =>
     shape.groups.flatMap((g, gi) => Array.from({ length: g.size }, (_, e) => votes.reduce((a, v) => a + v[gi]![e]!, 0)));

@@ -29,12 +29,12 @@ import {
   type SealedEntryGroup, type SealedPackedGroup,
 } from '../../crypto/sealed.ts';
 import { expectCode } from '../helpers/expect-code.ts';
+import { B, selectionsOf, specMessage, specPacked, specValues, sumMessages } from '../helpers/packing.ts';
 
 const BALLOT = 'ballot-s';
 /** The spec's constants (protocol §5.1, §5.3), written out rather than imported. */
 const SUM_INDEX = 0xffffffff;
 const PACKED_INDEX = 0xfffffffe;
-const B = 131_072; // 2^17
 
 const x = randomExponent();
 const Y = BASE.multiply(x);
@@ -60,17 +60,6 @@ const mulG = (j: number): Element => (j === 0 ? RP.ZERO : j > 0 ? BASE.multiply(
 
 function contextOf(c: SealContext, g: number, e: number): Uint8Array {
   return fields(utf8(c.ballotId), c.electionKey, c.tokenHash, u32be(g), u32be(e));
-}
-
-/** Is a group packed (protocol §5.1): single-choice (max = 1) with size − min ≤ 2 digits. */
-const specPacked = (g: BallotGroup): boolean => g.max === 1 && g.size - g.min <= 2;
-/** The messages of a packed group of D digits: 0, B^0, …, B^(D−1). */
-const specValues = (d: number): number[] => [0, ...Array.from({ length: d }, (_, i) => B ** i)];
-/** The message a packed group's selection encrypts: min 1: entry 0 ↦ 0, entry j ↦ B^(j−1); min 0: none ↦ 0, entry j ↦ B^j. */
-function specMessage(g: BallotGroup, sel: readonly number[]): number {
-  const j = sel.indexOf(1);
-  if (g.min === 1) return j === 0 ? 0 : B ** (j - 1);
-  return j < 0 ? 0 : B ** j;
 }
 
 /**
@@ -844,16 +833,6 @@ describe('verifySealedBallots', () => {
 /** Every packed form: D = 0, 1, 2 with min 1 (size D + 1) and D = 1, 2 with min 0 (size D). */
 const FORMS: readonly BallotGroup[] = [group(1, 1, 1), group(2, 1, 1), group(3, 1, 1), group(1, 0, 1), group(2, 0, 1)];
 const formName = (g: BallotGroup) => `group(${g.size}, ${g.min}, ${g.max}) D=${g.size - g.min}`;
-/** Every valid selection of a group: the 0/1 vectors whose sum lies in [min, max]. */
-function selectionsOf(g: BallotGroup): number[][] {
-  const out: number[][] = [];
-  for (let bits = 0; bits < 2 ** g.size; bits++) {
-    const sel = Array.from({ length: g.size }, (_, i) => (bits >> i) & 1);
-    const n = sel.reduce((a, b) => a + b, 0);
-    if (n >= g.min && n <= g.max) out.push(sel);
-  }
-  return out;
-}
 /** The approval ballot: three nominees, agree / disagree / abstain, exactly one each — three packed groups of D = 2. */
 const APPROVAL: BallotShape = checkShape({ groups: [group(3, 1, 1), group(3, 1, 1), group(3, 1, 1)] });
 const APPROVAL_VOTE = [[1, 0, 0], [0, 1, 0], [0, 0, 1]]; // messages 0, 1, B
@@ -872,9 +851,6 @@ const approval = sealBallot(ctx, APPROVAL, APPROVAL_VOTE);
 const mixed = sealBallot(ctx, MIXED, MIXED_VOTE);
 /** Does `ct` decrypt (with x) to m: β − x·α = m·G? */
 const decryptsTo = (ct: Ciphertext, m: number): boolean => ct.beta.subtract(ct.alpha.multiply(x)).equals(mulG(m));
-/** What each sum of one ballot of `shape` encrypts, in sum order: a packed group's message, or each entry's 0/1. */
-const sumMessages = (shape: BallotShape, vote: readonly (readonly number[])[]): number[] =>
-  shape.groups.flatMap((g, gi) => (specPacked(g) ? [specMessage(g, vote[gi]!)] : [...vote[gi]!]));
 /** `base` with the exponent at `off` increased by one. */
 const bump = (base: Uint8Array, off: number): Uint8Array => withBytes(off, encodeExponent(modL(leInt(base.subarray(off, off + 32)) + 1n)), base);
 /** `base` with the 64 bytes at `a` and `b` exchanged (or `len` bytes). */

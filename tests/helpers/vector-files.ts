@@ -11,6 +11,7 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { hmac } from '@noble/hashes/hmac.js';
+import { specMessage, specPacked } from './packing.ts';
 import {
   BASE, CryptoInputError, DST_BALLOT_HASH, DST_BALLOT_PACKED_PROOF, DST_BALLOT_PROOF, DST_CAST_MAC, DST_CEREMONY_COMMIT,
   DST_CEREMONY_SIGNATURE, DST_COMPLAINT_PROOF, DST_DECRYPTION_PROOF, DST_FINGERPRINT, DST_ISSUANCE_LOG,
@@ -19,7 +20,7 @@ import {
   ballotHash, canonical, castMac, ceremonyFingerprint, checkShape, combinePartials, decodeElement, decodeExponent,
   decodeSigningKey, ed25519Sign, ed25519Verify, encodeExponent, encodeScalar, evalPolynomial, exponentToHex, fields,
   fromHex, generateServerKey, hashToExponent, inclusionProof, judgeComplaint, lagrangeAtZero, leafHash, logHead,
-  merkleRoot, message, parseJsonStrict, packedDigits, packedValues, parseSealedBallot, sealedCiphertexts, partialSign, publicShareElement, publicShareG2,
+  merkleRoot, message, parseJsonStrict, parseSealedBallot, sealedCiphertexts, partialSign, publicShareElement, publicShareG2,
   receiptMessage, sealBallot, sealedBallotBytes, castLeaf, signIssuanceLog, signReceipt, toHex, u32be, utf8,
   verifyCeremonyRecord, verifyDleq, KINDS, SATISFACTION_GRADES, answerSelections, ballotShape, bundleId, parseDefinition, tallyFromCounts,
   type BallotDefinition, type BallotShape, type CanonicalValue, type Element, type Tally,
@@ -430,10 +431,9 @@ function sealedFile() {
     let k = 0;
     const entries = shape.groups.flatMap((g, gi) => {
       const sel = x.selections[gi]!;
-      const d = packedDigits(g);
-      const plain = d === null
-        ? sel.map((m, ei) => ({ group: gi, entry: ei as number | null, m }))
-        : [{ group: gi, entry: null, m: packedValues(d)[sel.indexOf(1) < 0 ? 0 : g.min === 1 ? sel.indexOf(1) : sel.indexOf(1) + 1]! }];
+      const plain = specPacked(g)
+        ? [{ group: gi, entry: null as number | null, m: specMessage(g, sel) }]
+        : sel.map((m, ei) => ({ group: gi, entry: ei as number | null, m }));
       return plain.map((p) => {
         const ct = cts[k++]!;
         assert(ct.beta.equals(ct.alpha.multiply(y).add(p.m === 0 ? RP.ZERO : BASE.multiply(BigInt(p.m)))), 'β = m·G + y·α');

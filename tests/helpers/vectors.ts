@@ -19,12 +19,13 @@
  */
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { bls12_381 } from '@noble/curves/bls12-381.js';
+import { B, specPacked } from './packing.ts';
 import {
   BASE, DST_CEREMONY_SIGNATURE, DST_COMPLAINT_PROOF, DST_DECRYPTION_PROOF, DST_TOKEN, DST_TOKEN_HASH, ELL, Fr, G1, G2, PROTOCOL_VERSION, RP,
   ballotHash, ballotShape, castMac, combineDecryptionShares, combinePartials, compareBytes, confirmAttendance,
   dealerCommit, dealerReveal, decodeSumCiphertext, ed25519Sign, encodeCiphertext, encodeExponent,
   encodeScalar, exponentToHex, fields, fromHex, generateDeviceKey, generateServerKey, hashToExponent, hashToG1, leafHash,
-  merkleRoot, message, modL, PACK_BASE, packedDigits, parseSealedBallot, receiveShares, sealBallot, castLeaf, selectionsOf,
+  merkleRoot, message, modL, parseSealedBallot, receiveShares, sealBallot, castLeaf, selectionsOf,
   signBundle, signReceipt, signRequests, sumCiphertexts, tallyFromCounts, toHex, u32be, utf8, verifyDecryptionShare,
   verifyPartial, elementFromHex, elementToHex,
   type BallotDefinition, type BallotShape, type Bundle, type CeremonyComplaint, type CeremonyParams, type CeremonyRecord,
@@ -263,8 +264,8 @@ function naiveTotals(shape: BallotShape, decrypted: readonly Element[], n: numbe
   const out: number[] = [];
   let k = 0;
   for (const g of shape.groups) {
-    const d = packedDigits(g);
-    if (d === null) {
+    const d = g.size - g.min;
+    if (!specPacked(g)) {
       for (let e = 0; e < g.size; e++) {
         const M = decrypted[k++]!;
         const c = Array.from({ length: n + 1 }, (_, c) => c).find((c) => times(c).equals(M));
@@ -276,7 +277,7 @@ function naiveTotals(shape: BallotShape, decrypted: readonly Element[], n: numbe
     const M = decrypted[k++]!;
     const tuples: number[][] = d === 0 ? [[]] : d === 1 ? Array.from({ length: n + 1 }, (_, a) => [a])
       : Array.from({ length: n + 1 }, (_, a) => Array.from({ length: n + 1 - a }, (_, b) => [a, b])).flat();
-    const digits = tuples.find((t) => times(t.reduce((s, x, i) => s + x * PACK_BASE ** i, 0)).equals(M));
+    const digits = tuples.find((t) => times(t.reduce((s, x, i) => s + x * B ** i, 0)).equals(M));
     if (!digits) return null;
     out.push(...(g.min === 1 ? [n - digits.reduce((a, b) => a + b, 0), ...digits] : digits));
   }
