@@ -434,10 +434,9 @@ export function sumCiphertexts(shape: BallotShape, ballots: readonly SealedBallo
     let k = 0;
     s.groups.forEach((g, gi) => {
       const sg = b.groups[gi];
-      const cts = packedDigits(g) !== null
-        ? [sg && packedOf(sg)?.ciphertext]
-        : (sg as SealedEntryGroup | undefined)?.entries?.map((e) => e.ciphertext);
-      if (!Array.isArray(cts) || cts.length !== (packedDigits(g) !== null ? 1 : g.size) || cts.some((c) => !c))
+      const packed = packedDigits(g) !== null;
+      const cts = packed ? [sg && packedOf(sg)?.ciphertext] : (sg as SealedEntryGroup | undefined)?.entries?.map((e) => e.ciphertext);
+      if (!Array.isArray(cts) || cts.length !== (packed ? 1 : g.size) || cts.some((c) => !c))
         refuse('BAD_VALUE', `sealed group ${gi} does not have the structure of its shape`);
       for (const ct of cts as Ciphertext[]) {
         if (!(ct.alpha instanceof RP) || !(ct.beta instanceof RP)) refuse('BAD_TYPE', 'ciphertext halves must be elements');
